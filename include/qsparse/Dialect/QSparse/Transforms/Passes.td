@@ -1,0 +1,35 @@
+//===- Passes.td - qsparse passes --------------------------*- tablegen -*-===//
+
+#ifndef QSPARSE_TRANSFORMS_PASSES_TD
+#define QSPARSE_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LowerQSparseToLinalg : Pass<"qsparse-lower-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower every qsparse op to linalg, tensor and arith on integer storage";
+  let description = [{
+    Rewrites each qsparse op into `linalg.generic` ops whose bodies implement
+    the op's exact semantics (DESIGN 3), and replaces code element types
+    (`!qsparse.flint<B>`, `!qsparse.pot<B>`, `ui`/`si` integers) by their
+    signless storage type everywhere, function signatures included:
+
+    - `quantize`: nearest grid value of `x / s` by a compare chain over the
+      grid midpoints (ties away from zero), then the code;
+    - `dequantize`, `decode`: a `tensor.extract` from a constant table with one
+      entry per code (so decoding is exact and costs one load);
+    - `requantize`: 128-bit multiply, rounding half away from zero, clamp;
+    - `nm_compress`, `nm_decompress`: per-group top-N selection and scatter;
+    - `matmul`, `conv2d`: zero-point-corrected multiply-accumulate in the
+      accumulator type (conv padding reads the input zero point).
+
+    The result is the input of the reference pipeline and is also what the
+    optimized pipelines fall back to for ops they do not specialize.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::func::FuncDialect"];
+}
+
+#endif // QSPARSE_TRANSFORMS_PASSES_TD

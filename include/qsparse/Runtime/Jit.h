@@ -1,0 +1,67 @@
+//===- Jit.h - compile a function and run it on the host --------*- C++ -*-===//
+//
+// The execution half of qsparse-run, usable from any embedding tool: a
+// function of statically shaped tensors is lowered by a named pipeline and
+// JIT-compiled; callers pass one contiguous buffer per argument and per
+// result.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QSPARSE_RUNTIME_JIT_H
+#define QSPARSE_RUNTIME_JIT_H
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+
+namespace qsparse {
+namespace runtime {
+
+enum class PipelineKind { Reference, CPU };
+
+/// The tensor types of a function's arguments and results, checked to be
+/// runnable (ranked, static shapes, supported element types).
+struct Signature {
+  llvm::SmallVector<mlir::RankedTensorType> arguments;
+  llvm::SmallVector<mlir::RankedTensorType> results;
+};
+
+/// Checks `func`'s signature; the error names the offending argument/result.
+llvm::Expected<Signature> getRunnableSignature(mlir::Operation *func);
+
+/// Bytes per element of a runnable element type once lowered (codes are
+/// stored in bytes).
+unsigned storageBytes(mlir::Type elementType);
+
+/// A function lowered by one pipeline and JIT-compiled for the host.
+class CompiledFunction {
+public:
+  /// Clones `module`, runs the pipeline on the clone and compiles it.
+  static llvm::Expected<std::unique_ptr<CompiledFunction>>
+  compile(mlir::ModuleOp module, llvm::StringRef name, PipelineKind pipeline);
+
+  /// Runs the function once. `arguments` and `results` point to contiguous
+  /// C-order buffers of the signature's shapes.
+  llvm::Error invoke(llvm::ArrayRef<void *> arguments,
+                     llvm::ArrayRef<void *> results);
+
+  const Signature &getSignature() const { return signature; }
+
+private:
+  CompiledFunction() = default;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::string name;
+  Signature signature;
+};
+
+/// 2 * multiply-adds of every contraction and convolution in `func`
+/// (qsparse.matmul/conv2d and linalg contraction/convolution ops).
+int64_t countContractionOps(mlir::Operation *func);
+
+} // namespace runtime
+} // namespace qsparse
+
+#endif // QSPARSE_RUNTIME_JIT_H

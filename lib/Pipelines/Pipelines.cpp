@@ -1,0 +1,64 @@
+//===- Pipelines.cpp - named qsparse pipelines ----------------------------===//
+
+#include "qsparse/Pipelines/Pipelines.h"
+#include "qsparse/Dialect/QSparse/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void qsparse::buildReferencePipeline(OpPassManager &pm) {
+  pm.addPass(qsparse::createLowerQSparseToLinalg());
+  pm.addPass(createCanonicalizerPass());
+
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void qsparse::buildCPUPipeline(OpPassManager &pm) {
+  // The vectorized CPU code generation is tracked separately; until it
+  // lands the CPU pipeline is the reference pipeline.
+  buildReferencePipeline(pm);
+}
+
+void qsparse::registerPipelines() {
+  PassPipelineRegistration<>(
+      "qsparse-reference-pipeline",
+      "Lower qsparse and upstream linalg programs through plain loops to the "
+      "LLVM dialect (the correctness oracle; results become out-parameters)",
+      buildReferencePipeline);
+  PassPipelineRegistration<>(
+      "qsparse-cpu-pipeline",
+      "Lower qsparse and upstream linalg programs to JIT-ready LLVM for the "
+      "host CPU (currently the reference pipeline)",
+      buildCPUPipeline);
+}

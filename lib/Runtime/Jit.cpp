@@ -1,0 +1,236 @@
+//===- Jit.cpp - compile a function and run it on the host ----------------===//
+
+#include "qsparse/Runtime/Jit.h"
+#include "qsparse/Dialect/QSparse/IR/QSparse.h"
+#include "qsparse/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/TargetSelect.h"
+
+using namespace mlir;
+using namespace qsparse;
+using namespace qsparse::runtime;
+
+static llvm::Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+static std::string typeString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+static bool isRunnableElement(Type type) {
+  if (isa<FlintType, PoTType>(type))
+    return true;
+  if (auto integer = dyn_cast<IntegerType>(type))
+    return llvm::is_contained({1u, 8u, 16u, 32u, 64u}, integer.getWidth());
+  return type.isF16() || type.isF32() || type.isF64();
+}
+
+unsigned runtime::storageBytes(Type elementType) {
+  if (isa<FlintType, PoTType>(elementType))
+    return 1;
+  unsigned bits = elementType.getIntOrFloatBitWidth();
+  return bits == 1 ? 1 : bits / 8;
+}
+
+static llvm::Error checkRunnable(Type type, const llvm::Twine &what,
+                                 RankedTensorType &out) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return makeError(what + " has type " + typeString(type) +
+                     ": qsparse-run needs ranked tensors");
+  if (!tensor.hasStaticShape())
+    return makeError(what + " has a dynamic shape (" + typeString(type) +
+                     "): qsparse-run needs static shapes");
+  if (!isRunnableElement(tensor.getElementType()))
+    return makeError(what + " has unsupported element type " +
+                     typeString(tensor.getElementType()));
+  out = tensor;
+  return llvm::Error::success();
+}
+
+llvm::Expected<Signature> runtime::getRunnableSignature(Operation *op) {
+  auto func = dyn_cast<func::FuncOp>(op);
+  if (!func)
+    return makeError("the entry point must be a func.func");
+  if (func.isExternal())
+    return makeError("function '" + func.getName() + "' has no body");
+  Signature signature;
+  FunctionType type = func.getFunctionType();
+  for (auto [i, t] : llvm::enumerate(type.getInputs())) {
+    RankedTensorType tensor;
+    if (auto err = checkRunnable(t, "argument " + llvm::Twine(i), tensor))
+      return std::move(err);
+    signature.arguments.push_back(tensor);
+  }
+  for (auto [i, t] : llvm::enumerate(type.getResults())) {
+    RankedTensorType tensor;
+    if (auto err = checkRunnable(t, "result " + llvm::Twine(i), tensor))
+      return std::move(err);
+    signature.results.push_back(tensor);
+  }
+  return signature;
+}
+
+/// Collects the first error a pass pipeline reports.
+static std::string firstError(MLIRContext *ctx,
+                              function_ref<LogicalResult()> fn, bool &failed) {
+  std::string message;
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error && message.empty()) {
+      llvm::raw_string_ostream os(message);
+      os << diag.getLocation() << ": " << diag.str();
+    }
+    return success();
+  });
+  failed = mlir::failed(fn());
+  return message;
+}
+
+llvm::Expected<std::unique_ptr<CompiledFunction>>
+CompiledFunction::compile(ModuleOp module, StringRef name,
+                          PipelineKind pipeline) {
+  Operation *funcOp = module.lookupSymbol(name);
+  if (!funcOp)
+    return makeError("no function named '" + name + "'");
+  auto signature = getRunnableSignature(funcOp);
+  if (!signature)
+    return signature.takeError();
+
+  OwningOpRef<ModuleOp> clone = module.clone();
+  MLIRContext *ctx = module.getContext();
+  PassManager pm(ctx);
+  if (pipeline == PipelineKind::Reference)
+    buildReferencePipeline(pm);
+  else
+    buildCPUPipeline(pm);
+  bool failed = false;
+  std::string message = firstError(
+      ctx, [&] { return pm.run(*clone); }, failed);
+  if (failed)
+    return makeError("lowering failed: " + (message.empty()
+                                                ? std::string("unknown error")
+                                                : message));
+
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  DialectRegistry registry;
+  registerAllToLLVMIRTranslations(registry);
+  ctx->appendDialectRegistry(registry);
+
+  ExecutionEngineOptions options;
+  auto transformer = makeOptimizingTransformer(/*optLevel=*/3,
+                                               /*sizeLevel=*/0, nullptr);
+  options.transformer = transformer;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  std::string libs[] = {QSPARSE_MLIR_C_RUNNER_UTILS};
+  SmallVector<StringRef> libPaths = {libs[0]};
+  options.sharedLibPaths = libPaths;
+  std::unique_ptr<ExecutionEngine> engine;
+  message = firstError(
+      ctx,
+      [&] {
+        auto created = ExecutionEngine::create(*clone, options);
+        if (!created) {
+          llvm::consumeError(created.takeError());
+          return failure();
+        }
+        engine = std::move(*created);
+        return success();
+      },
+      failed);
+  if (failed)
+    return makeError("JIT compilation failed" +
+                     (message.empty() ? std::string() : ": " + message));
+
+  std::unique_ptr<CompiledFunction> result(new CompiledFunction());
+  result->engine = std::move(engine);
+  result->name = name.str();
+  result->signature = std::move(*signature);
+  return result;
+}
+
+namespace {
+/// The fields a memref descriptor expands to in the LLVM calling convention.
+struct Descriptor {
+  void *allocated;
+  void *aligned;
+  int64_t offset = 0;
+  SmallVector<int64_t> sizes, strides;
+
+  Descriptor(void *data, RankedTensorType type)
+      : allocated(data), aligned(data), sizes(type.getShape()) {
+    strides.resize(sizes.size());
+    int64_t stride = 1;
+    for (int64_t d = sizes.size() - 1; d >= 0; --d) {
+      strides[d] = stride;
+      stride *= sizes[d];
+    }
+  }
+
+  void appendTo(SmallVectorImpl<void *> &packed) {
+    packed.push_back(&allocated);
+    packed.push_back(&aligned);
+    packed.push_back(&offset);
+    for (int64_t &s : sizes)
+      packed.push_back(&s);
+    for (int64_t &s : strides)
+      packed.push_back(&s);
+  }
+};
+} // namespace
+
+llvm::Error CompiledFunction::invoke(ArrayRef<void *> arguments,
+                                     ArrayRef<void *> results) {
+  assert(arguments.size() == signature.arguments.size() &&
+         results.size() == signature.results.size());
+  // Results are out-parameters after the arguments (buffer-results-to-out-
+  // params in the pipelines).
+  std::vector<Descriptor> descriptors;
+  descriptors.reserve(arguments.size() + results.size());
+  for (auto [data, type] : llvm::zip(arguments, signature.arguments))
+    descriptors.emplace_back(data, type);
+  for (auto [data, type] : llvm::zip(results, signature.results))
+    descriptors.emplace_back(data, type);
+  SmallVector<void *> packed;
+  for (Descriptor &d : descriptors)
+    d.appendTo(packed);
+  return engine->invokePacked(name, packed);
+}
+
+int64_t runtime::countContractionOps(Operation *func) {
+  int64_t ops = 0;
+  func->walk([&](Operation *op) {
+    if (auto matmul = dyn_cast<MatmulOp>(op)) {
+      ops += 2 * matmul.getMultiplyAdds();
+    } else if (auto conv = dyn_cast<Conv2DOp>(op)) {
+      ops += 2 * conv.getMultiplyAdds();
+    } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+      if (!linalg::isaContractionOpInterface(linalgOp) &&
+          !linalg::isaConvolutionOpInterface(linalgOp))
+        return;
+      int64_t product = 1;
+      for (int64_t range : linalgOp.getStaticLoopRanges()) {
+        if (ShapedType::isDynamic(range))
+          return;
+        product *= range;
+      }
+      ops += 2 * product;
+    }
+  });
+  return ops;
+}

@@ -1,0 +1,480 @@
+//===- qsparse-run.cpp - compile and run a function on the host -----------===//
+//
+// qsparse-run FILE.mlir -e FUNC [--input=a.npy ...| --random-inputs=SEED]
+//             [--output=r.npy ...] [--pipeline=cpu|reference] [--check]
+//             [--bench=N] [--print-decisions]
+//
+// Exit codes (DESIGN 4): 0 success, 1 --check found a difference, 2 bad input
+// (one line on stderr).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qsparse/Dialect/QSparse/IR/QSparse.h"
+#include "qsparse/InitAll.h"
+#include "qsparse/Runtime/Jit.h"
+#include "qsparse/Runtime/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace mlir;
+using namespace qsparse;
+using namespace qsparse::runtime;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("qsparse-run options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"),
+                                      cl::Required, cl::cat(category));
+static cl::opt<std::string> entry("e", cl::desc("Function to run"),
+                                  cl::value_desc("name"), cl::Required,
+                                  cl::cat(category));
+static cl::list<std::string> inputs("input",
+                                    cl::desc("A .npy file per argument"),
+                                    cl::value_desc("file.npy"),
+                                    cl::cat(category));
+static cl::opt<std::string>
+    randomInputs("random-inputs",
+                 cl::desc("Fill every argument with seeded random values"),
+                 cl::value_desc("seed"), cl::cat(category));
+static cl::list<std::string> outputs("output",
+                                     cl::desc("A .npy file per result"),
+                                     cl::value_desc("file.npy"),
+                                     cl::cat(category));
+static cl::opt<PipelineKind>
+    pipeline("pipeline", cl::desc("Pipeline to compile with"),
+             cl::values(clEnumValN(PipelineKind::CPU, "cpu",
+                                   "--qsparse-cpu-pipeline (default)"),
+                        clEnumValN(PipelineKind::Reference, "reference",
+                                   "--qsparse-reference-pipeline")),
+             cl::init(PipelineKind::CPU), cl::cat(category));
+static cl::opt<bool>
+    check("check",
+          cl::desc("Also run the reference pipeline and fail (exit 1) on any "
+                   "difference: exact for integers, |a-b| <= atol + rtol*|b| "
+                   "for floats (f32/f64: rtol 1e-4, atol 1e-5; f16: 1e-2, "
+                   "1e-3)"),
+          cl::cat(category));
+static cl::opt<unsigned>
+    bench("bench",
+          cl::desc("Run N timed iterations after one warm-up; the last line is "
+                   "'bench: median_ms=<ms> gops=<gops>'"),
+          cl::value_desc("N"), cl::init(0), cl::cat(category));
+static cl::opt<bool> printDecisions(
+    "print-decisions",
+    cl::desc("Print the numeric types, accumulator bounds and sparsity masks "
+             "the program carries"),
+    cl::cat(category));
+static cl::opt<unsigned>
+    printLimit("print-limit",
+               cl::desc("Values printed per result (default 16)"), cl::init(16),
+               cl::cat(category));
+
+namespace {
+
+/// Bad input: one line on stderr, exit code 2.
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "qsparse-run: error: " << message << "\n";
+  std::exit(2);
+}
+
+void failOn(llvm::Error error) {
+  if (error)
+    fail(llvm::toString(std::move(error)));
+}
+
+std::string str(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+/// The npy dtypes an element type accepts (the first is what outputs use).
+SmallVector<DType> acceptedDTypes(Type element) {
+  if (isa<FlintType, PoTType>(element))
+    return {DType::U8, DType::I8};
+  if (element.isF16())
+    return {DType::F16};
+  if (element.isF32())
+    return {DType::F32};
+  if (element.isF64())
+    return {DType::F64};
+  auto integer = cast<IntegerType>(element);
+  bool isUnsigned = integer.isUnsigned();
+  switch (integer.getWidth()) {
+  case 1:
+    return {DType::Bool};
+  case 8:
+    return isUnsigned           ? SmallVector<DType>{DType::U8}
+           : integer.isSigned() ? SmallVector<DType>{DType::I8}
+                                : SmallVector<DType>{DType::I8, DType::U8};
+  case 16:
+    return isUnsigned           ? SmallVector<DType>{DType::U16}
+           : integer.isSigned() ? SmallVector<DType>{DType::I16}
+                                : SmallVector<DType>{DType::I16, DType::U16};
+  case 32:
+    return isUnsigned           ? SmallVector<DType>{DType::U32}
+           : integer.isSigned() ? SmallVector<DType>{DType::I32}
+                                : SmallVector<DType>{DType::I32, DType::U32};
+  default:
+    return isUnsigned           ? SmallVector<DType>{DType::U64}
+           : integer.isSigned() ? SmallVector<DType>{DType::I64}
+                                : SmallVector<DType>{DType::I64, DType::U64};
+  }
+}
+
+NpyArray zeroArray(RankedTensorType type) {
+  NpyArray array;
+  array.dtype = acceptedDTypes(type.getElementType()).front();
+  array.shape.assign(type.getShape().begin(), type.getShape().end());
+  array.data.assign(type.getNumElements() * dtypeSize(array.dtype), 0);
+  return array;
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (auto [i, d] : llvm::enumerate(shape))
+    s += (i ? ", " : "") + std::to_string(d);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+NpyArray loadInput(StringRef path, unsigned index, RankedTensorType type) {
+  auto array = readNpy(path);
+  if (!array)
+    fail(llvm::toString(array.takeError()));
+  SmallVector<DType> accepted = acceptedDTypes(type.getElementType());
+  if (!llvm::is_contained(accepted, array->dtype)) {
+    std::string names;
+    for (DType d : accepted)
+      names += (names.empty() ? "" : " or ") + dtypeName(d).str();
+    fail(path + ": argument " + llvm::Twine(index) + " of type " + str(type) +
+         " needs dtype " + names + ", got " + dtypeName(array->dtype));
+  }
+  if (ArrayRef<int64_t>(array->shape) != type.getShape())
+    fail(path + ": argument " + llvm::Twine(index) + " of type " + str(type) +
+         " needs shape " + shapeString(type.getShape()) + ", got " +
+         shapeString(array->shape));
+  return std::move(*array);
+}
+
+/// Deterministic on every platform: a fixed engine and plain modular
+/// reduction (std distributions are implementation-defined).
+NpyArray randomArray(RankedTensorType type, uint64_t seed) {
+  NpyArray array = zeroArray(type);
+  std::mt19937_64 rng(seed);
+  Type element = type.getElementType();
+  int64_t n = type.getNumElements();
+  auto next = [&](int64_t lo, int64_t hi) {
+    return lo + int64_t(rng() % uint64_t(hi - lo + 1));
+  };
+  char *data = array.data.data();
+  for (int64_t i = 0; i < n; ++i) {
+    if (auto format = getCodeFormat(element);
+        format && !isa<IntegerType>(element)) {
+      data[i] = char(next(0, (int64_t(1) << format->bits) - 1));
+    } else if (element.isF16() || element.isF32() || element.isF64()) {
+      double v = double(rng() >> 11) * 0x1.0p-53 * 2.0 - 1.0;
+      if (element.isF16()) {
+        uint16_t h = floatToHalf(float(v));
+        std::memcpy(data + 2 * i, &h, 2);
+      } else if (element.isF32()) {
+        float f = float(v);
+        std::memcpy(data + 4 * i, &f, 4);
+      } else {
+        std::memcpy(data + 8 * i, &v, 8);
+      }
+    } else {
+      auto integer = cast<IntegerType>(element);
+      unsigned width = integer.getWidth();
+      int64_t v;
+      if (width == 1)
+        v = next(0, 1);
+      else if (width <= 16)
+        v = integer.isUnsigned() ? next(0, (int64_t(1) << width) - 1)
+                                 : next(-(int64_t(1) << (width - 1)),
+                                        (int64_t(1) << (width - 1)) - 1);
+      else // Wide integers: a range whose products do not overflow.
+        v = integer.isUnsigned() ? next(0, 1000) : next(-1000, 1000);
+      unsigned bytes = dtypeSize(array.dtype);
+      std::memcpy(data + bytes * i, &v, bytes); // little-endian low bytes
+    }
+  }
+  return array;
+}
+
+double elementAsDouble(const NpyArray &a, int64_t i) {
+  const char *p = a.data.data() + i * dtypeSize(a.dtype);
+  switch (a.dtype) {
+#define CASE(D, T)                                                             \
+  case DType::D: {                                                             \
+    T v;                                                                       \
+    std::memcpy(&v, p, sizeof(T));                                             \
+    return double(v);                                                          \
+  }
+    CASE(Bool, uint8_t)
+    CASE(I8, int8_t)
+    CASE(U8, uint8_t)
+    CASE(I16, int16_t)
+    CASE(U16, uint16_t)
+    CASE(I32, int32_t)
+    CASE(U32, uint32_t)
+    CASE(I64, int64_t)
+    CASE(U64, uint64_t)
+    CASE(F32, float)
+    CASE(F64, double)
+#undef CASE
+  case DType::F16: {
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return halfToFloat(h);
+  }
+  }
+  return 0;
+}
+
+bool isFloat(DType d) {
+  return d == DType::F16 || d == DType::F32 || d == DType::F64;
+}
+
+void printArray(llvm::raw_ostream &os, unsigned index, RankedTensorType type,
+                const NpyArray &a) {
+  os << "result " << index << ": " << type << " = [";
+  int64_t n = a.numElements();
+  int64_t shown = std::min<int64_t>(n, printLimit);
+  for (int64_t i = 0; i < shown; ++i) {
+    if (i)
+      os << ", ";
+    if (isFloat(a.dtype))
+      os << llvm::format("%g", elementAsDouble(a, i));
+    else
+      os << int64_t(elementAsDouble(a, i));
+  }
+  if (shown < n)
+    os << ", ... (" << n << " values)";
+  os << "]\n";
+}
+
+/// Number of mismatching elements; prints the first few.
+int64_t compare(unsigned index, const NpyArray &got, const NpyArray &want) {
+  int64_t n = got.numElements(), bad = 0;
+  bool floating = isFloat(got.dtype);
+  double rtol = got.dtype == DType::F16 ? 1e-2 : 1e-4;
+  double atol = got.dtype == DType::F16 ? 1e-3 : 1e-5;
+  unsigned bytes = dtypeSize(got.dtype);
+  for (int64_t i = 0; i < n; ++i) {
+    bool same;
+    if (floating) {
+      double a = elementAsDouble(got, i), b = elementAsDouble(want, i);
+      same = (std::isnan(a) && std::isnan(b)) || a == b ||
+             std::fabs(a - b) <= atol + rtol * std::fabs(b);
+    } else {
+      same = std::memcmp(got.data.data() + i * bytes,
+                         want.data.data() + i * bytes, bytes) == 0;
+    }
+    if (same)
+      continue;
+    if (bad++ < 5)
+      llvm::errs() << "check: result " << index << " element " << i << ": got "
+                   << elementAsDouble(got, i) << ", reference "
+                   << elementAsDouble(want, i) << "\n";
+  }
+  return bad;
+}
+
+SmallVector<NpyArray> run(CompiledFunction &fn, SmallVector<NpyArray> &args) {
+  SmallVector<void *> argPtrs, resultPtrs;
+  for (NpyArray &a : args)
+    argPtrs.push_back(a.data.data());
+  SmallVector<NpyArray> results;
+  for (RankedTensorType type : fn.getSignature().results)
+    results.push_back(zeroArray(type));
+  for (NpyArray &r : results)
+    resultPtrs.push_back(r.data.data());
+  failOn(fn.invoke(argPtrs, resultPtrs));
+  return results;
+}
+
+void printDecisionSummary(func::FuncOp func) {
+  llvm::outs() << "decisions in @" << func.getName() << ":\n";
+  unsigned count = 0;
+  func.walk([&](Operation *op) {
+    std::string line;
+    llvm::raw_string_ostream os(line);
+    auto describe = [&](auto contraction) {
+      auto acc = contraction.getResult().getType().getElementType();
+      os << "  " << op->getName() << " at " << op->getLoc()
+         << ": K = " << contraction.getReductionSize() << ", accumulator "
+         << acc;
+      if (auto bound = contraction.getAccBoundAttr())
+        os << ", proven range [" << bound.getLo() << ", " << bound.getHi()
+           << "] needs " << bound.getRequiredBits() << " bits";
+      else
+        os << ", no proven bound";
+      if (auto nm = contraction.getWeightSparsityAttr())
+        os << ", weight sparsity " << nm;
+      else
+        os << ", dense weight";
+    };
+    if (auto m = dyn_cast<MatmulOp>(op))
+      describe(m);
+    else if (auto c = dyn_cast<Conv2DOp>(op))
+      describe(c);
+    else if (auto d = dyn_cast<DecodeOp>(op))
+      os << "  " << op->getName() << " at " << op->getLoc() << ": weights "
+         << d.getInput().getType().getElementType() << " ("
+         << numerics::formatName(
+                *getCodeFormat(d.getInput().getType().getElementType()))
+         << ") decoded to " << d.getType().getElementType();
+    else if (auto c = dyn_cast<NMCompressOp>(op))
+      os << "  " << op->getName() << " at " << op->getLoc() << ": "
+         << c.getSparsity() << " along axis " << c.getAxis();
+    else
+      return;
+    llvm::outs() << line << "\n";
+    ++count;
+  });
+  if (!count)
+    llvm::outs() << "  (no qsparse decisions: a plain program)\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "qsparse-run: compile a function with a qsparse pipeline and run it on "
+      "the host (JIT)\n");
+
+  DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  qsparse::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  // Parse and verify: the first error becomes the one line we print.
+  std::string firstError;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error && firstError.empty()) {
+      llvm::raw_string_ostream os(firstError);
+      os << diag.getLocation() << ": " << diag.str();
+    }
+    return success();
+  });
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
+  if (!buffer)
+    fail("cannot read '" + inputFile + "': " + buffer.getError().message());
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    fail(firstError.empty() ? "cannot parse '" + inputFile + "'" : firstError);
+
+  auto func = module->lookupSymbol<func::FuncOp>(entry);
+  if (!func)
+    fail("no function named '" + entry + "' in " + inputFile);
+  auto signature = getRunnableSignature(func);
+  if (!signature)
+    fail("@" + entry + ": " + llvm::toString(signature.takeError()));
+
+  // Arguments.
+  size_t numArgs = signature->arguments.size();
+  SmallVector<NpyArray> args;
+  if (!inputs.empty() && !randomInputs.empty())
+    fail("give either --input files or --random-inputs, not both");
+  if (!randomInputs.empty()) {
+    uint64_t seed;
+    if (!llvm::to_integer(StringRef(randomInputs), seed, 10))
+      fail("--random-inputs needs an unsigned integer seed, got '" +
+           randomInputs + "'");
+    for (auto [i, type] : llvm::enumerate(signature->arguments))
+      args.push_back(randomArray(type, seed + i));
+  } else {
+    if (inputs.size() != numArgs)
+      fail("@" + entry + " takes " + llvm::Twine(numArgs) + " arguments but " +
+           llvm::Twine(inputs.size()) +
+           " --input files were given (or use --random-inputs=SEED)");
+    for (auto [i, path] : llvm::enumerate(inputs))
+      args.push_back(loadInput(path, i, signature->arguments[i]));
+  }
+  if (!outputs.empty() && outputs.size() != signature->results.size())
+    fail("@" + entry + " returns " + llvm::Twine(signature->results.size()) +
+         " results but " + llvm::Twine(outputs.size()) +
+         " --output files were given");
+
+  if (printDecisions)
+    printDecisionSummary(func);
+
+  auto compiled = CompiledFunction::compile(*module, entry, pipeline);
+  if (!compiled)
+    fail(llvm::toString(compiled.takeError()));
+  SmallVector<NpyArray> results = run(**compiled, args);
+
+  for (auto [i, r] : llvm::enumerate(results)) {
+    printArray(llvm::outs(), i, signature->results[i], r);
+    if (!outputs.empty())
+      failOn(writeNpy(outputs[i], r));
+  }
+
+  int exitCode = 0;
+  if (check) {
+    auto reference =
+        CompiledFunction::compile(*module, entry, PipelineKind::Reference);
+    if (!reference)
+      fail(llvm::toString(reference.takeError()));
+    SmallVector<NpyArray> expected = run(**reference, args);
+    int64_t bad = 0, total = 0;
+    for (auto [i, pair] : llvm::enumerate(llvm::zip(results, expected))) {
+      bad += compare(i, std::get<0>(pair), std::get<1>(pair));
+      total += std::get<0>(pair).numElements();
+    }
+    if (bad) {
+      llvm::outs() << "check: FAILED, " << bad << " of " << total
+                   << " values differ from the reference pipeline\n";
+      exitCode = 1;
+    } else {
+      llvm::outs() << "check: OK, " << total
+                   << " values match the reference pipeline\n";
+    }
+  }
+
+  if (bench > 0) {
+    CompiledFunction &fn = **compiled;
+    (void)run(fn, args); // warm-up
+    std::vector<double> times;
+    for (unsigned i = 0; i < bench; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      (void)run(fn, args);
+      auto stop = std::chrono::steady_clock::now();
+      times.push_back(
+          std::chrono::duration<double, std::milli>(stop - start).count());
+    }
+    std::sort(times.begin(), times.end());
+    double median =
+        times.size() % 2
+            ? times[times.size() / 2]
+            : (times[times.size() / 2 - 1] + times[times.size() / 2]) / 2;
+    int64_t ops = countContractionOps(func);
+    double gops = median > 0 ? double(ops) / (median * 1e6) : 0.0;
+    llvm::outs() << llvm::format("bench: median_ms=%.4f gops=%.3f\n", median,
+                                 gops);
+  }
+  return exitCode;
+}
