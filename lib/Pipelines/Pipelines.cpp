@@ -15,6 +15,8 @@ using namespace mlir;
 
 void qsparse::buildReferencePipeline(OpPassManager &pm) {
   pm.addPass(qsparse::createLowerQSparseToLinalg());
+  // Elementwise arith/math on whole tensors become linalg.generic too.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -35,6 +37,7 @@ void qsparse::buildReferencePipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

@@ -5,6 +5,7 @@
 #include "qsparse/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -82,15 +83,26 @@ llvm::Expected<Signature> runtime::getRunnableSignature(Operation *op) {
   return signature;
 }
 
+std::string runtime::formatDiagnostic(Diagnostic &diag) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  Location loc = diag.getLocation();
+  if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
+    os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
+       << fileLoc.getColumn();
+  else
+    os << loc;
+  os << ": " << diag.str();
+  return text;
+}
+
 /// Collects the first error a pass pipeline reports.
 static std::string firstError(MLIRContext *ctx,
                               function_ref<LogicalResult()> fn, bool &failed) {
   std::string message;
   ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Error && message.empty()) {
-      llvm::raw_string_ostream os(message);
-      os << diag.getLocation() << ": " << diag.str();
-    }
+    if (diag.getSeverity() == DiagnosticSeverity::Error && message.empty())
+      message = formatDiagnostic(diag);
     return success();
   });
   failed = mlir::failed(fn());
@@ -109,6 +121,17 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
 
   OwningOpRef<ModuleOp> clone = module.clone();
   MLIRContext *ctx = module.getContext();
+  // Compile only the entry point and what it calls: another function the
+  // pipeline cannot lower must not stop this one.
+  for (bool erased = true; erased;) {
+    erased = false;
+    for (auto func : llvm::make_early_inc_range(clone->getOps<func::FuncOp>()))
+      if (func.getName() != name &&
+          SymbolTable::symbolKnownUseEmpty(func, *clone)) {
+        func.erase();
+        erased = true;
+      }
+  }
   PassManager pm(ctx);
   if (pipeline == PipelineKind::Reference)
     buildReferencePipeline(pm);
@@ -121,6 +144,29 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
     return makeError("lowering failed: " + (message.empty()
                                                 ? std::string("unknown error")
                                                 : message));
+
+  // Name the first op the pipeline left behind instead of failing in LLVM
+  // translation with a cast.
+  Operation *leftover = nullptr;
+  clone->walk([&](Operation *op) {
+    if (isa<ModuleOp>(op) || isa<LLVM::LLVMDialect>(op->getDialect()) ||
+        isa<UnrealizedConversionCastOp>(op))
+      return WalkResult::advance();
+    leftover = op;
+    return WalkResult::interrupt();
+  });
+  if (leftover) {
+    std::string where;
+    llvm::raw_string_ostream os(where);
+    if (auto fileLoc = dyn_cast<FileLineColLoc>(leftover->getLoc()))
+      os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
+         << fileLoc.getColumn() << ": ";
+    return makeError(
+        where + "'" + leftover->getName().getStringRef() +
+        "' is not supported by the " +
+        (pipeline == PipelineKind::Reference ? "reference" : "cpu") +
+        " pipeline");
+  }
 
   static bool initialized = [] {
     llvm::InitializeNativeTarget();

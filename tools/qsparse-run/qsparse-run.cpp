@@ -372,10 +372,8 @@ int main(int argc, char **argv) {
   // Parse and verify: the first error becomes the one line we print.
   std::string firstError;
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Error && firstError.empty()) {
-      llvm::raw_string_ostream os(firstError);
-      os << diag.getLocation() << ": " << diag.str();
-    }
+    if (diag.getSeverity() == DiagnosticSeverity::Error && firstError.empty())
+      firstError = formatDiagnostic(diag);
     return success();
   });
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);

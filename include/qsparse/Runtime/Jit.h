@@ -13,6 +13,7 @@
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
@@ -56,6 +57,10 @@ private:
   std::string name;
   Signature signature;
 };
+
+/// "file:line:col: message" for a diagnostic (the location as compilers print
+/// it, falling back to MLIR's form for other locations).
+std::string formatDiagnostic(mlir::Diagnostic &diag);
 
 /// 2 * multiply-adds of every contraction and convolution in `func`
 /// (qsparse.matmul/conv2d and linalg contraction/convolution ops).
