@@ -130,8 +130,9 @@ LogicalResult requireStaticShapes(Operation *op,
        llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
     if (auto shaped = dyn_cast<ShapedType>(type))
       if (!shaped.hasStaticShape())
-        return rewriter.notifyMatchFailure(
-            op, "dynamic shapes are not supported by the qsparse lowering");
+        return op->emitOpError()
+               << "has a dynamic shape (" << type
+               << "); the qsparse lowering needs static shapes";
   return success();
 }
 

@@ -13,8 +13,10 @@ def LowerQSparseToLinalg : Pass<"qsparse-lower-to-linalg", "mlir::ModuleOp"> {
     (`!qsparse.flint<B>`, `!qsparse.pot<B>`, `ui`/`si` integers) by their
     signless storage type everywhere, function signatures included:
 
-    - `quantize`: nearest grid value of `x / s` by a compare chain over the
-      grid midpoints (ties away from zero), then the code;
+    - `quantize`: `x / s` in f64; flint and PoT codes by counting the grid
+      midpoints below it (ties away from zero) and a table from grid index
+      to code; integer codes by `math.round` (half away from zero) and
+      saturation; NaN gives the code of 0;
     - `dequantize`, `decode`: a `tensor.extract` from a constant table with one
       entry per code (so decoding is exact and costs one load);
     - `requantize`: 128-bit multiply, rounding half away from zero, clamp;
