@@ -18,6 +18,7 @@ void qsparse::buildReferencePipeline(OpPassManager &pm) {
   // Elementwise arith/math on whole tensors become linalg.generic too.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(qsparse::createReadOnlyArguments());
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -83,17 +83,19 @@ llvm::Expected<Signature> runtime::getRunnableSignature(Operation *op) {
   return signature;
 }
 
-std::string runtime::formatDiagnostic(Diagnostic &diag) {
+std::string runtime::formatLocation(Location loc) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  Location loc = diag.getLocation();
   if (auto fileLoc = dyn_cast<FileLineColLoc>(loc))
     os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
        << fileLoc.getColumn();
   else
     os << loc;
-  os << ": " << diag.str();
   return text;
+}
+
+std::string runtime::formatDiagnostic(Diagnostic &diag) {
+  return formatLocation(diag.getLocation()) + ": " + diag.str();
 }
 
 /// Collects the first error a pass pipeline reports.
@@ -156,14 +158,9 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
     return WalkResult::interrupt();
   });
   if (leftover) {
-    std::string where;
-    llvm::raw_string_ostream os(where);
-    if (auto fileLoc = dyn_cast<FileLineColLoc>(leftover->getLoc()))
-      os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
-         << fileLoc.getColumn() << ": ";
     return makeError(
-        where + "'" + leftover->getName().getStringRef() +
-        "' is not supported by the " +
+        formatLocation(leftover->getLoc()) + ": '" +
+        leftover->getName().getStringRef() + "' is not supported by the " +
         (pipeline == PipelineKind::Reference ? "reference" : "cpu") +
         " pipeline");
   }

@@ -317,7 +317,7 @@ void printDecisionSummary(func::FuncOp func) {
     llvm::raw_string_ostream os(line);
     auto describe = [&](auto contraction) {
       auto acc = contraction.getResult().getType().getElementType();
-      os << "  " << op->getName() << " at " << op->getLoc()
+      os << "  " << op->getName() << " at " << formatLocation(op->getLoc())
          << ": K = " << contraction.getReductionSize() << ", accumulator "
          << acc;
       if (auto bound = contraction.getAccBoundAttr())
@@ -335,14 +335,14 @@ void printDecisionSummary(func::FuncOp func) {
     else if (auto c = dyn_cast<Conv2DOp>(op))
       describe(c);
     else if (auto d = dyn_cast<DecodeOp>(op))
-      os << "  " << op->getName() << " at " << op->getLoc() << ": weights "
-         << d.getInput().getType().getElementType() << " ("
+      os << "  " << op->getName() << " at " << formatLocation(op->getLoc())
+         << ": weights " << d.getInput().getType().getElementType() << " ("
          << numerics::formatName(
                 *getCodeFormat(d.getInput().getType().getElementType()))
          << ") decoded to " << d.getType().getElementType();
     else if (auto c = dyn_cast<NMCompressOp>(op))
-      os << "  " << op->getName() << " at " << op->getLoc() << ": "
-         << c.getSparsity() << " along axis " << c.getAxis();
+      os << "  " << op->getName() << " at " << formatLocation(op->getLoc())
+         << ": " << c.getSparsity() << " along axis " << c.getAxis();
     else
       return;
     llvm::outs() << line << "\n";

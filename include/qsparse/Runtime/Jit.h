@@ -58,6 +58,9 @@ private:
   Signature signature;
 };
 
+/// "file:line:col" for a file location, MLIR's form for any other.
+std::string formatLocation(mlir::Location loc);
+
 /// "file:line:col: message" for a diagnostic (the location as compilers print
 /// it, falling back to MLIR's form for other locations).
 std::string formatDiagnostic(mlir::Diagnostic &diag);

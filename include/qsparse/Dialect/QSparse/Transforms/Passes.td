@@ -34,4 +34,16 @@ def LowerQSparseToLinalg : Pass<"qsparse-lower-to-linalg", "mlir::ModuleOp"> {
                            "mlir::func::FuncDialect"];
 }
 
+def ReadOnlyArguments : Pass<"qsparse-readonly-arguments", "mlir::ModuleOp"> {
+  let summary = "Keep bufferization from writing into caller-owned inputs";
+  let description = [{
+    Marks every tensor argument of every public function
+    `bufferization.writable = false`. One-Shot Bufferize at function
+    boundaries otherwise treats arguments as writable and may compute a
+    result in place of an input, so a caller that runs the function twice
+    on the same inputs (a benchmark, a reference check) would see its inputs
+    change. The pipelines run this before bufferization.
+  }];
+}
+
 #endif // QSPARSE_TRANSFORMS_PASSES_TD
