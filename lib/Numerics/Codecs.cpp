@@ -1,9 +1,9 @@
 //===- Codecs.cpp - ANT value grids and code <-> value conversion ---------===//
 //
-// Implements DESIGN 3.1 "flint (ANT, MICRO 2022)". Flint and PoT are handled
-// as an unsigned "magnitude code" of b bits whose value is monotone in the
-// code, plus an optional sign bit; that monotonicity is what lets the encoders
-// binary-search instead of scanning the grid.
+// Implements DESIGN 3.1 "flint (ANT, MICRO 2022)". Flint, PoT and float are
+// handled as an unsigned "magnitude code" of b bits whose value is monotone in
+// the code, plus an optional sign bit; that monotonicity is what lets the
+// encoders binary-search instead of scanning the grid.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +18,8 @@ namespace qsparse::numerics {
 namespace {
 
 bool isValid(CodeFormat f) {
+  if (f.kind != CodeKind::Float && f.exponentBits != 0)
+    return false;
   switch (f.kind) {
   case CodeKind::Int:
     return f.bits >= 1 && f.bits <= 32;
@@ -25,6 +27,9 @@ bool isValid(CodeFormat f) {
     return f.bits >= (f.isSigned ? 3u : 2u) && f.bits <= 8;
   case CodeKind::PoT:
     return f.bits >= 2 && f.bits <= 8;
+  case CodeKind::Float:
+    return f.bits >= 2 && f.bits <= 8 && f.exponentBits >= 1 &&
+           f.exponentBits <= f.bits - (f.isSigned ? 1 : 0);
   }
   return false;
 }
@@ -40,18 +45,29 @@ unsigned bitLength(uint64_t v) {
   return n;
 }
 
-/// Bits of the unsigned magnitude code of a flint/PoT format.
+/// Bits of the unsigned magnitude code of a flint/PoT/float format.
 unsigned magnitudeBits(CodeFormat f) {
   return f.isSigned ? f.bits - 1 : f.bits;
 }
 
-/// Decodes a b-bit unsigned flint or PoT magnitude code (DESIGN 3.1).
-DecodedValue decodeMagnitude(CodeKind kind, unsigned b, uint32_t code) {
+/// Decodes a b-bit unsigned flint, PoT or float magnitude code (DESIGN 3.1);
+/// `e` is the float exponent bits (unused by the other kinds).
+DecodedValue decodeMagnitude(CodeKind kind, unsigned b, uint32_t code,
+                             unsigned e = 0) {
   code &= codeMask(b);
   if (code == 0)
     return {false, 0, 0};
   if (kind == CodeKind::PoT)
     return {false, 1, code - 1};
+  if (kind == CodeKind::Float) {
+    // Exponent index i (high e bits), mantissa j (low m bits); index 0 is
+    // subnormal. Integer units: j, or (2^m + j) << (i - 1).
+    unsigned m = b - e;
+    uint32_t i = code >> m, j = code & codeMask(m);
+    if (i == 0)
+      return {false, j, 0};
+    return {false, (uint64_t(1) << m) | j, i - 1};
+  }
   // Flint: the MSB = 0 half is an int.
   if (!(code >> (b - 1)))
     return {false, code, 0};
@@ -83,11 +99,12 @@ int compareMagnitude(DecodedValue v, uint64_t u) {
 /// Largest magnitude code whose value satisfies `notAbove` (code 0, value 0,
 /// always does). Valid because magnitude value order equals code order.
 template <typename Pred>
-uint32_t largestCodeNotAbove(CodeKind kind, unsigned b, Pred notAbove) {
+uint32_t largestCodeNotAbove(CodeKind kind, unsigned b, unsigned e,
+                             Pred notAbove) {
   uint32_t lo = 0, hi = codeMask(b);
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo + 1) / 2;
-    if (notAbove(decodeMagnitude(kind, b, mid)))
+    if (notAbove(decodeMagnitude(kind, b, mid, e)))
       lo = mid;
     else
       hi = mid - 1;
@@ -104,8 +121,8 @@ uint32_t maxCode(CodeFormat f) {
 uint32_t minCode(CodeFormat f) {
   if (!f.isSigned)
     return 0;
-  // Int: the most negative two's complement code; flint/PoT: sign bit plus
-  // the all-ones magnitude.
+  // Int: the most negative two's complement code; flint/PoT/float: sign bit
+  // plus the all-ones magnitude.
   if (f.kind == CodeKind::Int)
     return uint32_t(1) << (f.bits - 1);
   return codeMask(f.bits);
@@ -130,14 +147,33 @@ std::string verifyFormat(CodeFormat f) {
     return std::string(what) + " bit width must be in [" + std::to_string(lo) +
            ", " + std::to_string(hi) + "], got " + std::to_string(f.bits);
   };
+  auto noExponent = [&](const char *what, std::string widthError) {
+    if (!widthError.empty() || f.exponentBits == 0)
+      return widthError;
+    return std::string(what) + " format must have 0 exponent bits, got " +
+           std::to_string(f.exponentBits);
+  };
   switch (f.kind) {
   case CodeKind::Int:
-    return range("int", 1, 32);
+    return noExponent("int", range("int", 1, 32));
   case CodeKind::Flint:
     // Signed flint's magnitude is an unsigned flint of bits - 1 >= 2 bits.
-    return f.isSigned ? range("signed flint", 3, 8) : range("flint", 2, 8);
+    return noExponent("flint", f.isSigned ? range("signed flint", 3, 8)
+                                          : range("flint", 2, 8));
   case CodeKind::PoT:
-    return range("pot", 2, 8);
+    return noExponent("pot", range("pot", 2, 8));
+  case CodeKind::Float: {
+    if (std::string error = range("float", 2, 8); !error.empty())
+      return error;
+    // ANT's float_value: exponent + mantissa fill the value bits, m >= 0.
+    unsigned valueBits = magnitudeBits(f);
+    if (f.exponentBits >= 1 && f.exponentBits <= valueBits)
+      return std::string();
+    return "float exponent bits must be in [1, " + std::to_string(valueBits) +
+           "] for " + std::to_string(f.bits) +
+           (f.isSigned ? "-bit signed" : "-bit unsigned") + ", got " +
+           std::to_string(f.exponentBits);
+  }
   }
   return "unknown code kind";
 }
@@ -151,6 +187,9 @@ std::string formatName(CodeFormat f) {
     return "flint" + bits + (f.isSigned ? "_signed" : "");
   case CodeKind::PoT:
     return "pot" + bits + (f.isSigned ? "_signed" : "");
+  case CodeKind::Float:
+    return "float" + bits + "_e" + std::to_string(f.exponentBits) +
+           (f.isSigned ? "_signed" : "");
   }
   return "unknown" + bits;
 }
@@ -171,16 +210,26 @@ std::optional<CodeFormat> parseFormatName(std::string_view name) {
     f = {CodeKind::Flint, 0, false};
   else if (consume("pot"))
     f = {CodeKind::PoT, 0, false};
+  else if (consume("float"))
+    f = {CodeKind::Float, 0, false};
   else
     return std::nullopt;
   // At most two digits keeps the accumulation far from overflow.
-  size_t digits = 0;
-  while (digits < name.size() && digits < 3 && name[digits] >= '0' &&
-         name[digits] <= '9')
-    f.bits = f.bits * 10 + unsigned(name[digits++] - '0');
-  if (digits == 0 || digits > 2 || (digits == 2 && name[0] == '0'))
+  auto number = [&](unsigned &out) {
+    size_t digits = 0;
+    while (digits < name.size() && digits < 3 && name[digits] >= '0' &&
+           name[digits] <= '9')
+      out = out * 10 + unsigned(name[digits++] - '0');
+    if (digits == 0 || digits > 2 || (digits == 2 && name[0] == '0'))
+      return false;
+    name.remove_prefix(digits);
+    return true;
+  };
+  if (!number(f.bits))
     return std::nullopt;
-  name.remove_prefix(digits);
+  // Float names carry the exponent bits: "float4_e2[_signed]".
+  if (f.kind == CodeKind::Float && !(consume("_e") && number(f.exponentBits)))
+    return std::nullopt;
   if (f.kind != CodeKind::Int && consume("_signed"))
     f.isSigned = true;
   if (!name.empty() || !isValid(f))
@@ -199,8 +248,8 @@ DecodedValue decode(CodeFormat f, uint32_t code) {
     return {false, code, 0};
   }
   if (!f.isSigned)
-    return decodeMagnitude(f.kind, f.bits, code);
-  DecodedValue v = decodeMagnitude(f.kind, f.bits - 1, code);
+    return decodeMagnitude(f.kind, f.bits, code, f.exponentBits);
+  DecodedValue v = decodeMagnitude(f.kind, f.bits - 1, code, f.exponentBits);
   // The negative-zero code decodes to plain 0.
   v.negative = (code >> (f.bits - 1)) && v.mantissa != 0;
   return v;
@@ -267,13 +316,14 @@ uint32_t encodeNearest(CodeFormat f, double x) {
     return 0; // Saturate at the unsigned grid's minimum, 0.
   double a = std::fabs(x);
   unsigned b = magnitudeBits(f);
-  uint32_t c = largestCodeNotAbove(
-      f.kind, b, [a](DecodedValue v) { return toDouble(v) <= a; });
+  uint32_t c =
+      largestCodeNotAbove(f.kind, b, f.exponentBits,
+                          [a](DecodedValue v) { return toDouble(v) <= a; });
   if (c != codeMask(b)) {
     // The midpoint of two grid values is exact in a double; a >= mid sends
     // ties to the larger magnitude, i.e. away from zero.
-    double lo = toDouble(decodeMagnitude(f.kind, b, c));
-    double hi = toDouble(decodeMagnitude(f.kind, b, c + 1));
+    double lo = toDouble(decodeMagnitude(f.kind, b, c, f.exponentBits));
+    double hi = toDouble(decodeMagnitude(f.kind, b, c + 1, f.exponentBits));
     if (a >= lo + (hi - lo) / 2)
       ++c;
   }
@@ -298,9 +348,11 @@ std::optional<uint32_t> encodeExact(CodeFormat f, int64_t value) {
   // |INT64_MIN| computed in unsigned arithmetic.
   uint64_t u = negative ? ~uint64_t(value) + 1 : uint64_t(value);
   unsigned b = magnitudeBits(f);
-  uint32_t c = largestCodeNotAbove(
-      f.kind, b, [u](DecodedValue v) { return compareMagnitude(v, u) <= 0; });
-  if (compareMagnitude(decodeMagnitude(f.kind, b, c), u) != 0)
+  uint32_t c =
+      largestCodeNotAbove(f.kind, b, f.exponentBits, [u](DecodedValue v) {
+        return compareMagnitude(v, u) <= 0;
+      });
+  if (compareMagnitude(decodeMagnitude(f.kind, b, c, f.exponentBits), u) != 0)
     return std::nullopt;
   if (negative && c != 0)
     c |= uint32_t(1) << b;

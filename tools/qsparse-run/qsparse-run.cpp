@@ -247,6 +247,25 @@ double elementAsDouble(const NpyArray &a, int64_t i) {
   return 0;
 }
 
+/// Integers print exactly (a double loses bits above 2^53).
+void printElement(llvm::raw_ostream &os, const NpyArray &a, int64_t i) {
+  const char *p = a.data.data() + i * dtypeSize(a.dtype);
+  if (a.dtype == DType::U64) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    os << v;
+  } else if (a.dtype == DType::I64) {
+    int64_t v;
+    std::memcpy(&v, p, 8);
+    os << v;
+  } else if (a.dtype == DType::F16 || a.dtype == DType::F32 ||
+             a.dtype == DType::F64) {
+    os << llvm::format("%g", elementAsDouble(a, i));
+  } else {
+    os << int64_t(elementAsDouble(a, i));
+  }
+}
+
 bool isFloat(DType d) {
   return d == DType::F16 || d == DType::F32 || d == DType::F64;
 }
@@ -259,10 +278,7 @@ void printArray(llvm::raw_ostream &os, unsigned index, RankedTensorType type,
   for (int64_t i = 0; i < shown; ++i) {
     if (i)
       os << ", ";
-    if (isFloat(a.dtype))
-      os << llvm::format("%g", elementAsDouble(a, i));
-    else
-      os << int64_t(elementAsDouble(a, i));
+    printElement(os, a, i);
   }
   if (shown < n)
     os << ", ... (" << n << " values)";
@@ -288,10 +304,13 @@ int64_t compare(unsigned index, const NpyArray &got, const NpyArray &want) {
     }
     if (same)
       continue;
-    if (bad++ < 5)
-      llvm::errs() << "check: result " << index << " element " << i << ": got "
-                   << elementAsDouble(got, i) << ", reference "
-                   << elementAsDouble(want, i) << "\n";
+    if (bad++ < 5) {
+      llvm::errs() << "check: result " << index << " element " << i << ": got ";
+      printElement(llvm::errs(), got, i);
+      llvm::errs() << ", reference ";
+      printElement(llvm::errs(), want, i);
+      llvm::errs() << "\n";
+    }
   }
   return bad;
 }

@@ -27,6 +27,10 @@ constexpr CodeFormat pot(unsigned bits, bool isSigned = false) {
 constexpr CodeFormat intFmt(unsigned bits, bool isSigned = true) {
   return {CodeKind::Int, bits, isSigned};
 }
+constexpr CodeFormat floatFmt(unsigned bits, unsigned exponentBits,
+                              bool isSigned = false) {
+  return {CodeKind::Float, bits, isSigned, exponentBits};
+}
 
 unsigned bitLength(uint64_t v) {
   unsigned n = 0;
@@ -59,6 +63,16 @@ std::vector<CodeFormat> smallFormats() {
   return formats;
 }
 
+/// Every float format: bits 2..8, exponent bits 1..value bits.
+std::vector<CodeFormat> floatFormats() {
+  std::vector<CodeFormat> formats;
+  for (unsigned b = 2; b <= 8; ++b)
+    for (bool s : {false, true})
+      for (unsigned e = 1; e <= b - (s ? 1 : 0); ++e)
+        formats.push_back(floatFmt(b, e, s));
+  return formats;
+}
+
 /// True when grid value `a` is strictly nearer to `x` than `b`, ties going to
 /// the larger magnitude. long double distances order correctly when they
 /// differ (rounding is monotone); equal computed distances are resolved
@@ -85,10 +99,21 @@ uint32_t bruteNearest(CodeFormat f, double x) {
   // beyond the grid instead.
   if (std::isinf(x))
     x = std::copysign(4 * std::max(maxGridValue(f), -minGridValue(f)) + 4, x);
+  // The decoded table of the last format (the tests call this thousands of
+  // times per format); NaN marks the non-canonical (negative-zero) code.
+  static CodeFormat cachedFormat{CodeKind::Int, 0, false};
+  static std::vector<double> table;
+  if (!(cachedFormat == f) || table.empty()) {
+    table.clear();
+    for (uint64_t c = 0; c < numCodes(f); ++c)
+      table.push_back(canonical(f, uint32_t(c)) == c
+                          ? decodeToDouble(f, uint32_t(c))
+                          : std::numeric_limits<double>::quiet_NaN());
+    cachedFormat = f;
+  }
   uint32_t best = 0;
   for (uint64_t c = 1; c < numCodes(f); ++c)
-    if (canonical(f, uint32_t(c)) == c &&
-        preferred(x, decodeToDouble(f, uint32_t(c)), decodeToDouble(f, best)))
+    if (!std::isnan(table[c]) && preferred(x, table[c], table[best]))
       best = uint32_t(c);
   return best;
 }
@@ -321,8 +346,38 @@ TEST_P(FormatTest, EncodeExactRejectsOffGrid) {
     }
 }
 
+/// The float layout of Codecs.h: exponent index i (high e bits), mantissa j
+/// (low m bits); i = 0 -> j << 0, i >= 1 -> (2^m + j) << (i - 1).
+TEST_P(FormatTest, FloatExponentMantissaPairs) {
+  CodeFormat f = GetParam();
+  if (f.kind != CodeKind::Float)
+    return;
+  unsigned b = f.isSigned ? f.bits - 1 : f.bits;
+  unsigned m = b - f.exponentBits;
+  for (uint32_t c = 0; c < (1u << b); ++c) {
+    DecodedValue v = decode(f, c);
+    uint32_t i = c >> m, j = c & ((1u << m) - 1);
+    EXPECT_FALSE(v.negative);
+    EXPECT_LE(bitLength(v.mantissa), m + 1);
+    if (i == 0) {
+      EXPECT_EQ(v.mantissa, j) << formatName(f) << " code " << c;
+      EXPECT_EQ(v.shift, 0u) << formatName(f) << " code " << c;
+    } else {
+      EXPECT_EQ(v.mantissa, (uint64_t(1) << m) + j)
+          << formatName(f) << " code " << c;
+      EXPECT_EQ(v.shift, i - 1) << formatName(f) << " code " << c;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllSmallFormats, FormatTest,
                          ::testing::ValuesIn(smallFormats()),
+                         [](const ::testing::TestParamInfo<CodeFormat> &info) {
+                           return formatName(info.param);
+                         });
+
+INSTANTIATE_TEST_SUITE_P(FloatFormats, FormatTest,
+                         ::testing::ValuesIn(floatFormats()),
                          [](const ::testing::TestParamInfo<CodeFormat> &info) {
                            return formatName(info.param);
                          });
@@ -574,6 +629,158 @@ TEST(Numerics, FormatNames) {
         "flint1", "flint2_signed", "flint9", "pot4_unsigned", "pot4signed",
         "flint4 ", "float4", "int123", "FLINT4"})
     EXPECT_EQ(parseFormatName(bad), std::nullopt) << bad;
+}
+
+/// A transcription of ANT's `Quantizer.float_value(eb)` (reference 1.3,
+/// quant_modules.py) in its own real units, without `convert_tensor`'s
+/// rescaling (which cancels out in scale = alpha / max(grid)) and without
+/// its "B == 2 forces exp_bit = 2" override (a choice of default exponent
+/// bits, not of layout; parseCandidates applies it).
+std::vector<double> antFloatValue(unsigned bit, bool isSigned, unsigned eb) {
+  int B = int(bit) - (isSigned ? 1 : 0);
+  int expBit = int(eb), manBit = B - expBit;
+  std::vector<double> values;
+  bool minToZero = true, subnormal = true;
+  for (int i = 0; i < (1 << expBit); ++i) {
+    for (int j = 0; j < (1 << manBit); ++j) {
+      if (minToZero) {
+        values.push_back(0.);
+        minToZero = false;
+        continue;
+      }
+      double v = subnormal ? std::ldexp(1.0, i) * (j * std::ldexp(1.0, -manBit))
+                           : std::ldexp(1.0, i - 1) *
+                                 (1 + j * std::ldexp(1.0, -manBit));
+      values.push_back(v);
+      if (isSigned)
+        values.push_back(-v);
+    }
+    subnormal = false;
+  }
+  // convert_tensor: pad with a duplicate 0 to 2^bit entries, then sort.
+  if (values.size() < (size_t(1) << bit))
+    values.push_back(0.);
+  EXPECT_EQ(values.size(), size_t(1) << bit);
+  std::sort(values.begin(), values.end());
+  return values;
+}
+
+/// Our grid is ANT's times 2^m (integer units), for every float format.
+TEST(Float, MatchesAntFloatValue) {
+  for (CodeFormat f : floatFormats()) {
+    unsigned m = f.bits - (f.isSigned ? 1 : 0) - f.exponentBits;
+    std::vector<double> ant = antFloatValue(f.bits, f.isSigned, f.exponentBits);
+    for (double &v : ant)
+      v = std::ldexp(v, int(m));
+    std::vector<double> ours;
+    for (uint64_t c = 0; c < numCodes(f); ++c)
+      ours.push_back(decodeToDouble(f, uint32_t(c)));
+    std::sort(ours.begin(), ours.end());
+    // Same multiset: the negative-zero code is ANT's padding 0.
+    EXPECT_EQ(ours, ant) << formatName(f);
+  }
+}
+
+TEST(Float, Tables) {
+  EXPECT_EQ(decodeAll(floatFmt(4, 2)),
+            (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20,
+                                 24, 28}));
+  // m = 1: 0,1 | 2,3 | 4,6 | 8,12.
+  EXPECT_EQ(decodeAll(floatFmt(4, 2, true)),
+            (std::vector<double>{0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6,
+                                 -8, -12}));
+  EXPECT_EQ(decodeAll(floatFmt(4, 1, true)),
+            (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 0, -1, -2, -3, -4, -5,
+                                 -6, -7}));
+  EXPECT_EQ(decodeAll(floatFmt(2, 1, true)),
+            (std::vector<double>{0, 1, 0, -1}));
+  EXPECT_EQ(decodeAll(floatFmt(3, 2)),
+            (std::vector<double>{0, 1, 2, 3, 4, 6, 8, 12}));
+  // ANT's default for signed 8-bit: eb = 3, m = 4, max 31 << 6.
+  EXPECT_EQ(maxGridValue(floatFmt(8, 3, true)), 1984.0);
+  EXPECT_EQ(minGridValue(floatFmt(8, 3, true)), -1984.0);
+  EXPECT_EQ(gridValues(floatFmt(8, 3, true)).size(), 255u);
+}
+
+/// Reference 1.3: "with eb = 3 and signed 4-bit, m = 0, so float is identical
+/// to signed PoT" (and m = 0 means the integer-unit factor 2^m is 1).
+TEST(Float, Signed4BitE3IsSignedPoT) {
+  for (uint32_t c = 0; c < 16; ++c) {
+    EXPECT_EQ(decodeToDouble(floatFmt(4, 3, true), c),
+              decodeToDouble(pot(4, true), c))
+        << "code " << c;
+  }
+  EXPECT_EQ(gridValues(floatFmt(4, 3, true)), gridValues(pot(4, true)));
+  EXPECT_EQ(decodedSignedBits(floatFmt(4, 3, true)),
+            decodedSignedBits(pot(4, true)));
+}
+
+/// Degenerate exponent widths: e = 1 is a plain int, e = b (m = 0) is PoT.
+TEST(Float, DegenerateExponentWidths) {
+  for (unsigned b = 2; b <= 8; ++b) {
+    EXPECT_EQ(decodeAll(floatFmt(b, 1)), decodeAll(intFmt(b, false))) << b;
+    EXPECT_EQ(decodeAll(floatFmt(b, b)), decodeAll(pot(b))) << b;
+    EXPECT_EQ(decodeAll(floatFmt(b, b - 1, true)), decodeAll(pot(b, true)))
+        << b;
+  }
+}
+
+TEST(Float, MaxValueAndSignedBits) {
+  for (CodeFormat f : floatFormats()) {
+    unsigned e = f.exponentBits;
+    unsigned m = f.bits - (f.isSigned ? 1 : 0) - e;
+    double max = std::ldexp(double((2u << m) - 1), (1 << e) - 2);
+    EXPECT_EQ(maxGridValue(f), max) << formatName(f);
+    EXPECT_EQ(minGridValue(f), f.isSigned ? -max : 0.0) << formatName(f);
+    // (2^(m+1) - 1) << (2^e - 2) has m + 2^e - 1 bits, plus a sign bit.
+    EXPECT_EQ(decodedSignedBits(f), m + (1u << e)) << formatName(f);
+  }
+}
+
+TEST(Float, TiesGoAwayFromZero) {
+  CodeFormat f = floatFmt(4, 2, true); // 0,1,2,3,4,6,8,12.
+  EXPECT_EQ(decodeToDouble(f, encodeNearest(f, 5)), 6.0);
+  EXPECT_EQ(decodeToDouble(f, encodeNearest(f, -10)), -12.0);
+  EXPECT_EQ(decodeToDouble(f, encodeNearest(f, 9.99)), 8.0);
+  EXPECT_EQ(decodeToDouble(f, encodeNearest(f, 100)), 12.0);
+  EXPECT_EQ(encodeNearest(f, -0.25), 0u);
+}
+
+TEST(Float, NamesAndVerification) {
+  EXPECT_EQ(formatName(floatFmt(4, 2, true)), "float4_e2_signed");
+  EXPECT_EQ(formatName(floatFmt(8, 3)), "float8_e3");
+  EXPECT_EQ(parseFormatName("float4_e2_signed"), floatFmt(4, 2, true));
+  EXPECT_EQ(parseFormatName("float8_e8"), floatFmt(8, 8));
+  EXPECT_EQ(parseFormatName("float2_e1_signed"), floatFmt(2, 1, true));
+  for (const char *bad :
+       {"float4", "float4_e", "float4_e0", "float4_e5", "float4_e4_signed",
+        "float9_e3", "float1_e1", "float4_signed_e2", "float4_e02",
+        "float4_e2_", "float04_e2", "float4e2", "float_e2", "float2_e2_signed"})
+    EXPECT_EQ(parseFormatName(bad), std::nullopt) << bad;
+
+  EXPECT_EQ(verifyFormat(floatFmt(4, 3, true)), "");
+  EXPECT_EQ(verifyFormat(floatFmt(4, 4)), "");
+  EXPECT_EQ(verifyFormat(floatFmt(9, 3)),
+            "float bit width must be in [2, 8], got 9");
+  EXPECT_EQ(verifyFormat(floatFmt(1, 1)),
+            "float bit width must be in [2, 8], got 1");
+  EXPECT_EQ(verifyFormat(floatFmt(4, 4, true)),
+            "float exponent bits must be in [1, 3] for 4-bit signed, got 4");
+  EXPECT_EQ(verifyFormat(floatFmt(4, 0)),
+            "float exponent bits must be in [1, 4] for 4-bit unsigned, got 0");
+  EXPECT_EQ(verifyFormat(CodeFormat{CodeKind::Int, 8, true, 3}),
+            "int format must have 0 exponent bits, got 3");
+  EXPECT_EQ(verifyFormat(CodeFormat{CodeKind::PoT, 4, true, 1}),
+            "pot format must have 0 exponent bits, got 1");
+  EXPECT_EQ(verifyFormat(CodeFormat{CodeKind::Flint, 9, true, 1}),
+            "signed flint bit width must be in [3, 8], got 9");
+
+  // exponentBits takes part in equality; old initializers leave it 0.
+  EXPECT_NE(floatFmt(4, 2), floatFmt(4, 3));
+  EXPECT_EQ(floatFmt(4, 2), floatFmt(4, 2));
+  CodeFormat old{CodeKind::Flint, 4, true};
+  EXPECT_EQ(old.exponentBits, 0u);
+  EXPECT_NE(old, (CodeFormat{CodeKind::Flint, 4, true, 1}));
 }
 
 } // namespace

@@ -1,7 +1,8 @@
 //===- Codecs.h - ANT value grids and code <-> value conversion -*- C++ -*-===//
 //
 // The single source of truth for the value grids of the ANT candidate types
-// (DESIGN 3.1 "flint (ANT, MICRO 2022)"): int, flint and power-of-two (PoT).
+// (DESIGN 3.1 "flint (ANT, MICRO 2022)"): int, flint, power-of-two (PoT) and
+// ANT's float.
 // Pure C++17, no MLIR/LLVM dependency. All values are in *integer units*, i.e.
 // before the per-channel scale is applied.
 //
@@ -21,16 +22,33 @@
 //    {0} u {2^i : i = 0 .. 2^B - 2}.
 //  - PoT, signed, B bits: sign bit (MSB) + (B - 1)-bit PoT field, so
 //    {0} u {+-2^i : i = 0 .. 2^(B-1) - 2}.
-// Signed flint and PoT have a negative-zero code (sign bit set, magnitude 0):
-// it decodes to 0 and no encoder ever emits it (DESIGN 3.1: "encoders emit
-// +0").
+//  - Float with e exponent bits (ANT's `float_value(eb = e)`): b value bits
+//    (B unsigned, B - 1 signed), m = b - e mantissa bits. The b-bit magnitude
+//    code is exponent index i (high e bits) and mantissa j (low m bits). ANT
+//    defines index 0 as subnormal, 2^0 * (j / 2^m) (so code 0 is 0), and
+//    index i >= 1 as 2^(i-1) * (1 + j / 2^m); there is no inf/NaN. Those
+//    values are fractions; the integer units here multiply them by 2^m:
+//      i = 0:  value = j                    (0 .. 2^m - 1),
+//      i >= 1: value = (2^m + j) << (i - 1).
+//    The maximum is (2^(m+1) - 1) << (2^e - 2). Magnitude code order is
+//    value order. Signed float: sign bit (MSB) + the magnitude code.
+//    Examples: float4_e2 = 0,1,2,3, 4,5,6,7, 8,10,12,14, 16,20,24,28;
+//    float4_e3_signed (m = 0) has the same codes and values as pot4_signed
+//    (reference 1.3: "with eb = 3 and signed 4-bit, float is identical to
+//    signed PoT"); float<B>_e1 equals uint<B>, float<B>_e<B> equals pot<B>.
+// Signed flint, PoT and float have a negative-zero code (sign bit set,
+// magnitude 0): it decodes to 0 and no encoder ever emits it (DESIGN 3.1:
+// "encoders emit +0").
 //
-// Valid widths: Int 1..32; PoT 2..8; unsigned flint 2..8; signed flint 3..8.
+// Valid widths: Int 1..32; PoT 2..8; unsigned flint 2..8; signed flint 3..8;
+// float 2..8 with 1 <= exponentBits <= value bits (B, or B - 1 if signed).
 // Signed flint needs B >= 3 because its magnitude is an unsigned flint of
-// B - 1 bits and ANT's flint_value requires at least 2 bits.
+// B - 1 bits and ANT's flint_value requires at least 2 bits. exponentBits
+// must be 0 for every kind but float.
 //
 // Format names (formatName / parseFormatName): "int8" (signed) / "uint8",
-// "flint4_signed" / "flint4", "pot4_signed" / "pot4".
+// "flint4_signed" / "flint4", "pot4_signed" / "pot4", "float4_e2_signed" /
+// "float4_e2" (the exponent bits are part of the name).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,16 +63,20 @@
 
 namespace qsparse::numerics {
 
-enum class CodeKind { Int, Flint, PoT };
+enum class CodeKind { Int, Flint, PoT, Float };
 
 struct CodeFormat {
   CodeKind kind;
   unsigned bits;
   bool isSigned;
+  /// Float only: exponent bits e (see the layouts above); 0 for other kinds.
+  /// Last so that {kind, bits, isSigned} initializers keep compiling.
+  unsigned exponentBits = 0;
 };
 
 inline bool operator==(CodeFormat a, CodeFormat b) {
-  return a.kind == b.kind && a.bits == b.bits && a.isSigned == b.isSigned;
+  return a.kind == b.kind && a.bits == b.bits && a.isSigned == b.isSigned &&
+         a.exponentBits == b.exponentBits;
 }
 inline bool operator!=(CodeFormat a, CodeFormat b) { return !(a == b); }
 
@@ -62,7 +84,8 @@ inline bool operator!=(CodeFormat a, CodeFormat b) { return !(a == b); }
 /// constraint, e.g. "flint bit width must be in [2, 8], got 9".
 std::string verifyFormat(CodeFormat f);
 
-/// "int8" / "uint8", "flint4_signed" / "flint4", "pot4_signed" / "pot4".
+/// "int8" / "uint8", "flint4_signed" / "flint4", "pot4_signed" / "pot4",
+/// "float4_e2_signed" / "float4_e2".
 std::string formatName(CodeFormat f);
 
 /// Inverse of formatName; nullopt for unknown spellings or invalid formats.
@@ -81,6 +104,8 @@ uint64_t numCodes(CodeFormat f);
 ///    the mantissa never has more than b - 1 significant bits. The pair is not
 ///    normalized (flint4 code 8 is 4 << 1, code 4 is 4 << 0).
 ///  - PoT: mantissa = 1, shift = exponent (0 for value 0: mantissa 0).
+///  - Float: exponent index 0: mantissa = j, shift 0; index i >= 1: mantissa
+///    = 2^m + j, shift = i - 1. So the mantissa has at most m + 1 bits.
 struct DecodedValue {
   bool negative;
   uint64_t mantissa;
@@ -95,7 +120,8 @@ std::optional<int64_t> decodeToInt64(CodeFormat f, uint32_t code);
 
 /// Smallest W such that every value of the format fits a W-bit two's
 /// complement integer (DESIGN 3.2 uses it as the weight/input width). Can
-/// exceed 64 for PoT (pot8 needs 256). flint4 -> 8, flint4_signed -> 6.
+/// exceed 64 for PoT and float (pot8 needs 256). flint4 -> 8,
+/// flint4_signed -> 6.
 unsigned decodedSignedBits(CodeFormat f);
 
 /// All distinct values, ascending (the negative-zero code is merged with +0).

@@ -3,7 +3,10 @@
 #ifndef QSPARSE_DIALECT_QSPARSE_TRANSFORMS_PASSES_H
 #define QSPARSE_DIALECT_QSPARSE_TRANSFORMS_PASSES_H
 
+#include "qsparse/Dialect/QSparse/IR/QSparse.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"

@@ -46,4 +46,145 @@ def ReadOnlyArguments : Pass<"qsparse-readonly-arguments", "mlir::ModuleOp"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Deciding passes (DESIGN 3). Each takes `report=PATH` and writes a JSON
+// array there: one object per contraction with "loc" and "op", the decision,
+// or "skipped" and the reason the contraction was left unchanged.
+//===----------------------------------------------------------------------===//
+
+def SelectNumericType : Pass<"qsparse-select-numeric-type", "mlir::ModuleOp"> {
+  let summary = "Choose an ANT numeric type for each constant float weight";
+  let description = [{
+    For every floating-point contraction whose weight is a constant, quantizes
+    the weight with each candidate type (per output channel by default, the
+    alpha search of DESIGN 3.1), keeps the type with the lowest summed
+    per-channel MSE, and rewrites the weight to constant codes + constant
+    scales + `qsparse.dequantize`. Only the weight changes: activations keep
+    their type, so the program differs from the original only by the rounding
+    of its weights, and weights that are exactly grid value x scale come back
+    exactly.
+
+    Report keys: "chosen" (e.g. "flint4"), "mse" (candidate -> summed MSE),
+    "per_channel".
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "4", "Code width B (2..8)">,
+    Option<"candidates", "candidates", "std::string", "\"int,pot,flint\"",
+           "Comma-separated candidate types: int, pot, flint">,
+    Option<"perChannel", "per-channel", "bool", "true",
+           "One scale per output channel (else one per tensor)">,
+    Option<"report", "report", "std::string", "\"\"",
+           "Write the JSON decision report to this path">,
+  ];
+  let dependentDialects = ["qsparse::QSparseDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def Sparsify : Pass<"qsparse-sparsify", "mlir::ModuleOp"> {
+  let summary = "Prune constant weights to N:M and store them compressed";
+  let description = [{
+    Prunes each constant contraction weight to N:M along its reduction axis
+    (K for matmul weights, C for convolution weights; DESIGN 3.3) and
+    rewrites it to compressed values + metadata feeding
+    `qsparse.nm_decompress`; qsparse contractions also get
+    `weight_sparsity`. Modes: `magnitude` (N largest |w| per group),
+    `transposable-exact` (min-cost flow per M x M tile, the most L1 mass
+    with N per row and column) and `transposable-greedy`.
+
+    Report keys: "n", "m", "mode", "kept_l1_fraction",
+    "mask_diversity_log10".
+  }];
+  let options = [
+    Option<"n", "n", "unsigned", "2", "Kept elements per group">,
+    Option<"m", "m", "unsigned", "4", "Group size (a power of two)">,
+    Option<"mode", "mode", "std::string", "\"magnitude\"",
+           "magnitude | transposable-exact | transposable-greedy">,
+    Option<"report", "report", "std::string", "\"\"",
+           "Write the JSON decision report to this path">,
+  ];
+  let dependentDialects = ["qsparse::QSparseDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def AccumulatorAnalysis : Pass<"qsparse-accumulator-analysis", "mlir::ModuleOp"> {
+  let summary = "Prove each integer contraction's accumulator range";
+  let description = [{
+    For every integer contraction with a constant weight, computes the exact
+    per-channel accumulator range over all inputs of the input type (zero
+    points and `input_unsigned` applied, accumulator init included, DESIGN
+    3.2) and attaches it as `acc_bound` (qsparse ops) or `qsparse.acc_bound`
+    (linalg ops). The attached range covers every partial sum in any
+    summation order (positive and negative contributions summed separately),
+    so tiled, vectorized and saturating accumulators are covered too; it
+    equals the final-sum range whenever 0 is a possible input and the init is
+    0. A contraction whose accumulator type is narrower than the proof gets a
+    warning and no bound.
+
+    Report keys: "k", "lo", "hi" (extremes of the proven range over all
+    channels), "proven_bits", "exact_bits" (DESIGN 3.2 final-sum width),
+    "datatype_bits", "l1_bits", "zero_centered_bits" (null when the weights
+    are not zero-centred); "overflow": true when the declared accumulator is
+    too narrow.
+  }];
+  let options = [
+    Option<"report", "report", "std::string", "\"\"",
+           "Write the JSON decision report to this path">,
+  ];
+  let dependentDialects = ["qsparse::QSparseDialect"];
+}
+
+def NarrowAccumulators : Pass<"qsparse-narrow-accumulators", "mlir::ModuleOp"> {
+  let summary = "Narrow proven accumulators to the smallest allowed width";
+  let description = [{
+    Rewrites the accumulator (result element type) of every contraction that
+    carries a proven bound to the narrowest allowed width that holds it, and
+    sign-extends the result back for its users. Never narrows without a
+    proof. Report keys: "from_bits", "to_bits", "required_bits".
+  }];
+  let options = [
+    ListOption<"widths", "widths", "unsigned",
+               "Allowed accumulator widths (default 16,32)">,
+    Option<"report", "report", "std::string", "\"\"",
+           "Write the JSON decision report to this path">,
+  ];
+  let dependentDialects = ["qsparse::QSparseDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def EnforceAccumulatorBound : Pass<"qsparse-enforce-accumulator-bound", "mlir::ModuleOp"> {
+  let summary = "Change constant integer weights so a target width suffices";
+  let description = [{
+    Adjusts every constant integer weight (AXE-style, DESIGN 3.2) by the
+    smallest L2 change that makes the exact accumulator range of each output
+    channel fit a signed `bits`-bit accumulator (each tile of `tile` reduction
+    elements when `tile` > 0): projection onto the L1 ball, then rounding
+    toward zero. Report keys: "bits", "tile", "relative_l2_error".
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "16", "Target accumulator width">,
+    Option<"tile", "tile", "int64_t", "0",
+           "Reduction tile size T (0: the whole reduction)">,
+    Option<"report", "report", "std::string", "\"\"",
+           "Write the JSON decision report to this path">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+def InstrumentOverflow : Pass<"qsparse-instrument-overflow", "mlir::ModuleOp"> {
+  let summary = "Stop the program when an accumulator leaves its declared width";
+  let description = [{
+    For the reference pipeline: recomputes every integer contraction with a
+    64-bit accumulator next to the declared one and inserts a `cf.assert`
+    that stops the program, naming the op and its location, when some result
+    does not fit the declared accumulator width.
+  }];
+  let dependentDialects = ["qsparse::QSparseDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::cf::ControlFlowDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 #endif // QSPARSE_TRANSFORMS_PASSES_TD

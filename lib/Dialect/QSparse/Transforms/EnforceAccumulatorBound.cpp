@@ -1,0 +1,107 @@
+//===- EnforceAccumulatorBound.cpp - make weights fit a width -------------===//
+//
+// --qsparse-enforce-accumulator-bound: AXE-style post-training enforcement
+// (DESIGN 3.2), delegated to numerics::enforceAccumulatorBits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qsparse/Dialect/QSparse/Transforms/Contraction.h"
+#include "qsparse/Dialect/QSparse/Transforms/Passes.h"
+
+#include "mlir/IR/Matchers.h"
+
+namespace qsparse {
+#define GEN_PASS_DEF_ENFORCEACCUMULATORBOUND
+#include "qsparse/Dialect/QSparse/Transforms/Passes.h.inc"
+} // namespace qsparse
+
+using namespace mlir;
+using namespace qsparse;
+
+namespace {
+struct EnforceAccumulatorBoundPass
+    : qsparse::impl::EnforceAccumulatorBoundBase<EnforceAccumulatorBoundPass> {
+  using Base::Base;
+
+  std::string validate() {
+    if (bits < 2 || bits > 64)
+      return "bits must be in [2, 64], got " + std::to_string(bits);
+    if (tile < 0)
+      return "tile must be >= 0, got " + std::to_string(tile);
+    return "";
+  }
+
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    if (failed(Pass::initializeOptions(options, errorHandler)))
+      return failure();
+    std::string why = validate();
+    return why.empty() ? success()
+                       : errorHandler(llvm::Twine(getArgument()) + ": " + why);
+  }
+
+  void runOnOperation() override {
+    if (std::string why = validate(); !why.empty()) {
+      getOperation()->emitError()
+          << "qsparse-enforce-accumulator-bound: " << why;
+      return signalPassFailure();
+    }
+    DecisionReport decisions;
+    for (Operation *op : collectContractionOps(getOperation())) {
+      std::string why;
+      std::optional<Contraction> c = matchContraction(op, why);
+      if (!c) {
+        decisions.skip(op, why);
+        continue;
+      }
+      FailureOr<IntegerProblem> problem = getIntegerProblem(*c, why);
+      if (failed(problem)) {
+        decisions.skip(op, why);
+        continue;
+      }
+      DenseIntElementsAttr weight;
+      if (!matchPattern(c->getWeight(), m_Constant(&weight))) {
+        decisions.skip(op, "weight is not a plain integer constant (enforce "
+                           "before encoding or compressing it)");
+        continue;
+      }
+      IntegerProblem &p = *problem;
+      int64_t channels = c->numChannels(), k = c->reductionSize();
+      std::optional<double> error = numerics::enforceAccumulatorBits(
+          p.weights.data(), channels, k, p.input, p.bias.data(), bits, tile);
+      if (!error) {
+        decisions.skip(op, "infeasible: the accumulator init alone does not "
+                           "fit " +
+                               std::to_string(bits) + " bits");
+        continue;
+      }
+      // Back to the weight's layout, zero point restored.
+      auto type = cast<RankedTensorType>(weight.getType());
+      unsigned width = type.getElementTypeBitWidth();
+      SmallVector<APInt> values(weight.getValues<APInt>());
+      std::vector<int64_t> positions = channelMatrixPositions(*c);
+      for (auto [i, pos] : llvm::enumerate(positions))
+        values[pos] = APInt(width, p.weights[i] + c->weightZeroPoint,
+                            /*isSigned=*/true, /*implicitTrunc=*/true);
+      OpBuilder b(op);
+      Value updated = arith::ConstantOp::create(
+          b, c->getWeight().getLoc(), DenseElementsAttr::get(type, values));
+      op->setOperand(c->weightOperand, updated);
+      // A bound proven for the old weights no longer applies.
+      if (auto matmul = dyn_cast<MatmulOp>(op))
+        matmul.removeAccBoundAttr();
+      else if (auto conv = dyn_cast<Conv2DOp>(op))
+        conv.removeAccBoundAttr();
+      else
+        op->removeAttr(kAccBoundAttrName);
+      llvm::json::Object &entry = decisions.add(op);
+      entry["bits"] = unsigned(bits);
+      entry["tile"] = int64_t(tile);
+      entry["relative_l2_error"] = *error;
+    }
+    if (failed(decisions.write(report, getOperation())))
+      signalPassFailure();
+  }
+};
+} // namespace

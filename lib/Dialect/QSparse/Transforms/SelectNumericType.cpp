@@ -1,0 +1,171 @@
+//===- SelectNumericType.cpp - ANT type selection for weights -------------===//
+//
+// --qsparse-select-numeric-type: ANT (MICRO 2022) per-tensor type selection
+// among int / PoT / flint for constant float weights (DESIGN 3.1), with the
+// quantization itself in numerics::selectNumericType. Weight-only: the
+// contraction keeps its float activations and reads dequantized weights.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qsparse/Dialect/QSparse/Transforms/Contraction.h"
+#include "qsparse/Dialect/QSparse/Transforms/Passes.h"
+#include "qsparse/Numerics/Quantization.h"
+
+#include "mlir/IR/Matchers.h"
+
+namespace qsparse {
+#define GEN_PASS_DEF_SELECTNUMERICTYPE
+#include "qsparse/Dialect/QSparse/Transforms/Passes.h.inc"
+} // namespace qsparse
+
+using namespace mlir;
+using namespace qsparse;
+
+namespace {
+
+/// "int4", "pot4", "flint4": the candidate keyword and the width.
+std::string candidateName(numerics::CodeFormat f) {
+  switch (f.kind) {
+  case numerics::CodeKind::Int:
+    return "int" + std::to_string(f.bits);
+  case numerics::CodeKind::PoT:
+    return "pot" + std::to_string(f.bits);
+  case numerics::CodeKind::Flint:
+    return "flint" + std::to_string(f.bits);
+  default:
+    return numerics::formatName(f);
+  }
+}
+
+/// The IR code type of a format (weights are signed).
+Type codeType(MLIRContext *ctx, numerics::CodeFormat f) {
+  switch (f.kind) {
+  case numerics::CodeKind::Flint:
+    return FlintType::get(ctx, f.bits, f.isSigned);
+  case numerics::CodeKind::PoT:
+    return PoTType::get(ctx, f.bits, f.isSigned);
+  case numerics::CodeKind::Int:
+    return IntegerType::get(ctx, f.bits);
+  default:
+    return {};
+  }
+}
+
+struct SelectNumericTypePass
+    : qsparse::impl::SelectNumericTypeBase<SelectNumericTypePass> {
+  using Base::Base;
+
+  std::vector<numerics::CodeFormat> formats;
+
+  std::string validate() {
+    if (bits < 2 || bits > 8)
+      return "bits must be in [2, 8], got " + std::to_string(bits);
+    std::string error;
+    auto parsed = numerics::parseCandidates(candidates, bits,
+                                            /*isSigned=*/true, error);
+    if (!parsed)
+      return error;
+    for (numerics::CodeFormat f : *parsed)
+      if (f.kind != numerics::CodeKind::Int &&
+          f.kind != numerics::CodeKind::PoT &&
+          f.kind != numerics::CodeKind::Flint)
+        return "candidate '" + numerics::formatName(f) +
+               "' has no qsparse code type; use int, pot or flint";
+    formats = *parsed;
+    return "";
+  }
+
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    if (failed(Pass::initializeOptions(options, errorHandler)))
+      return failure();
+    std::string why = validate();
+    return why.empty() ? success()
+                       : errorHandler(llvm::Twine(getArgument()) + ": " + why);
+  }
+
+  void runOnOperation() override {
+    if (std::string why = validate(); !why.empty()) {
+      getOperation()->emitError() << "qsparse-select-numeric-type: " << why;
+      return signalPassFailure();
+    }
+    DecisionReport decisions;
+    for (Operation *op : collectContractionOps(getOperation())) {
+      std::string why;
+      std::optional<Contraction> c = matchContraction(op, why);
+      if (!c) {
+        decisions.skip(op, why);
+        continue;
+      }
+      if (std::string reason = select(*c, decisions); !reason.empty())
+        decisions.skip(op, reason);
+    }
+    if (failed(decisions.write(report, getOperation())))
+      signalPassFailure();
+  }
+
+  std::string select(const Contraction &c, DecisionReport &decisions) {
+    if (!c.isFloat())
+      return "integer contraction: its weights are already quantized";
+    DenseFPElementsAttr weight;
+    if (!matchPattern(c.getWeight(), m_Constant(&weight)))
+      return "weight is not a constant";
+    if (perChannel && c.channelDims.size() != 1)
+      return "per-channel scales need a single output-channel dimension";
+    auto type = cast<RankedTensorType>(weight.getType());
+    std::vector<double> matrix = toChannelMatrix(c, weight);
+    int64_t channels = perChannel ? c.numChannels() : 1;
+    int64_t perRow = int64_t(matrix.size()) / channels;
+    numerics::Selection selection = numerics::selectNumericType(
+        matrix.data(), channels, perRow, formats, perChannel);
+    const numerics::TensorQuantization &best =
+        selection.results[selection.best];
+
+    MLIRContext *ctx = c.op->getContext();
+    Type code = codeType(ctx, best.format);
+    IntegerType storage = getCodeStorageType(code);
+    std::vector<int64_t> positions = channelMatrixPositions(c);
+    SmallVector<APInt> codes(positions.size(), APInt(storage.getWidth(), 0));
+    for (auto [i, pos] : llvm::enumerate(positions))
+      codes[pos] = APInt(storage.getWidth(), best.codes[i]);
+    SmallVector<APFloat> scales;
+    auto floatType = cast<FloatType>(type.getElementType());
+    for (const numerics::ChannelQuantization &q : best.channels) {
+      APFloat s(q.scale);
+      bool lost;
+      s.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                &lost);
+      scales.push_back(s);
+    }
+
+    OpBuilder b(c.op);
+    Location loc = c.getWeight().getLoc();
+    Value stored = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(type.clone(storage), ArrayRef<APInt>(codes)));
+    auto codeTensor = type.clone(code);
+    Value codesValue = stored;
+    if (codeTensor != stored.getType())
+      codesValue = BitcastOp::create(b, loc, codeTensor, stored);
+    auto scaleType = RankedTensorType::get({int64_t(scales.size())}, floatType);
+    Value scaleValue = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(scaleType, ArrayRef<APFloat>(scales)));
+    IntegerAttr axis;
+    if (perChannel)
+      axis = b.getI64IntegerAttr(c.channelDims[0]);
+    Value dequantized = DequantizeOp::create(b, c.op->getLoc(), type,
+                                             codesValue, scaleValue, axis);
+    c.op->setOperand(c.weightOperand, dequantized);
+
+    llvm::json::Object &entry = decisions.add(c.op);
+    entry["chosen"] = candidateName(best.format);
+    llvm::json::Object mse;
+    for (const numerics::TensorQuantization &r : selection.results)
+      mse[candidateName(r.format)] = r.mse;
+    entry["mse"] = std::move(mse);
+    entry["per_channel"] = bool(perChannel);
+    return "";
+  }
+};
+} // namespace
