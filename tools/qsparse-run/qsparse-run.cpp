@@ -5,7 +5,7 @@
 //             [--bench=N] [--print-decisions]
 //
 // Exit codes (DESIGN 4): 0 success, 1 --check found a difference, 2 bad input
-// (one line on stderr).
+// (one line on stderr), 3 a runtime check in the program stopped it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,8 +29,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <random>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace qsparse;
@@ -85,6 +88,19 @@ static cl::opt<unsigned>
                cl::cat(category));
 
 namespace {
+
+/// A runtime check in the compiled program (cf.assert, e.g. from
+/// --qsparse-instrument-overflow) printed its message and called abort():
+/// flush that message and exit with code 3 instead of a crash report.
+extern "C" void onProgramAbort(int) {
+  std::fflush(stdout);
+  static const char message[] =
+      "qsparse-run: error: the program stopped: a runtime check failed (its "
+      "message is above)\n";
+  ssize_t ignored = write(2, message, sizeof(message) - 1);
+  (void)ignored;
+  _exit(3);
+}
 
 /// Bad input: one line on stderr, exit code 2.
 [[noreturn]] void fail(const llvm::Twine &message) {
@@ -442,6 +458,9 @@ int main(int argc, char **argv) {
   auto compiled = CompiledFunction::compile(*module, entry, pipeline);
   if (!compiled)
     fail(llvm::toString(compiled.takeError()));
+  struct sigaction action = {};
+  action.sa_handler = onProgramAbort;
+  sigaction(SIGABRT, &action, nullptr);
   SmallVector<NpyArray> results = run(**compiled, args);
 
   for (auto [i, r] : llvm::enumerate(results)) {

@@ -7,6 +7,7 @@ import sys
 code = int(sys.argv[1])
 proc = subprocess.run(sys.argv[2:], stdout=subprocess.PIPE,
                       stderr=subprocess.PIPE, text=True)
+sys.stdout.write(proc.stdout)
 sys.stdout.write(proc.stderr)
 if proc.returncode != code:
     sys.stdout.write(f"expect_exit: exit code {proc.returncode}, expected {code}\n")

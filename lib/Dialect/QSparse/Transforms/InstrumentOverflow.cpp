@@ -71,8 +71,13 @@ struct InstrumentOverflowPass
                                          extended, *wide);
       std::string message;
       llvm::raw_string_ostream os(message);
-      os << "qsparse: accumulator overflow: " << op->getName() << " at "
-         << op->getLoc() << " produced a result outside its " << accumulator
+      os << "qsparse: accumulator overflow: " << op->getName() << " at ";
+      if (auto fileLoc = dyn_cast<FileLineColLoc>(op->getLoc()))
+        os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine()
+           << ":" << fileLoc.getColumn();
+      else
+        os << op->getLoc();
+      os << " produced a result outside its " << accumulator
          << " accumulator";
       cf::AssertOp::create(b, loc, allTrue(b, loc, same), message);
     }
