@@ -77,8 +77,7 @@ struct InstrumentOverflowPass
            << ":" << fileLoc.getColumn();
       else
         os << op->getLoc();
-      os << " produced a result outside its " << accumulator
-         << " accumulator";
+      os << " produced a result outside its " << accumulator << " accumulator";
       cf::AssertOp::create(b, loc, allTrue(b, loc, same), message);
     }
   }
