@@ -106,3 +106,24 @@ func.func @skipped(%x: tensor<2x2xi8>, %w: tensor<2x2xi8>, %f: tensor<2x2xf32>) 
   %1 = linalg.matmul ins(%f, %f : tensor<2x2xf32>, tensor<2x2xf32>) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
   return %0, %1 : tensor<2x2xi32>, tensor<2x2xf32>
 }
+
+// Producers narrow the input range below the type's: decoded unsigned flint4
+// activations lie in [0, 64], so (1, -1) gives [-64, 64]; a requantize that
+// saturates to [0, 255] (read unsigned) with weights (2, 2) gives [0, 1020].
+// CHECK-LABEL: func.func @produced_ranges
+// CHECK: qsparse.matmul {{.*}}acc_bound = #qsparse.acc_bound<lo = -64, hi = 64>
+// CHECK: qsparse.matmul {{.*}}acc_bound = #qsparse.acc_bound<lo = 0, hi = 1020>
+// CHECK: qsparse.matmul {{.*}}acc_bound = #qsparse.acc_bound<lo = -512, hi = 508>
+func.func @produced_ranges(%codes: tensor<1x2x!qsparse.flint<4>>, %acc: tensor<1x2xi32>) -> (tensor<1x1xi32>, tensor<1x1xi32>, tensor<1x1xi32>) {
+  %x = qsparse.decode %codes : tensor<1x2x!qsparse.flint<4>> -> tensor<1x2xi8>
+  %w = arith.constant dense<[[1], [-1]]> : tensor<2x1xi8>
+  %0 = qsparse.matmul %x, %w : tensor<1x2xi8>, tensor<2x1xi8> -> tensor<1x1xi32>
+  %r = qsparse.requantize %acc {multiplier = array<i32: 1073741824>, shift = array<i32: 30>, out_min = 0 : i64, out_max = 255 : i64}
+      : tensor<1x2xi32> -> tensor<1x2xi8>
+  %w2 = arith.constant dense<2> : tensor<2x1xi8>
+  %1 = qsparse.matmul %r, %w2 {input_unsigned} : tensor<1x2xi8>, tensor<2x1xi8> -> tensor<1x1xi32>
+  // Read signed, bytes 128..255 are negative: the requantize range does not
+  // apply and the type's [-128, 127] does.
+  %2 = qsparse.matmul %r, %w2 : tensor<1x2xi8>, tensor<2x1xi8> -> tensor<1x1xi32>
+  return %0, %1, %2 : tensor<1x1xi32>, tensor<1x1xi32>, tensor<1x1xi32>
+}

@@ -305,6 +305,33 @@ static std::optional<int64_t> constantInit(const Contraction &c) {
   return std::nullopt;
 }
 
+/// The values a producer can give an integer tensor, when it says: the grid of
+/// a decoded code type, or the saturation range of a requantize; reshapes and
+/// slices keep it.
+static std::optional<numerics::InputRange> producedRange(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+            tensor::ExtractSliceOp>(def)) {
+      v = def->getOperand(0);
+      continue;
+    }
+    if (auto decode = dyn_cast<DecodeOp>(def)) {
+      numerics::CodeFormat format =
+          *getCodeFormat(decode.getInput().getType().getElementType());
+      double lo = numerics::minGridValue(format);
+      double hi = numerics::maxGridValue(format);
+      if (lo < -9.0e15 || hi > 9.0e15)
+        return std::nullopt;
+      return numerics::InputRange{int64_t(lo), int64_t(hi)};
+    }
+    if (auto requantize = dyn_cast<RequantizeOp>(def))
+      return numerics::InputRange{requantize.getEffectiveMin(),
+                                  requantize.getEffectiveMax()};
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 FailureOr<IntegerProblem> qsparse::getIntegerProblem(const Contraction &c,
                                                      std::string &whyNot) {
   if (c.isFloat()) {
@@ -338,6 +365,16 @@ FailureOr<IntegerProblem> qsparse::getIntegerProblem(const Contraction &c,
   p.inputSigned = !c.inputUnsigned;
   p.input =
       numerics::inputRangeOf(p.inputBits, p.inputSigned, c.inputZeroPoint);
+  // A producer may promise less than the type: narrow the range to it.
+  if (std::optional<numerics::InputRange> produced =
+          producedRange(c.getInput())) {
+    numerics::InputRange type =
+        numerics::inputRangeOf(p.inputBits, p.inputSigned, 0);
+    if (produced->min >= type.min && produced->max <= type.max) {
+      p.input.min = produced->min - c.inputZeroPoint;
+      p.input.max = produced->max - c.inputZeroPoint;
+    }
+  }
   p.weights = toIntChannelMatrix(c, *weight, c.weightUnsigned);
   for (int64_t &w : p.weights)
     w -= c.weightZeroPoint;
