@@ -30,7 +30,7 @@ static std::string typeString(Type type) {
 }
 
 static bool isRunnableElement(Type type) {
-  if (isa<FlintType, PoTType>(type))
+  if (isDialectCodeType(type))
     return true;
   if (auto integer = dyn_cast<IntegerType>(type))
     return llvm::is_contained({1u, 8u, 16u, 32u, 64u}, integer.getWidth());
@@ -38,7 +38,7 @@ static bool isRunnableElement(Type type) {
 }
 
 unsigned runtime::storageBytes(Type elementType) {
-  if (isa<FlintType, PoTType>(elementType))
+  if (isDialectCodeType(elementType))
     return 1;
   unsigned bits = elementType.getIntOrFloatBitWidth();
   return bits == 1 ? 1 : bits / 8;

@@ -57,7 +57,7 @@ func.func @quantize_wide_int(%x: tensor<4xf32>, %s: tensor<1xf32>) {
 // -----
 
 func.func @quantize_not_code(%x: tensor<4xf32>, %s: tensor<1xf32>) {
-  // expected-error @+1 {{'qsparse.quantize' op result #0 must be ranked tensor of flint, pot or integer code values}}
+  // expected-error @+1 {{'qsparse.quantize' op result #0 must be ranked tensor of flint, pot, float or integer code values}}
   %q = qsparse.quantize %x, %s : tensor<4xf32>, tensor<1xf32> -> tensor<4xf16>
   return
 }

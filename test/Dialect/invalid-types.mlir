@@ -52,3 +52,13 @@ func.func @bad_signedness(%a: tensor<4x!qsparse.flint<4, unsigned>>)
 
 // expected-error @+1 {{accumulator bound is empty: lo = 5 > hi = 4}}
 "test.op"() {bound = #qsparse.acc_bound<lo = 5, hi = 4>} : () -> ()
+
+// -----
+
+// expected-error @+1 {{float exponent bits must be in [1, 3] for 4-bit signed, got 5}}
+func.func @float_exponent(%a: tensor<4x!qsparse.float<4, e5, signed>>)
+
+// -----
+
+// expected-error @+1 {{expected the exponent width as eN, e.g. e2}}
+func.func @float_syntax(%a: tensor<4x!qsparse.float<4, x2>>)

@@ -13,6 +13,8 @@
 // CHECK-SAME: tensor<4x!qsparse.pot<2>>
 // CHECK-SAME: tensor<4x!qsparse.pot<4, signed>>
 // CHECK-SAME: tensor<4x!qsparse.pot<8, signed>>
+// CHECK-SAME: tensor<4x!qsparse.float<4, e2>>
+// CHECK-SAME: tensor<4x!qsparse.float<8, e4, signed>>
 func.func @code_types(%a: tensor<4x!qsparse.flint<2>>,
                       %b: tensor<4x!qsparse.flint<4>>,
                       %c: tensor<4x!qsparse.flint<8>>,
@@ -20,7 +22,9 @@ func.func @code_types(%a: tensor<4x!qsparse.flint<2>>,
                       %e: tensor<4x!qsparse.flint<4, signed>>,
                       %f: tensor<4x!qsparse.pot<2>>,
                       %g: tensor<4x!qsparse.pot<4, signed>>,
-                      %h: tensor<4x!qsparse.pot<8, signed>>) {
+                      %h: tensor<4x!qsparse.pot<8, signed>>,
+                      %i: tensor<4x!qsparse.float<4, e2>>,
+                      %j: tensor<4x!qsparse.float<8, e4, signed>>) {
   return
 }
 

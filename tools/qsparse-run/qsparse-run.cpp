@@ -122,7 +122,7 @@ std::string str(Type type) {
 
 /// The npy dtypes an element type accepts (the first is what outputs use).
 SmallVector<DType> acceptedDTypes(Type element) {
-  if (isa<FlintType, PoTType>(element))
+  if (isDialectCodeType(element))
     return {DType::U8, DType::I8};
   if (element.isF16())
     return {DType::F16};

@@ -1,6 +1,8 @@
 // RUN: qsparse-opt %s --qsparse-select-numeric-type="report=%t.json" | FileCheck %s
 // RUN: FileCheck %s --input-file=%t.json --check-prefix=REPORT
 // RUN: qsparse-opt %s --qsparse-select-numeric-type="candidates=flint per-channel=false" | FileCheck %s --check-prefix=FLINT
+// RUN: qsparse-opt %s --qsparse-select-numeric-type="candidates=float_e2,float report=%t.float.json" | FileCheck %s --check-prefix=FLOAT
+// RUN: FileCheck %s --input-file=%t.float.json --check-prefix=FLOATREPORT
 
 // Each weight column is exactly int4 codes x a scale with max |code| = 7:
 // (7, -3, 0, 1) x 0.5 and (-7, 2, 5, 1) x 0.25. int4 reproduces them with
@@ -24,6 +26,13 @@
 // FLINT: %[[C:.*]] = qsparse.bitcast %[[CODES]] : tensor<4x2xi8> -> tensor<4x2x!qsparse.flint<4, signed>>
 // FLINT: %[[S:.*]] = arith.constant dense<{{.*}}> : tensor<1xf32>
 // FLINT: qsparse.dequantize %[[C]], %[[S]] : tensor<4x2x!qsparse.flint<4, signed>>, tensor<1xf32> -> tensor<4x2xf32>
+// ANT float candidates: e2 (a float type) and the default e3, which at 4 bits
+// signed is the PoT grid.
+// FLOAT-LABEL: func.func @exact_int4
+// FLOAT: qsparse.bitcast %{{.*}} : tensor<4x2xi8> -> tensor<4x2x!qsparse.float<4, e{{[23]}}, signed>>
+// FLOATREPORT: "chosen": "float4_e{{[23]}}",
+// FLOATREPORT: "float4_e2":
+// FLOATREPORT: "float4_e3":
 func.func @exact_int4(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
   %w = arith.constant dense<[[3.5, -1.75], [-1.5, 0.5], [0.0, 1.25], [0.5, 0.25]]> : tensor<4x2xf32>
   %z = arith.constant 0.0 : f32

@@ -103,7 +103,52 @@ LogicalResult PoTType::verify(function_ref<InFlightDiagnostic()> emitError,
   return verifyCodeFormat(emitError, {numerics::CodeKind::PoT, bits, isSigned});
 }
 
+/// `<B, eE>` or `<B, eE, signed>`.
+Type FloatCodeType::parse(AsmParser &parser) {
+  unsigned bits, exponentBits;
+  bool isSigned = false;
+  StringRef exponent;
+  if (parser.parseLess() || parser.parseInteger(bits) || parser.parseComma() ||
+      parser.parseKeyword(&exponent))
+    return {};
+  if (!exponent.consume_front("e") || exponent.getAsInteger(10, exponentBits)) {
+    parser.emitError(parser.getCurrentLocation(),
+                     "expected the exponent width as eN, e.g. e2");
+    return {};
+  }
+  if (succeeded(parser.parseOptionalComma())) {
+    if (parser.parseKeyword("signed"))
+      return {};
+    isSigned = true;
+  }
+  if (parser.parseGreater())
+    return {};
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                    parser.getContext(), bits, exponentBits, isSigned);
+}
+
+void FloatCodeType::print(AsmPrinter &printer) const {
+  printer << "<" << getBits() << ", e" << getExponentBits();
+  if (getIsSigned())
+    printer << ", signed";
+  printer << ">";
+}
+
+LogicalResult
+FloatCodeType::verify(function_ref<InFlightDiagnostic()> emitError,
+                      unsigned bits, unsigned exponentBits, bool isSigned) {
+  numerics::CodeFormat format{numerics::CodeKind::Float, bits, isSigned};
+  format.exponentBits = exponentBits;
+  return verifyCodeFormat(emitError, format);
+}
+
+bool qsparse::isDialectCodeType(Type type) {
+  return isa<FlintType, PoTType, FloatCodeType>(type);
+}
+
 std::optional<numerics::CodeFormat> qsparse::getCodeFormat(Type type) {
+  if (auto f = dyn_cast<FloatCodeType>(type))
+    return f.getFormat();
   if (auto flint = dyn_cast<FlintType>(type))
     return flint.getFormat();
   if (auto pot = dyn_cast<PoTType>(type))

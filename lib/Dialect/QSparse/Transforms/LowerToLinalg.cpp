@@ -694,6 +694,8 @@ struct StorageTypeConverter : TypeConverter {
         [](FlintType type) -> Type { return getCodeStorageType(type); });
     addConversion(
         [](PoTType type) -> Type { return getCodeStorageType(type); });
+    addConversion(
+        [](FloatCodeType type) -> Type { return getCodeStorageType(type); });
     addConversion([this](RankedTensorType type) -> Type {
       return type.clone(convertType(type.getElementType()));
     });

@@ -32,9 +32,11 @@ std::string candidateName(numerics::CodeFormat f) {
     return "pot" + std::to_string(f.bits);
   case numerics::CodeKind::Flint:
     return "flint" + std::to_string(f.bits);
-  default:
-    return numerics::formatName(f);
+  case numerics::CodeKind::Float:
+    return "float" + std::to_string(f.bits) + "_e" +
+           std::to_string(f.exponentBits);
   }
+  return numerics::formatName(f);
 }
 
 /// The IR code type of a format (weights are signed).
@@ -46,9 +48,10 @@ Type codeType(MLIRContext *ctx, numerics::CodeFormat f) {
     return PoTType::get(ctx, f.bits, f.isSigned);
   case numerics::CodeKind::Int:
     return IntegerType::get(ctx, f.bits);
-  default:
-    return {};
+  case numerics::CodeKind::Float:
+    return FloatCodeType::get(ctx, f.bits, f.exponentBits, f.isSigned);
   }
+  return {};
 }
 
 struct SelectNumericTypePass
@@ -65,12 +68,6 @@ struct SelectNumericTypePass
                                             /*isSigned=*/true, error);
     if (!parsed)
       return error;
-    for (numerics::CodeFormat f : *parsed)
-      if (f.kind != numerics::CodeKind::Int &&
-          f.kind != numerics::CodeKind::PoT &&
-          f.kind != numerics::CodeKind::Flint)
-        return "candidate '" + numerics::formatName(f) +
-               "' has no qsparse code type; use int, pot or flint";
     formats = *parsed;
     return "";
   }

@@ -35,6 +35,10 @@ namespace qsparse {
 /// complement codes, unsigned integers plain unsigned codes.
 std::optional<numerics::CodeFormat> getCodeFormat(mlir::Type type);
 
+/// True for the dialect's code types (flint, PoT, float); integer codes are
+/// builtin integers.
+bool isDialectCodeType(mlir::Type type);
+
 /// The signless integer type that stores codes of `type` once lowered: i8 for
 /// flint and PoT (B <= 8), the same-width signless integer for integer codes.
 mlir::IntegerType getCodeStorageType(mlir::Type type);

@@ -16,7 +16,8 @@ include "mlir/IR/BuiltinAttributeInterfaces.td"
 def QSparse_IntegerCode
     : Type<CPred<"::llvm::isa<::mlir::IntegerType>($_self)">, "integer">;
 def QSparse_AnyCode : AnyTypeOf<[QSparse_FlintType, QSparse_PoTType,
-                                 QSparse_IntegerCode], "flint, pot or integer code">;
+                                 QSparse_FloatCodeType, QSparse_IntegerCode],
+                                "flint, pot, float or integer code">;
 def QSparse_CodeTensor : RankedTensorOf<[QSparse_AnyCode]>;
 def QSparse_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def QSparse_IntTensor : RankedTensorOf<[AnySignlessInteger]>;

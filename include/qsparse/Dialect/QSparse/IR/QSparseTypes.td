@@ -42,4 +42,33 @@ def QSparse_PoTType : QSparse_CodeType<"PoT", "pot", "PoT"> {
   }];
 }
 
+def QSparse_FloatCodeType : TypeDef<QSparse_Dialect, "FloatCode"> {
+  let mnemonic = "float";
+  let summary = "ANT float code (B bits, E exponent bits, optionally signed)";
+  let description = [{
+    A B-bit code of ANT's low-bit float candidate (DESIGN 3.1): with b value
+    bits (B, minus 1 when signed) and m = b - E mantissa bits, exponent field
+    0 is subnormal (j / 2^m) and field i >= 1 is 2^(i-1) (1 + j / 2^m); no
+    inf or NaN; signed is sign-magnitude. In integer units the values are
+    multiplied by 2^m, so they are integers: `!qsparse.float<4, e2>` holds
+    {0, 1, 2, 3, 4, 6, 8, 12, ...}. B is in [2, 8] and 1 <= E <= b.
+
+    ```mlir
+    tensor<64x!qsparse.float<4, e2, signed>>
+    ```
+  }];
+  let parameters = (ins "unsigned":$bits, "unsigned":$exponentBits,
+                        "bool":$isSigned);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    ::qsparse::numerics::CodeFormat getFormat() const {
+      ::qsparse::numerics::CodeFormat format{
+          ::qsparse::numerics::CodeKind::Float, getBits(), getIsSigned()};
+      format.exponentBits = getExponentBits();
+      return format;
+    }
+  }];
+}
+
 #endif // QSPARSE_TYPES_TD
