@@ -1,6 +1,7 @@
 //===- InitAll.cpp - register everything qsparse provides -----------------===//
 
 #include "qsparse/InitAll.h"
+#include "qsparse/Conversion/Passes.h"
 #include "qsparse/Dialect/QSparse/IR/QSparse.h"
 #include "qsparse/Dialect/QSparse/Transforms/Passes.h"
 #include "qsparse/Pipelines/Pipelines.h"
@@ -17,6 +18,9 @@ void qsparse::registerAllDialects(mlir::DialectRegistry &registry) {
                   mlir::bufferization::BufferizationDialect>();
 }
 
-void qsparse::registerAllPasses() { registerQSparsePasses(); }
+void qsparse::registerAllPasses() {
+  registerQSparsePasses();
+  registerQSparseConversionPasses();
+}
 
 void qsparse::registerAllPipelines() { registerPipelines(); }

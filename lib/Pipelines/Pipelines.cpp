@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - named qsparse pipelines ----------------------------===//
 
 #include "qsparse/Pipelines/Pipelines.h"
+#include "qsparse/Conversion/Passes.h"
 #include "qsparse/Dialect/QSparse/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -13,7 +14,9 @@
 
 using namespace mlir;
 
-void qsparse::buildReferencePipeline(OpPassManager &pm) {
+/// The shared lowering; `kernels` adds the CPU micro-kernels on buffers.
+static void buildLowering(OpPassManager &pm,
+                          const qsparse::CPUPipelineOptions *kernels) {
   pm.addPass(qsparse::createLowerQSparseToLinalg());
   // Elementwise arith/math on whole tensors become linalg.generic too.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
@@ -32,11 +35,18 @@ void qsparse::buildReferencePipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
+  if (kernels) {
+    qsparse::CPUMatmulKernelsOptions options;
+    options.vectorBits = kernels->vectorBits;
+    options.vnni = kernels->vnni;
+    pm.addNestedPass<func::FuncOp>(qsparse::createCPUMatmulKernels(options));
+  }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -48,10 +58,13 @@ void qsparse::buildReferencePipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void qsparse::buildCPUPipeline(OpPassManager &pm) {
-  // The vectorized CPU code generation is tracked separately; until it
-  // lands the CPU pipeline is the reference pipeline.
-  buildReferencePipeline(pm);
+void qsparse::buildReferencePipeline(OpPassManager &pm) {
+  buildLowering(pm, /*kernels=*/nullptr);
+}
+
+void qsparse::buildCPUPipeline(OpPassManager &pm,
+                               const CPUPipelineOptions &options) {
+  buildLowering(pm, &options);
 }
 
 void qsparse::registerPipelines() {
@@ -60,9 +73,12 @@ void qsparse::registerPipelines() {
       "Lower qsparse and upstream linalg programs through plain loops to the "
       "LLVM dialect (the correctness oracle; results become out-parameters)",
       buildReferencePipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<CPUPipelineOptions>(
       "qsparse-cpu-pipeline",
       "Lower qsparse and upstream linalg programs to JIT-ready LLVM for the "
-      "host CPU (currently the reference pipeline)",
-      buildCPUPipeline);
+      "host CPU (register-tiled vector micro-kernels for matmul-shaped "
+      "contractions, loops elsewhere)",
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        buildCPUPipeline(pm, options);
+      });
 }

@@ -113,7 +113,8 @@ static std::string firstError(MLIRContext *ctx,
 
 llvm::Expected<std::unique_ptr<CompiledFunction>>
 CompiledFunction::compile(ModuleOp module, StringRef name,
-                          PipelineKind pipeline) {
+                          PipelineKind pipeline,
+                          const CPUPipelineOptions &cpuOptions) {
   Operation *funcOp = module.lookupSymbol(name);
   if (!funcOp)
     return makeError("no function named '" + name + "'");
@@ -138,7 +139,7 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
   if (pipeline == PipelineKind::Reference)
     buildReferencePipeline(pm);
   else
-    buildCPUPipeline(pm);
+    buildCPUPipeline(pm, cpuOptions);
   bool failed = false;
   std::string message = firstError(
       ctx, [&] { return pm.run(*clone); }, failed);

@@ -77,6 +77,14 @@ static cl::opt<unsigned>
           cl::desc("Run N timed iterations after one warm-up; the last line is "
                    "'bench: median_ms=<ms> gops=<gops>'"),
           cl::value_desc("N"), cl::init(0), cl::cat(category));
+static cl::opt<unsigned> cpuVectorBits(
+    "cpu-vector-bits",
+    cl::desc("CPU pipeline vector width: 0 (host), 128, 256 or 512"),
+    cl::init(0), cl::cat(category));
+static cl::opt<std::string>
+    cpuVnni("cpu-vnni",
+            cl::desc("CPU pipeline AVX-512 VNNI use: auto (host), on, off"),
+            cl::init("auto"), cl::cat(category));
 static cl::opt<bool> printDecisions(
     "print-decisions",
     cl::desc("Print the numeric types, accumulator bounds and sparsity masks "
@@ -455,7 +463,17 @@ int main(int argc, char **argv) {
   if (printDecisions)
     printDecisionSummary(func);
 
-  auto compiled = CompiledFunction::compile(*module, entry, pipeline);
+  if (cpuVectorBits != 0 && cpuVectorBits != 128 && cpuVectorBits != 256 &&
+      cpuVectorBits != 512)
+    fail("--cpu-vector-bits must be 0, 128, 256 or 512, got " +
+         llvm::Twine(cpuVectorBits));
+  if (cpuVnni != "auto" && cpuVnni != "on" && cpuVnni != "off")
+    fail("--cpu-vnni must be auto, on or off, got '" + cpuVnni + "'");
+  CPUPipelineOptions cpuOptions;
+  cpuOptions.vectorBits = cpuVectorBits;
+  cpuOptions.vnni = cpuVnni;
+  auto compiled =
+      CompiledFunction::compile(*module, entry, pipeline, cpuOptions);
   if (!compiled)
     fail(llvm::toString(compiled.takeError()));
   struct sigaction action = {};
@@ -493,11 +511,16 @@ int main(int argc, char **argv) {
 
   if (bench > 0) {
     CompiledFunction &fn = **compiled;
-    (void)run(fn, args); // warm-up
+    SmallVector<void *> argPtrs, resultPtrs;
+    for (NpyArray &a : args)
+      argPtrs.push_back(a.data.data());
+    for (NpyArray &r : results)
+      resultPtrs.push_back(r.data.data());
+    failOn(fn.invoke(argPtrs, resultPtrs)); // warm-up
     std::vector<double> times;
     for (unsigned i = 0; i < bench; ++i) {
       auto start = std::chrono::steady_clock::now();
-      (void)run(fn, args);
+      failOn(fn.invoke(argPtrs, resultPtrs));
       auto stop = std::chrono::steady_clock::now();
       times.push_back(
           std::chrono::duration<double, std::milli>(stop - start).count());

@@ -4,6 +4,7 @@
 #define QSPARSE_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 namespace qsparse {
 
@@ -14,9 +15,22 @@ namespace qsparse {
 /// (inputs..., outputs...) and nothing leaks across calls.
 void buildReferencePipeline(mlir::OpPassManager &pm);
 
-/// --qsparse-cpu-pipeline: the optimized CPU pipeline. Until the CPU code
-/// generation lands it is the reference pipeline (same calling convention).
-void buildCPUPipeline(mlir::OpPassManager &pm);
+/// Options of --qsparse-cpu-pipeline (defaults: the host's features).
+struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
+  Option<unsigned> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Vector register width in bits (0: detect the host)"),
+      llvm::cl::init(0)};
+  Option<std::string> vnni{
+      *this, "vnni",
+      llvm::cl::desc("AVX-512 VNNI for u8 x s8: auto (host), on, off"),
+      llvm::cl::init("auto")};
+};
+
+/// --qsparse-cpu-pipeline: the reference lowering plus register-tiled vector
+/// micro-kernels for matmul-shaped contractions (same calling convention).
+void buildCPUPipeline(mlir::OpPassManager &pm,
+                      const CPUPipelineOptions &options = {});
 
 /// Registers both pipelines with the global pass registry.
 void registerPipelines();

@@ -10,6 +10,8 @@
 #ifndef QSPARSE_RUNTIME_JIT_H
 #define QSPARSE_RUNTIME_JIT_H
 
+#include "qsparse/Pipelines/Pipelines.h"
+
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -42,7 +44,8 @@ class CompiledFunction {
 public:
   /// Clones `module`, runs the pipeline on the clone and compiles it.
   static llvm::Expected<std::unique_ptr<CompiledFunction>>
-  compile(mlir::ModuleOp module, llvm::StringRef name, PipelineKind pipeline);
+  compile(mlir::ModuleOp module, llvm::StringRef name, PipelineKind pipeline,
+          const CPUPipelineOptions &cpuOptions = {});
 
   /// Runs the function once. `arguments` and `results` point to contiguous
   /// C-order buffers of the signature's shapes.

@@ -1,0 +1,24 @@
+//===- Passes.h - qsparse target lowering passes ----------------*- C++ -*-===//
+
+#ifndef QSPARSE_CONVERSION_PASSES_H
+#define QSPARSE_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace qsparse {
+
+#define GEN_PASS_DECL
+#include "qsparse/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "qsparse/Conversion/Passes.h.inc"
+
+} // namespace qsparse
+
+#endif // QSPARSE_CONVERSION_PASSES_H

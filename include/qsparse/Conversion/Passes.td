@@ -1,0 +1,42 @@
+//===- Passes.td - qsparse target lowering passes ----------*- tablegen -*-===//
+
+#ifndef QSPARSE_CONVERSION_PASSES_TD
+#define QSPARSE_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> {
+  let summary = "Register-tiled vector micro-kernels for matmul-shaped contractions";
+  let description = [{
+    Runs on buffers (after bufferization). Every statically shaped
+    matmul-shaped contraction (`linalg.matmul`, or a `linalg.generic` with the
+    maps (m, k), (k, n) -> (m, n) and a multiply-accumulate body) whose
+    operands are f32 x f32 -> f32 or i8 x i8 -> i32 becomes a cache-blocked
+    loop nest around a register tile of MR rows x NV vectors of C held in
+    registers across the K loop:
+
+    - f32: one `vector.fma` per A element broadcast and B vector;
+    - u8 x s8 -> i32 on hosts with AVX-512 VNNI: B is packed into the VNNI
+      layout [K/4][N][4] once per call and each `llvm.x86.avx512.vpdpbusd.512`
+      adds 4 products per i32 lane;
+    - other i8 x i8 -> i32: sign/zero-extended vector multiply-adds.
+
+    The rows and columns that do not fill a register tile stay in the
+    original op on subviews (lowered to loops later), so every shape is
+    handled. Zero points and other bodies are left to the loop lowering.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "unsigned", "0",
+           "Vector register width in bits (0: detect the host: 512 with "
+           "AVX-512F, 256 with AVX2, else 128)">,
+    Option<"vnni", "vnni", "std::string", "\"auto\"",
+           "Use AVX-512 VNNI for u8 x s8: auto (host), on, off">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
+#endif // QSPARSE_CONVERSION_PASSES_TD

@@ -1,0 +1,86 @@
+// RUN: qsparse-opt %s --qsparse-cpu-matmul-kernels="vector-bits=512 vnni=on" -cse | FileCheck %s --check-prefixes=CHECK,AVX512
+// RUN: qsparse-opt %s --qsparse-cpu-matmul-kernels="vector-bits=256 vnni=off" -cse | FileCheck %s --check-prefixes=CHECK,AVX2
+
+// f32, M = 13, N = 70, K = 5. With 512-bit vectors a 6 x (4 x 16) register
+// tile covers rows [0, 12) and columns [0, 64); with 256-bit vectors a
+// 6 x (2 x 8) tile covers the same. The rest stays linalg.matmul on subviews.
+// CHECK-LABEL: func.func @f32
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c5 step %c256
+// AVX512: scf.for %[[N0:.*]] = %c0 to %c64 step %c64
+// AVX2: scf.for %[[N0:.*]] = %c0 to %c64 step %c16
+// CHECK: scf.for %[[M0:.*]] = %c0 to %c12 step %c6
+// AVX512-COUNT-24: vector.load %{{.*}} : memref<13x70xf32>, vector<16xf32>
+// AVX2-COUNT-12: vector.load %{{.*}} : memref<13x70xf32>, vector<8xf32>
+// CHECK: scf.for %{{.*}} = %[[K0]] to %{{.*}} step %c1 iter_args
+// AVX512-COUNT-4: vector.load %{{.*}} : memref<5x70xf32>, vector<16xf32>
+// AVX512-COUNT-24: vector.fma
+// AVX2-COUNT-2: vector.load %{{.*}} : memref<5x70xf32>, vector<8xf32>
+// AVX2-COUNT-12: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: vector.store
+// CHECK: %[[A1:.*]] = memref.subview %{{.*}}[12, 0] [1, 5] [1, 1]
+// CHECK: %[[C1:.*]] = memref.subview %{{.*}}[12, 0] [1, 70] [1, 1]
+// CHECK: linalg.matmul ins(%[[A1]], %{{.*}} : memref<1x5xf32, strided<[5, 1], offset: 60>>, memref<5x70xf32>) outs(%[[C1]]
+// CHECK: %[[A2:.*]] = memref.subview %{{.*}}[0, 0] [12, 5] [1, 1]
+// CHECK: %[[B2:.*]] = memref.subview %{{.*}}[0, 64] [5, 6] [1, 1]
+// CHECK: %[[C2:.*]] = memref.subview %{{.*}}[0, 64] [12, 6] [1, 1]
+// CHECK: linalg.matmul ins(%[[A2]], %[[B2]] : {{.*}}) outs(%[[C2]]
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+func.func @f32(%a: memref<13x5xf32>, %b: memref<5x70xf32>, %c: memref<13x70xf32>) {
+  linalg.matmul ins(%a, %b : memref<13x5xf32>, memref<5x70xf32>) outs(%c : memref<13x70xf32>)
+  return
+}
+
+// u8 x s8 -> i32 with K % 4 == 0: B is packed to [K/4][N*4] and every tile
+// update is a vpdpbusd on 64 bytes (AVX-512 only); without VNNI the bytes
+// are extended and multiplied.
+// CHECK-LABEL: func.func @u8s8
+// AVX512: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x256xi8>
+// AVX512: memref.store %{{.*}}, %[[P]]
+// AVX512-COUNT-4: vector.load %[[P]]{{.*}} : memref<2x256xi8>, vector<64xi8>
+// AVX512-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// AVX512: memref.dealloc %[[P]]
+// AVX2-NOT: vpdpbusd
+// AVX2: %[[BV:.*]] = vector.load %{{.*}} : memref<8x64xi8>, vector<8xi8>
+// AVX2: arith.extsi %[[BV]] : vector<8xi8> to vector<8xi32>
+// AVX2: %[[AV:.*]] = memref.load
+// AVX2: arith.extui %[[AV]] : i8 to i32
+// AVX2: arith.muli %{{.*}} : vector<8xi32>
+func.func @u8s8(%a: memref<6x8xi8>, %b: memref<8x64xi8>, %c: memref<6x64xi32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<6x8xi8>, memref<8x64xi8>) outs(%c : memref<6x64xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %xe = arith.extui %x : i8 to i32
+    %we = arith.extsi %w : i8 to i32
+    %p = arith.muli %xe, %we : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  }
+  return
+}
+
+// Not handled: zero points in the body, too small for one tile, non-identity
+// layouts. They stay as they are.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic
+// CHECK: linalg.matmul ins({{.*}} : memref<2x3xf32>, memref<3x4xf32>)
+func.func @left_alone(%a: memref<6x8xi8>, %b: memref<8x64xi8>, %c: memref<6x64xi32>,
+                      %fa: memref<2x3xf32>, %fb: memref<3x4xf32>, %fc: memref<2x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<6x8xi8>, memref<8x64xi8>) outs(%c : memref<6x64xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %xe = arith.extui %x : i8 to i32
+    %zp = arith.constant 128 : i32
+    %xz = arith.subi %xe, %zp : i32
+    %we = arith.extsi %w : i8 to i32
+    %p = arith.muli %xz, %we : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  }
+  linalg.matmul ins(%fa, %fb : memref<2x3xf32>, memref<3x4xf32>) outs(%fc : memref<2x4xf32>)
+  return
+}
