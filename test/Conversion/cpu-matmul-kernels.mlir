@@ -4,7 +4,11 @@
 // f32, M = 13, N = 70, K = 5. With 512-bit vectors a 6 x (4 x 16) register
 // tile covers rows [0, 12) and columns [0, 64); with 256-bit vectors a
 // 6 x (2 x 8) tile covers the same. The rest stays linalg.matmul on subviews.
+// B is first packed into contiguous panels [N/NR][K][NR].
 // CHECK-LABEL: func.func @f32
+// AVX512: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x5x64xf32>
+// AVX2: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x5x16xf32>
+// CHECK: vector.store %{{.*}}, %[[P]]
 // CHECK: scf.for %[[K0:.*]] = %c0 to %c5 step %c256
 // AVX512: scf.for %[[N0:.*]] = %c0 to %c64 step %c64
 // AVX2: scf.for %[[N0:.*]] = %c0 to %c64 step %c16
@@ -12,12 +16,13 @@
 // AVX512-COUNT-24: vector.load %{{.*}} : memref<13x70xf32>, vector<16xf32>
 // AVX2-COUNT-12: vector.load %{{.*}} : memref<13x70xf32>, vector<8xf32>
 // CHECK: scf.for %{{.*}} = %[[K0]] to %{{.*}} step %c1 iter_args
-// AVX512-COUNT-4: vector.load %{{.*}} : memref<5x70xf32>, vector<16xf32>
+// AVX512-COUNT-4: vector.load %[[P]]{{.*}} : memref<1x5x64xf32>, vector<16xf32>
 // AVX512-COUNT-24: vector.fma
-// AVX2-COUNT-2: vector.load %{{.*}} : memref<5x70xf32>, vector<8xf32>
+// AVX2-COUNT-2: vector.load %[[P]]{{.*}} : memref<4x5x16xf32>, vector<8xf32>
 // AVX2-COUNT-12: vector.fma
 // CHECK-NOT: vector.fma
 // CHECK: vector.store
+// CHECK: memref.dealloc %[[P]]
 // CHECK: %[[A1:.*]] = memref.subview %{{.*}}[12, 0] [1, 5] [1, 1]
 // CHECK: %[[C1:.*]] = memref.subview %{{.*}}[12, 0] [1, 70] [1, 1]
 // CHECK: linalg.matmul ins(%[[A1]], %{{.*}} : memref<1x5xf32, strided<[5, 1], offset: 60>>, memref<5x70xf32>) outs(%[[C1]]
@@ -37,12 +42,13 @@ func.func @f32(%a: memref<13x5xf32>, %b: memref<5x70xf32>, %c: memref<13x70xf32>
 // are extended and multiplied.
 // CHECK-LABEL: func.func @u8s8
 // AVX512: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x256xi8>
-// AVX512: memref.store %{{.*}}, %[[P]]
+// AVX512-COUNT-3: vector.shuffle
+// AVX512: vector.store %{{.*}}, %[[P]]
 // AVX512-COUNT-4: vector.load %[[P]]{{.*}} : memref<2x256xi8>, vector<64xi8>
 // AVX512-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // AVX512: memref.dealloc %[[P]]
 // AVX2-NOT: vpdpbusd
-// AVX2: %[[BV:.*]] = vector.load %{{.*}} : memref<8x64xi8>, vector<8xi8>
+// AVX2: %[[BV:.*]] = vector.load %{{.*}} : memref<4x8x16xi8>, vector<8xi8>
 // AVX2: arith.extsi %[[BV]] : vector<8xi8> to vector<8xi32>
 // AVX2: %[[AV:.*]] = memref.load
 // AVX2: arith.extui %[[AV]] : i8 to i32

@@ -306,13 +306,48 @@ struct CPUMatmulKernelsPass
         });
   }
 
+  /// B packed into contiguous panels of NR columns, [nFull/NR][K][NR], so the
+  /// k loop of a register tile streams through memory (vector copies; O(KN)
+  /// next to the O(MNK) kernel).
+  Value packPanels(OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile,
+                   int64_t nFull, Type elem) {
+    int64_t nr = tile.nv * tile.lanes;
+    auto packedType = MemRefType::get({nFull / nr, m.k, nr}, elem);
+    Value packed =
+        memref::AllocOp::create(b, loc, packedType, b.getI64IntegerAttr(64));
+    auto vecType = VectorType::get({tile.lanes}, elem);
+    Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
+    scf::ForOp::create(
+        b, loc, zero, idx(b, loc, nFull / nr), one, ValueRange{},
+        [&](OpBuilder &b, Location loc, Value p, ValueRange) {
+          Value col0 = arith::MulIOp::create(b, loc, p, idx(b, loc, nr));
+          scf::ForOp::create(
+              b, loc, zero, idx(b, loc, m.k), one, ValueRange{},
+              [&](OpBuilder &b, Location loc, Value k, ValueRange) {
+                for (int64_t j = 0; j < tile.nv; ++j) {
+                  Value off = idx(b, loc, j * tile.lanes);
+                  Value col = arith::AddIOp::create(b, loc, col0, off);
+                  Value v = vector::LoadOp::create(b, loc, vecType, m.b,
+                                                   ValueRange{k, col});
+                  vector::StoreOp::create(b, loc, v, packed,
+                                          ValueRange{p, k, off});
+                }
+                scf::YieldOp::create(b, loc);
+              });
+          scf::YieldOp::create(b, loc);
+        });
+    return packed;
+  }
+
   void emitOuterProduct(OpBuilder &b, Location loc, MatmulMatch &m,
                         TileShape tile, int64_t mFull, int64_t nFull) {
     bool isFloat = m.kind == KernelKind::F32;
     Type accElem = isFloat ? (Type)b.getF32Type() : (Type)b.getI32Type();
+    Type bElem = isFloat ? accElem : b.getI8Type();
     auto accType = VectorType::get({tile.lanes}, accElem);
-    auto bLoadType =
-        VectorType::get({tile.lanes}, isFloat ? accElem : b.getI8Type());
+    auto bLoadType = VectorType::get({tile.lanes}, bElem);
+    int64_t nr = tile.nv * tile.lanes;
+    Value packed = packPanels(b, loc, m, tile, nFull, bElem);
     auto extend = [&](OpBuilder &b, Location loc, Value v, Type to,
                       bool isUnsigned) -> Value {
       if (isUnsigned)
@@ -323,12 +358,12 @@ struct CPUMatmulKernelsPass
         b, loc, m, tile, mFull, nFull, m.k, /*kBlock=*/256,
         [&](OpBuilder &b, Location loc, Value m0, Value n0, Value k,
             SmallVectorImpl<Value> &accs) {
+          Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
           SmallVector<Value> bv;
           for (int64_t j = 0; j < tile.nv; ++j) {
-            Value col =
-                arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes));
-            Value v = vector::LoadOp::create(b, loc, bLoadType, m.b,
-                                             ValueRange{k, col});
+            Value v = vector::LoadOp::create(
+                b, loc, bLoadType, packed,
+                ValueRange{panel, k, idx(b, loc, j * tile.lanes)});
             if (!isFloat)
               v = extend(b, loc, v, accType, m.bUnsigned);
             bv.push_back(v);
@@ -349,6 +384,7 @@ struct CPUMatmulKernelsPass
             }
           }
         });
+    memref::DeallocOp::create(b, loc, packed);
   }
 
   /// u8 x s8 -> i32 with vpdpbusd: B packed as [K/4][N*4] (4 consecutive k of
@@ -360,20 +396,52 @@ struct CPUMatmulKernelsPass
     auto packedType = MemRefType::get({k4, m.n * 4}, i8);
     Value packed =
         memref::AllocOp::create(b, loc, packedType, b.getI64IntegerAttr(64));
-    // Pack: packed[q][4n + t] = B[4q + t][n].
+    // Pack: packed[q][4n + t] = B[4q + t][n]. Sixteen columns at a time by
+    // interleaving four rows (bytes, then byte pairs); the tail one by one.
     Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
+    int64_t n16 = m.n - m.n % 16;
+    auto row16 = VectorType::get({16}, i8);
+    SmallVector<int64_t> interleave;
+    for (int64_t i = 0; i < 16; ++i) {
+      interleave.push_back(i);
+      interleave.push_back(i + 16);
+    }
     scf::ForOp::create(
         b, loc, zero, idx(b, loc, k4), one, ValueRange{},
         [&](OpBuilder &b, Location loc, Value q, ValueRange) {
+          Value k = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
+          auto rowAt = [&](OpBuilder &b, Location loc, int64_t t) {
+            return arith::AddIOp::create(b, loc, k, idx(b, loc, t));
+          };
           scf::ForOp::create(
-              b, loc, zero, idx(b, loc, m.n), one, ValueRange{},
+              b, loc, zero, idx(b, loc, n16), idx(b, loc, 16), ValueRange{},
+              [&](OpBuilder &b, Location loc, Value n, ValueRange) {
+                SmallVector<Value> rows;
+                for (int64_t t = 0; t < 4; ++t)
+                  rows.push_back(vector::LoadOp::create(
+                      b, loc, row16, m.b, ValueRange{rowAt(b, loc, t), n}));
+                Value s01 = vector::ShuffleOp::create(b, loc, rows[0], rows[1],
+                                                      interleave);
+                Value s23 = vector::ShuffleOp::create(b, loc, rows[2], rows[3],
+                                                      interleave);
+                auto pairs = VectorType::get({16}, b.getI16Type());
+                Value p01 = vector::BitCastOp::create(b, loc, pairs, s01);
+                Value p23 = vector::BitCastOp::create(b, loc, pairs, s23);
+                Value quads =
+                    vector::ShuffleOp::create(b, loc, p01, p23, interleave);
+                Value bytes = vector::BitCastOp::create(
+                    b, loc, VectorType::get({64}, i8), quads);
+                Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
+                vector::StoreOp::create(b, loc, bytes, packed,
+                                        ValueRange{q, col});
+                scf::YieldOp::create(b, loc);
+              });
+          scf::ForOp::create(
+              b, loc, idx(b, loc, n16), idx(b, loc, m.n), one, ValueRange{},
               [&](OpBuilder &b, Location loc, Value n, ValueRange) {
                 for (int64_t t = 0; t < 4; ++t) {
-                  Value row = arith::AddIOp::create(
-                      b, loc, arith::MulIOp::create(b, loc, q, idx(b, loc, 4)),
-                      idx(b, loc, t));
-                  Value v =
-                      memref::LoadOp::create(b, loc, m.b, ValueRange{row, n});
+                  Value v = memref::LoadOp::create(
+                      b, loc, m.b, ValueRange{rowAt(b, loc, t), n});
                   Value col = arith::AddIOp::create(
                       b, loc, arith::MulIOp::create(b, loc, n, idx(b, loc, 4)),
                       idx(b, loc, t));
