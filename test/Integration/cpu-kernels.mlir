@@ -10,6 +10,10 @@
 // RUN: qsparse-run %s -e s8s8_odd --random-inputs=4 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=ODD
 // RUN: qsparse-run %s -e s8s8_odd --random-inputs=4 --check | FileCheck %s --check-prefix=ODD
 // RUN: qsparse-run %s -e linalg_unsigned --random-inputs=5 --check | FileCheck %s --check-prefix=UNS
+// RUN: qsparse-run %s -e conv --random-inputs=6 --check | FileCheck %s --check-prefix=CONV
+// RUN: qsparse-run %s -e conv --random-inputs=6 --check --cpu-vnni=off | FileCheck %s --check-prefix=CONV
+// RUN: qsparse-run %s -e conv --random-inputs=6 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=CONV
+// RUN: qsparse-run %s -e conv_f32 --random-inputs=6 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=CONVF
 
 // F32: check: OK, 9047 values match
 func.func @f32(%a: tensor<83x67xf32>, %b: tensor<67x109xf32>) -> tensor<83x109xf32> {
@@ -48,4 +52,23 @@ func.func @linalg_unsigned(%a: tensor<32x16xi8>, %b: tensor<16x64xi8>) -> tensor
   %f = linalg.fill ins(%z : i32) outs(%e : tensor<32x64xi32>) -> tensor<32x64xi32>
   %0 = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%a, %b : tensor<32x16xi8>, tensor<16x64xi8>) outs(%f : tensor<32x64xi32>) -> tensor<32x64xi32>
   return %0 : tensor<32x64xi32>
+}
+
+// Implicit-GEMM convolution: strides, dilation, asymmetric padding, batch 2,
+// pixel and filter counts that are not tile multiples, C % 4 == 0 (VNNI).
+// CONV: check: OK, 2520 values match
+func.func @conv(%x: tensor<2x9x11x8xi8>, %w: tensor<3x2x8x70xi8>) -> tensor<2x3x6x70xi32> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned, strides = array<i64: 2, 2>, dilations = array<i64: 2, 1>, padding = array<i64: 1, 0, 0, 1>}
+      : tensor<2x9x11x8xi8>, tensor<3x2x8x70xi8> -> tensor<2x3x6x70xi32>
+  return %0 : tensor<2x3x6x70xi32>
+}
+
+// CONVF: check: OK, 1920 values match
+func.func @conv_f32(%x: tensor<1x10x14x3xf32>, %w: tensor<3x3x3x20xf32>) -> tensor<1x8x12x20xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x12x20xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x8x12x20xf32>) -> tensor<1x8x12x20xf32>
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x10x14x3xf32>, tensor<3x3x3x20xf32>) outs(%f : tensor<1x8x12x20xf32>) -> tensor<1x8x12x20xf32>
+  return %0 : tensor<1x8x12x20xf32>
 }

@@ -53,6 +53,49 @@ Value stripExtension(Value v, bool &isUnsigned) {
   return {};
 }
 
+/// The body `out + a * b` (any operand order), with integer extensions of a
+/// and b: f32 x f32 -> f32 or i8 x i8 -> i32.
+bool matchMacBody(Block *body, Type aElem, Type bElem, Type cElem,
+                  KernelKind &kind, bool &aUnsigned, bool &bUnsigned) {
+  if (body->getOperations().size() > 6)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  Value result = yield.getOperand(0);
+  BlockArgument argA = body->getArgument(0), argB = body->getArgument(1),
+                argC = body->getArgument(2);
+  auto isProductOf = [&](Value lhs, Value rhs, bool integer) {
+    if (!integer)
+      return lhs == argA && rhs == argB;
+    bool ua = false, ub = false;
+    if (stripExtension(lhs, ua) != argA || stripExtension(rhs, ub) != argB)
+      return false;
+    aUnsigned = ua;
+    bUnsigned = ub;
+    return true;
+  };
+  auto matchSum = [&](Value sum, auto addTag, auto mulTag,
+                      bool integer) -> bool {
+    using AddOp = decltype(addTag);
+    using MulOp = decltype(mulTag);
+    auto add = sum.getDefiningOp<AddOp>();
+    if (!add || (add.getLhs() != argC && add.getRhs() != argC))
+      return false;
+    Value other = add.getLhs() == argC ? add.getRhs() : add.getLhs();
+    auto mul = other.getDefiningOp<MulOp>();
+    return mul && (isProductOf(mul.getLhs(), mul.getRhs(), integer) ||
+                   isProductOf(mul.getRhs(), mul.getLhs(), integer));
+  };
+  if (aElem.isF32() && bElem.isF32() && cElem.isF32()) {
+    kind = KernelKind::F32;
+    return matchSum(result, arith::AddFOp(), arith::MulFOp(), false);
+  }
+  if (aElem.isInteger(8) && bElem.isInteger(8) && cElem.isInteger(32)) {
+    kind = KernelKind::I8;
+    return matchSum(result, arith::AddIOp(), arith::MulIOp(), true);
+  }
+  return false;
+}
+
 std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 ||
       op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
@@ -84,55 +127,86 @@ std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
   match.k = aType.getDimSize(1);
   match.n = bType.getDimSize(1);
 
-  // The body: out + a * b, with optional integer extensions of a and b.
-  Block *body = op.getBlock();
-  if (body->getOperations().size() > 6)
+  if (!matchMacBody(op.getBlock(), aType.getElementType(),
+                    bType.getElementType(),
+                    cast<MemRefType>(match.c.getType()).getElementType(),
+                    match.kind, match.aUnsigned, match.bUnsigned))
     return std::nullopt;
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-  Value result = yield.getOperand(0);
-  BlockArgument argA = body->getArgument(0), argB = body->getArgument(1),
-                argC = body->getArgument(2);
-  Type aElem = aType.getElementType(), bElem = bType.getElementType();
-  Type cElem = cast<MemRefType>(match.c.getType()).getElementType();
-  auto isProductOf = [&](Value lhs, Value rhs, bool integer) {
-    if (integer) {
-      bool ua = false, ub = false;
-      Value sa = stripExtension(lhs, ua), sb = stripExtension(rhs, ub);
-      if (sa != argA || sb != argB)
-        return false;
-      match.aUnsigned = ua;
-      match.bUnsigned = ub;
-      return true;
-    }
-    return lhs == argA && rhs == argB;
-  };
-  if (aElem.isF32() && bElem.isF32() && cElem.isF32()) {
-    auto add = result.getDefiningOp<arith::AddFOp>();
-    if (!add)
+  return match;
+}
+
+/// A convolution on buffers, NHWC input (already padded) x HWCF filter ->
+/// NHWF output: the implicit GEMM with M = N*OH*OW pixels, N = F filters
+/// and K = KH*KW*C, whose A rows are read straight from the image.
+struct ConvMatch {
+  linalg::LinalgOp op;
+  Value input, filter, output;
+  int64_t batch, oh, ow, f, kh, kw, c;
+  int64_t strideH, strideW, dilH, dilW;
+  KernelKind kind;
+  bool aUnsigned = false, bUnsigned = false;
+};
+
+/// `expr` == d(outer) * stride + d(inner) * dilation for small factors.
+bool matchWindow(AffineExpr expr, unsigned outer, unsigned inner,
+                 int64_t &stride, int64_t &dilation) {
+  MLIRContext *ctx = expr.getContext();
+  for (int64_t s = 1; s <= 16; ++s)
+    for (int64_t d = 1; d <= 16; ++d)
+      if (expr ==
+          getAffineDimExpr(outer, ctx) * s + getAffineDimExpr(inner, ctx) * d) {
+        stride = s;
+        dilation = d;
+        return true;
+      }
+  return false;
+}
+
+std::optional<ConvMatch> matchConv(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 7 ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  auto p = utils::IteratorType::parallel, r = utils::IteratorType::reduction;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<utils::IteratorType>{p, p, p, p, r, r, r})
+    return std::nullopt;
+  MLIRContext *ctx = op->getContext();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  ConvMatch m;
+  if (maps[1] != AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx) ||
+      maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
+      maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
+      maps[0].getResult(3) != d(6) ||
+      !matchWindow(maps[0].getResult(1), 1, 4, m.strideH, m.dilH) ||
+      !matchWindow(maps[0].getResult(2), 2, 5, m.strideW, m.dilW))
+    return std::nullopt;
+  m.op = op;
+  m.input = op.getDpsInputOperand(0)->get();
+  m.filter = op.getDpsInputOperand(1)->get();
+  m.output = op.getDpsInitOperand(0)->get();
+  for (Value v : {m.input, m.filter, m.output}) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+        type.getRank() != 4)
       return std::nullopt;
-    Value other = add.getLhs() == argC ? add.getRhs() : add.getLhs();
-    if (add.getLhs() != argC && add.getRhs() != argC)
-      return std::nullopt;
-    auto mul = other.getDefiningOp<arith::MulFOp>();
-    if (!mul || !(isProductOf(mul.getLhs(), mul.getRhs(), false) ||
-                  isProductOf(mul.getRhs(), mul.getLhs(), false)))
-      return std::nullopt;
-    match.kind = KernelKind::F32;
-    return match;
   }
-  if (aElem.isInteger(8) && bElem.isInteger(8) && cElem.isInteger(32)) {
-    auto add = result.getDefiningOp<arith::AddIOp>();
-    if (!add || (add.getLhs() != argC && add.getRhs() != argC))
-      return std::nullopt;
-    Value other = add.getLhs() == argC ? add.getRhs() : add.getLhs();
-    auto mul = other.getDefiningOp<arith::MulIOp>();
-    if (!mul || !(isProductOf(mul.getLhs(), mul.getRhs(), true) ||
-                  isProductOf(mul.getRhs(), mul.getLhs(), true)))
-      return std::nullopt;
-    match.kind = KernelKind::I8;
-    return match;
-  }
-  return std::nullopt;
+  auto fShape = cast<MemRefType>(m.filter.getType()).getShape();
+  auto oShape = cast<MemRefType>(m.output.getType()).getShape();
+  m.batch = oShape[0];
+  m.oh = oShape[1];
+  m.ow = oShape[2];
+  m.f = oShape[3];
+  m.kh = fShape[0];
+  m.kw = fShape[1];
+  m.c = fShape[2];
+  if (!matchMacBody(op.getBlock(),
+                    cast<MemRefType>(m.input.getType()).getElementType(),
+                    cast<MemRefType>(m.filter.getType()).getElementType(),
+                    cast<MemRefType>(m.output.getType()).getElementType(),
+                    m.kind, m.aUnsigned, m.bUnsigned))
+    return std::nullopt;
+  return m;
 }
 
 Value idx(OpBuilder &b, Location loc, int64_t v) {
@@ -182,10 +256,19 @@ struct CPUMatmulKernelsPass
 
   void runOnOperation() override {
     SmallVector<MatmulMatch> matches;
+    SmallVector<ConvMatch> convs;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (auto m = matchMatmul(op))
         matches.push_back(*m);
+      else if (auto c = matchConv(op))
+        convs.push_back(*c);
     });
+    for (ConvMatch &c : convs) {
+      if (c.kind == KernelKind::I8 && useVnni && c.aUnsigned && !c.bUnsigned &&
+          c.c % 4 == 0)
+        c.kind = KernelKind::I8VNNI;
+      rewriteConv(c);
+    }
     for (MatmulMatch &m : matches) {
       if (m.kind == KernelKind::I8 && useVnni && m.aUnsigned && !m.bUnsigned &&
           m.k % 4 == 0)
@@ -387,11 +470,315 @@ struct CPUMatmulKernelsPass
     memref::DeallocOp::create(b, loc, packed);
   }
 
+  /// The implicit-GEMM convolution: register tiles of MR pixels x NR
+  /// filters read their A operand straight from the image (no im2col
+  /// buffer), the filter packed as for a matmul with K = (kh, kw, c).
+  void rewriteConv(ConvMatch &cv) {
+    TileShape tile = tileFor(cv.kind);
+    int64_t nr = tile.nv * tile.lanes;
+    int64_t pixels = cv.batch * cv.oh * cv.ow;
+    int64_t k = cv.kh * cv.kw * cv.c;
+    int64_t mFull = pixels - pixels % tile.mr, nFull = cv.f - cv.f % nr;
+    if (mFull == 0 || nFull == 0)
+      return;
+    OpBuilder b(cv.op);
+    Location loc = cv.op.getLoc();
+    // The filter as a [K][F] matrix and the output as [pixels][F].
+    Value filter2 = memref::CollapseShapeOp::create(
+        b, loc, cv.filter, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+    Value out2 = memref::CollapseShapeOp::create(
+        b, loc, cv.output, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+    MatmulMatch gemm;
+    gemm.op = cv.op;
+    gemm.b = filter2;
+    gemm.c = out2;
+    gemm.m = pixels;
+    gemm.n = cv.f;
+    gemm.k = k;
+    gemm.kind = cv.kind;
+    gemm.aUnsigned = cv.aUnsigned;
+    gemm.bUnsigned = cv.bUnsigned;
+    bool vnni = cv.kind == KernelKind::I8VNNI;
+    bool isFloat = cv.kind == KernelKind::F32;
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    Type accElem = isFloat ? (Type)b.getF32Type() : i32;
+    Type bElem = isFloat ? accElem : i8;
+    Value packed = vnni ? packVnni(b, loc, gemm)
+                        : packPanels(b, loc, gemm, tile, nFull, bElem);
+    auto accType = VectorType::get({tile.lanes}, accElem);
+    auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
+    auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
+    Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
+    auto extend = [&](OpBuilder &b, Location loc, Value v, Type to,
+                      bool isUnsigned) -> Value {
+      if (isUnsigned)
+        return arith::ExtUIOp::create(b, loc, to, v);
+      return arith::ExtSIOp::create(b, loc, to, v);
+    };
+    /// Pixel m -> (n, oh*sh, ow*sw): the image row and column of tap (0, 0).
+    auto pixelBase = [&](OpBuilder &b, Location loc, Value m) {
+      Value plane = idx(b, loc, cv.oh * cv.ow);
+      Value n = arith::DivUIOp::create(b, loc, m, plane);
+      Value rest = arith::RemUIOp::create(b, loc, m, plane);
+      Value oh = arith::DivUIOp::create(b, loc, rest, idx(b, loc, cv.ow));
+      Value ow = arith::RemUIOp::create(b, loc, rest, idx(b, loc, cv.ow));
+      return std::array<Value, 3>{
+          n, arith::MulIOp::create(b, loc, oh, idx(b, loc, cv.strideH)),
+          arith::MulIOp::create(b, loc, ow, idx(b, loc, cv.strideW))};
+    };
+    int64_t cStep = vnni ? 4 : 1;
+    scf::ForOp::create(
+        b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
+        [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
+          scf::ForOp::create(
+              b, loc, zero, idx(b, loc, mFull), idx(b, loc, tile.mr),
+              ValueRange{},
+              [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
+                SmallVector<std::array<Value, 3>> bases;
+                SmallVector<Value> init;
+                for (int64_t i = 0; i < tile.mr; ++i) {
+                  Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
+                  bases.push_back(pixelBase(b, loc, m));
+                  for (int64_t j = 0; j < tile.nv; ++j)
+                    init.push_back(vector::LoadOp::create(
+                        b, loc, accType, out2,
+                        ValueRange{
+                            m, arith::AddIOp::create(
+                                   b, loc, n0, idx(b, loc, j * tile.lanes))}));
+                }
+                Value panel =
+                    arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
+                auto khLoop = scf::ForOp::create(
+                    b, loc, zero, idx(b, loc, cv.kh), one, init,
+                    [&](OpBuilder &b, Location loc, Value kh,
+                        ValueRange accsKh) {
+                      auto kwLoop = scf::ForOp::create(
+                          b, loc, zero, idx(b, loc, cv.kw), one, accsKh,
+                          [&](OpBuilder &b, Location loc, Value kw,
+                              ValueRange accsKw) {
+                            Value tap = arith::MulIOp::create(
+                                b, loc,
+                                arith::AddIOp::create(
+                                    b, loc,
+                                    arith::MulIOp::create(b, loc, kh,
+                                                          idx(b, loc, cv.kw)),
+                                    kw),
+                                idx(b, loc, cv.c));
+                            Value dh = arith::MulIOp::create(
+                                b, loc, kh, idx(b, loc, cv.dilH));
+                            Value dw = arith::MulIOp::create(
+                                b, loc, kw, idx(b, loc, cv.dilW));
+                            SmallVector<Value> rows, cols;
+                            for (auto &base : bases) {
+                              rows.push_back(
+                                  arith::AddIOp::create(b, loc, base[1], dh));
+                              cols.push_back(
+                                  arith::AddIOp::create(b, loc, base[2], dw));
+                            }
+                            auto cLoop = scf::ForOp::create(
+                                b, loc, zero, idx(b, loc, cv.c),
+                                idx(b, loc, cStep), accsKw,
+                                [&](OpBuilder &b, Location loc, Value c,
+                                    ValueRange iter) {
+                                  SmallVector<Value> accs(iter);
+                                  Value kk =
+                                      arith::AddIOp::create(b, loc, tap, c);
+                                  SmallVector<Value> bv;
+                                  for (int64_t j = 0; j < tile.nv; ++j) {
+                                    if (vnni) {
+                                      Value q = arith::DivUIOp::create(
+                                          b, loc, kk, idx(b, loc, 4));
+                                      Value col = arith::MulIOp::create(
+                                          b, loc,
+                                          arith::AddIOp::create(
+                                              b, loc, n0,
+                                              idx(b, loc, j * tile.lanes)),
+                                          idx(b, loc, 4));
+                                      bv.push_back(vector::LoadOp::create(
+                                          b, loc, bytes64, packed,
+                                          ValueRange{q, col}));
+                                      continue;
+                                    }
+                                    Value v = vector::LoadOp::create(
+                                        b, loc,
+                                        VectorType::get({tile.lanes}, bElem),
+                                        packed,
+                                        ValueRange{
+                                            panel, kk,
+                                            idx(b, loc, j * tile.lanes)});
+                                    if (!isFloat)
+                                      v = extend(b, loc, v, accType,
+                                                 cv.bUnsigned);
+                                    bv.push_back(v);
+                                  }
+                                  for (int64_t i = 0; i < tile.mr; ++i) {
+                                    SmallVector<Value, 4> at{
+                                        bases[i][0], rows[i], cols[i], c};
+                                    Value av;
+                                    if (vnni) {
+                                      Value four = vector::LoadOp::create(
+                                          b, loc, VectorType::get({4}, i8),
+                                          cv.input, at);
+                                      Value word = vector::ExtractOp::create(
+                                          b, loc,
+                                          vector::BitCastOp::create(
+                                              b, loc, VectorType::get({1}, i32),
+                                              four),
+                                          ArrayRef<int64_t>{0});
+                                      av = vector::BitCastOp::create(
+                                          b, loc, bytes64,
+                                          vector::BroadcastOp::create(
+                                              b, loc,
+                                              VectorType::get({tile.lanes},
+                                                              i32),
+                                              word));
+                                    } else {
+                                      Value a = memref::LoadOp::create(
+                                          b, loc, cv.input, at);
+                                      if (!isFloat)
+                                        a = extend(b, loc, a, accElem,
+                                                   cv.aUnsigned);
+                                      av = vector::BroadcastOp::create(
+                                          b, loc, accType, a);
+                                    }
+                                    for (int64_t j = 0; j < tile.nv; ++j) {
+                                      Value &acc = accs[i * tile.nv + j];
+                                      if (vnni)
+                                        acc = LLVM::CallIntrinsicOp::create(
+                                                  b, loc, accType, intrinsic,
+                                                  ValueRange{acc, av, bv[j]})
+                                                  .getResult(0);
+                                      else if (isFloat)
+                                        acc = vector::FMAOp::create(b, loc, av,
+                                                                    bv[j], acc);
+                                      else
+                                        acc = arith::AddIOp::create(
+                                            b, loc, acc,
+                                            arith::MulIOp::create(b, loc, av,
+                                                                  bv[j]));
+                                    }
+                                  }
+                                  scf::YieldOp::create(b, loc, accs);
+                                });
+                            scf::YieldOp::create(b, loc, cLoop.getResults());
+                          });
+                      scf::YieldOp::create(b, loc, kwLoop.getResults());
+                    });
+                for (int64_t i = 0; i < tile.mr; ++i) {
+                  Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
+                  for (int64_t j = 0; j < tile.nv; ++j)
+                    vector::StoreOp::create(
+                        b, loc, khLoop.getResult(i * tile.nv + j), out2,
+                        ValueRange{
+                            m, arith::AddIOp::create(
+                                   b, loc, n0, idx(b, loc, j * tile.lanes))});
+                }
+                scf::YieldOp::create(b, loc);
+              });
+          scf::YieldOp::create(b, loc);
+        });
+    memref::DeallocOp::create(b, loc, packed);
+    // Pixels past the last full tile (all filters), and the filters past the
+    // last full panel (the tiled pixels): scalar loops.
+    emitConvScalar(b, loc, cv, mFull, pixels, 0, cv.f, pixelBase);
+    emitConvScalar(b, loc, cv, 0, mFull, nFull, cv.f, pixelBase);
+    cv.op->erase();
+  }
+
+  template <typename PixelBase>
+  void emitConvScalar(OpBuilder &b, Location loc, ConvMatch &cv, int64_t m0,
+                      int64_t m1, int64_t f0, int64_t f1,
+                      PixelBase &pixelBase) {
+    if (m0 >= m1 || f0 >= f1)
+      return;
+    bool isFloat = cv.kind == KernelKind::F32;
+    Type accElem = isFloat ? (Type)b.getF32Type() : (Type)b.getI32Type();
+    Value one = idx(b, loc, 1);
+    auto extend = [&](OpBuilder &b, Location loc, Value v,
+                      bool isUnsigned) -> Value {
+      if (isFloat)
+        return v;
+      if (isUnsigned)
+        return arith::ExtUIOp::create(b, loc, accElem, v);
+      return arith::ExtSIOp::create(b, loc, accElem, v);
+    };
+    scf::ForOp::create(
+        b, loc, idx(b, loc, m0), idx(b, loc, m1), one, ValueRange{},
+        [&](OpBuilder &b, Location loc, Value m, ValueRange) {
+          auto base = pixelBase(b, loc, m);
+          Value plane = idx(b, loc, cv.oh * cv.ow);
+          Value rest = arith::RemUIOp::create(b, loc, m, plane);
+          Value oh = arith::DivUIOp::create(b, loc, rest, idx(b, loc, cv.ow));
+          Value ow = arith::RemUIOp::create(b, loc, rest, idx(b, loc, cv.ow));
+          scf::ForOp::create(
+              b, loc, idx(b, loc, f0), idx(b, loc, f1), one, ValueRange{},
+              [&](OpBuilder &b, Location loc, Value f, ValueRange) {
+                SmallVector<Value, 4> outAt{base[0], oh, ow, f};
+                Value init = memref::LoadOp::create(b, loc, cv.output, outAt);
+                auto nest = [&](int64_t extent, Value acc, auto body) {
+                  return scf::ForOp::create(
+                             b, loc, idx(b, loc, 0), idx(b, loc, extent), one,
+                             ValueRange{acc},
+                             [&](OpBuilder &b, Location loc, Value iv,
+                                 ValueRange iter) {
+                               scf::YieldOp::create(b, loc,
+                                                    body(b, loc, iv, iter[0]));
+                             })
+                      .getResult(0);
+                };
+                Value sum = nest(
+                    cv.kh, init,
+                    [&](OpBuilder &b, Location loc, Value kh, Value acc) {
+                      return nest(
+                          cv.kw, acc,
+                          [&](OpBuilder &b, Location loc, Value kw, Value acc) {
+                            Value h = arith::AddIOp::create(
+                                b, loc, base[1],
+                                arith::MulIOp::create(b, loc, kh,
+                                                      idx(b, loc, cv.dilH)));
+                            Value w = arith::AddIOp::create(
+                                b, loc, base[2],
+                                arith::MulIOp::create(b, loc, kw,
+                                                      idx(b, loc, cv.dilW)));
+                            return nest(
+                                cv.c, acc,
+                                [&](OpBuilder &b, Location loc, Value c,
+                                    Value acc) -> Value {
+                                  Value a =
+                                      extend(b, loc,
+                                             memref::LoadOp::create(
+                                                 b, loc, cv.input,
+                                                 ValueRange{base[0], h, w, c}),
+                                             cv.aUnsigned);
+                                  Value wt =
+                                      extend(b, loc,
+                                             memref::LoadOp::create(
+                                                 b, loc, cv.filter,
+                                                 ValueRange{kh, kw, c, f}),
+                                             cv.bUnsigned);
+                                  if (isFloat)
+                                    return arith::AddFOp::create(
+                                        b, loc, acc,
+                                        arith::MulFOp::create(b, loc, a, wt));
+                                  return arith::AddIOp::create(
+                                      b, loc, acc,
+                                      arith::MulIOp::create(b, loc, a, wt));
+                                });
+                          });
+                    });
+                memref::StoreOp::create(b, loc, sum, cv.output, outAt);
+                scf::YieldOp::create(b, loc);
+              });
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
   /// u8 x s8 -> i32 with vpdpbusd: B packed as [K/4][N*4] (4 consecutive k of
   /// one column side by side), each lane accumulating 4 products.
-  void emitVnni(OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile,
-                int64_t mFull, int64_t nFull) {
-    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  /// B packed for vpdpbusd: [K/4][N*4], the 4 consecutive k of a column side
+  /// by side. Requires K % 4 == 0.
+  Value packVnni(OpBuilder &b, Location loc, MatmulMatch &m) {
+    Type i8 = b.getI8Type();
     int64_t k4 = m.k / 4;
     auto packedType = MemRefType::get({k4, m.n * 4}, i8);
     Value packed =
@@ -452,6 +839,14 @@ struct CPUMatmulKernelsPass
               });
           scf::YieldOp::create(b, loc);
         });
+    return packed;
+  }
+
+  void emitVnni(OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile,
+                int64_t mFull, int64_t nFull) {
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    int64_t k4 = m.k / 4;
+    Value packed = packVnni(b, loc, m);
     auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
     auto lanes32 = VectorType::get({tile.lanes}, i32);
     auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
