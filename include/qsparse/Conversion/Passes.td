@@ -6,7 +6,7 @@
 include "mlir/Pass/PassBase.td"
 
 def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> {
-  let summary = "Register-tiled vector micro-kernels for matmul-shaped contractions";
+  let summary = "Register-tiled vector micro-kernels for matmuls and convolutions";
   let description = [{
     Runs on buffers (after bufferization). Every statically shaped
     matmul-shaped contraction (`linalg.matmul`, or a `linalg.generic` with the
@@ -21,9 +21,18 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> 
       adds 4 products per i32 lane;
     - other i8 x i8 -> i32: sign/zero-extended vector multiply-adds.
 
-    The rows and columns that do not fill a register tile stay in the
-    original op on subviews (lowered to loops later), so every shape is
-    handled. Zero points and other bodies are left to the loop lowering.
+    Convolutions (NHWC input x HWCF filter, any strides and dilations, the
+    padding already materialized by `tensor.pad`) become implicit GEMMs
+    with M = N*OH*OW pixels, N = F filters and K = KH*KW*C: a register tile
+    of MR pixels reads its A operand straight from the image inside the
+    (kh, kw, c) loops, so no im2col buffer exists; the filter is packed like
+    a matmul B.
+
+    B is packed per call into contiguous panels ([N/NR][K][NR], or the VNNI
+    layout). The rows and columns that do not fill a register tile stay in
+    the original op on subviews (matmuls) or in scalar loops
+    (convolutions), so every shape is handled. Zero points and other bodies
+    are left to the loop lowering.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "unsigned", "0",
