@@ -277,70 +277,78 @@ struct CPUMatmulKernelsPass
     }
   }
 
-  /// Replaces `m.op` by kernel loops over the full tiles plus the original op
-  /// on the remainder rows and columns.
+  /// Replaces `m.op` by kernel loops over every row and the full column
+  /// panels, plus the original op on the remaining columns.
   void rewrite(MatmulMatch &m) {
     TileShape tile = tileFor(m.kind);
     int64_t nr = tile.nv * tile.lanes;
     int64_t mFull = m.m - m.m % tile.mr, nFull = m.n - m.n % nr;
-    if (mFull == 0 || nFull == 0)
-      return; // Too small for one register tile: loops are fine.
+    if (nFull == 0)
+      return; // Narrower than one vector panel: loops are fine.
     OpBuilder b(m.op);
     Location loc = m.op.getLoc();
     if (m.kind == KernelKind::I8VNNI)
       emitVnni(b, loc, m, tile, mFull, nFull);
     else
       emitOuterProduct(b, loc, m, tile, mFull, nFull);
-    emitRemainder(b, loc, m, mFull, nFull);
+    if (nFull < m.n) {
+      // The columns [nFull, N) as a clone of the op on subviews; operands
+      // are built in order (A, B, C) so the IR is deterministic.
+      auto sub = [&](Value v, int64_t rows, int64_t c0, int64_t cols) -> Value {
+        SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                             b.getIndexAttr(c0)};
+        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(rows),
+                                           b.getIndexAttr(cols)};
+        SmallVector<OpFoldResult> strides = {b.getIndexAttr(1),
+                                             b.getIndexAttr(1)};
+        return memref::SubViewOp::create(b, loc, v, offsets, sizes, strides);
+      };
+      Value bb = sub(m.b, m.k, nFull, m.n - nFull);
+      Value c = sub(m.c, m.m, nFull, m.n - nFull);
+      Operation *clone = b.clone(*m.op);
+      clone->setOperand(1, bb);
+      clone->setOperand(2, c);
+    }
     m.op->erase();
   }
 
-  /// The remainder rows [mFull, M) x [0, N) and columns [0, mFull) x
-  /// [nFull, N) as clones of the original op on subviews.
-  void emitRemainder(OpBuilder &b, Location loc, MatmulMatch &m, int64_t mFull,
-                     int64_t nFull) {
-    auto cloneOn = [&](Value a, Value bb, Value c) {
-      Operation *clone = b.clone(*m.op);
-      clone->setOperand(0, a);
-      clone->setOperand(1, bb);
-      clone->setOperand(2, c);
-    };
-    auto sub = [&](Value v, int64_t r0, int64_t rows, int64_t c0,
-                   int64_t cols) -> Value {
-      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(r0),
-                                           b.getIndexAttr(c0)};
-      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(rows),
-                                         b.getIndexAttr(cols)};
-      SmallVector<OpFoldResult> strides = {b.getIndexAttr(1),
-                                           b.getIndexAttr(1)};
-      return memref::SubViewOp::create(b, loc, v, offsets, sizes, strides);
-    };
-    // Operands are built in order (A, B, C) so the IR is deterministic.
-    if (mFull < m.m) {
-      Value a = sub(m.a, mFull, m.m - mFull, 0, m.k);
-      Value c = sub(m.c, mFull, m.m - mFull, 0, m.n);
-      cloneOn(a, m.b, c);
-    }
-    if (nFull < m.n) {
-      Value a = sub(m.a, 0, mFull, 0, m.k);
-      Value bb = sub(m.b, 0, m.k, nFull, m.n - nFull);
-      Value c = sub(m.c, 0, mFull, nFull, m.n - nFull);
-      cloneOn(a, bb, c);
-    }
-  }
-
   /// for k0 (K blocks) / n0 / m0: C tile in registers across the k loop.
-  /// `step` builds one k step of the tile update.
-  void
-  emitBlockedLoops(OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile,
-                   int64_t mFull, int64_t nFull, int64_t kSteps, int64_t kBlock,
-                   function_ref<void(OpBuilder &, Location, Value m0, Value n0,
-                                     Value k, SmallVectorImpl<Value> &accs)>
-                       step) {
+  /// Rows [0, mFull) use MR-row tiles; the last M % MR rows one smaller tile.
+  /// `step` builds one k step of an `mr`-row tile update.
+  void emitBlockedLoops(
+      OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile, int64_t mFull,
+      int64_t nFull, int64_t kSteps, int64_t kBlock,
+      function_ref<void(OpBuilder &, Location, Value m0, Value n0, Value k,
+                        int64_t mr, SmallVectorImpl<Value> &accs)>
+          step) {
     int64_t nr = tile.nv * tile.lanes;
     auto accType = VectorType::get(
         {tile.lanes}, cast<MemRefType>(m.c.getType()).getElementType());
     Value zero = idx(b, loc, 0);
+    auto emitTile = [&](OpBuilder &b, Location loc, Value k0, Value kEnd,
+                        Value n0, Value m0, int64_t mr) {
+      auto at = [&](OpBuilder &b, Location loc, int64_t i,
+                    int64_t j) -> SmallVector<Value, 2> {
+        return {arith::AddIOp::create(b, loc, m0, idx(b, loc, i)),
+                arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes))};
+      };
+      SmallVector<Value> init;
+      for (int64_t i = 0; i < mr; ++i)
+        for (int64_t j = 0; j < tile.nv; ++j)
+          init.push_back(
+              vector::LoadOp::create(b, loc, accType, m.c, at(b, loc, i, j)));
+      auto kLoop = scf::ForOp::create(
+          b, loc, k0, kEnd, idx(b, loc, 1), init,
+          [&](OpBuilder &b, Location loc, Value k, ValueRange iter) {
+            SmallVector<Value> accs(iter);
+            step(b, loc, m0, n0, k, mr, accs);
+            scf::YieldOp::create(b, loc, accs);
+          });
+      for (int64_t i = 0; i < mr; ++i)
+        for (int64_t j = 0; j < tile.nv; ++j)
+          vector::StoreOp::create(b, loc, kLoop.getResult(i * tile.nv + j), m.c,
+                                  at(b, loc, i, j));
+    };
     scf::ForOp::create(
         b, loc, zero, idx(b, loc, kSteps), idx(b, loc, kBlock), ValueRange{},
         [&](OpBuilder &b, Location loc, Value k0, ValueRange) {
@@ -350,39 +358,17 @@ struct CPUMatmulKernelsPass
           scf::ForOp::create(
               b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
               [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
-                scf::ForOp::create(
-                    b, loc, zero, idx(b, loc, mFull), idx(b, loc, tile.mr),
-                    ValueRange{},
-                    [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
-                      SmallVector<Value> init;
-                      for (int64_t i = 0; i < tile.mr; ++i)
-                        for (int64_t j = 0; j < tile.nv; ++j)
-                          init.push_back(vector::LoadOp::create(
-                              b, loc, accType, m.c,
-                              ValueRange{arith::AddIOp::create(b, loc, m0,
-                                                               idx(b, loc, i)),
-                                         arith::AddIOp::create(
-                                             b, loc, n0,
-                                             idx(b, loc, j * tile.lanes))}));
-                      auto kLoop = scf::ForOp::create(
-                          b, loc, k0, kEnd, idx(b, loc, 1), init,
-                          [&](OpBuilder &b, Location loc, Value k,
-                              ValueRange iter) {
-                            SmallVector<Value> accs(iter);
-                            step(b, loc, m0, n0, k, accs);
-                            scf::YieldOp::create(b, loc, accs);
-                          });
-                      for (int64_t i = 0; i < tile.mr; ++i)
-                        for (int64_t j = 0; j < tile.nv; ++j)
-                          vector::StoreOp::create(
-                              b, loc, kLoop.getResult(i * tile.nv + j), m.c,
-                              ValueRange{arith::AddIOp::create(b, loc, m0,
-                                                               idx(b, loc, i)),
-                                         arith::AddIOp::create(
-                                             b, loc, n0,
-                                             idx(b, loc, j * tile.lanes))});
-                      scf::YieldOp::create(b, loc);
-                    });
+                if (mFull > 0)
+                  scf::ForOp::create(
+                      b, loc, zero, idx(b, loc, mFull), idx(b, loc, tile.mr),
+                      ValueRange{},
+                      [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
+                        emitTile(b, loc, k0, kEnd, n0, m0, tile.mr);
+                        scf::YieldOp::create(b, loc);
+                      });
+                if (mFull < m.m)
+                  emitTile(b, loc, k0, kEnd, n0, idx(b, loc, mFull),
+                           m.m - mFull);
                 scf::YieldOp::create(b, loc);
               });
           scf::YieldOp::create(b, loc);
@@ -439,7 +425,7 @@ struct CPUMatmulKernelsPass
     };
     emitBlockedLoops(
         b, loc, m, tile, mFull, nFull, m.k, /*kBlock=*/256,
-        [&](OpBuilder &b, Location loc, Value m0, Value n0, Value k,
+        [&](OpBuilder &b, Location loc, Value m0, Value n0, Value k, int64_t mr,
             SmallVectorImpl<Value> &accs) {
           Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
           SmallVector<Value> bv;
@@ -451,7 +437,7 @@ struct CPUMatmulKernelsPass
               v = extend(b, loc, v, accType, m.bUnsigned);
             bv.push_back(v);
           }
-          for (int64_t i = 0; i < tile.mr; ++i) {
+          for (int64_t i = 0; i < mr; ++i) {
             Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
             Value a = memref::LoadOp::create(b, loc, m.a, ValueRange{row, k});
             if (!isFloat)
@@ -852,7 +838,7 @@ struct CPUMatmulKernelsPass
     auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
     emitBlockedLoops(
         b, loc, m, tile, mFull, nFull, k4, /*kBlock=*/64,
-        [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q,
+        [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q, int64_t mr,
             SmallVectorImpl<Value> &accs) {
           SmallVector<Value> bv;
           for (int64_t j = 0; j < tile.nv; ++j) {
@@ -864,7 +850,7 @@ struct CPUMatmulKernelsPass
                                                 ValueRange{q, col}));
           }
           Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
-          for (int64_t i = 0; i < tile.mr; ++i) {
+          for (int64_t i = 0; i < mr; ++i) {
             Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
             Value four = vector::LoadOp::create(
                 b, loc, VectorType::get({4}, i8), m.a, ValueRange{row, kBase});

@@ -231,19 +231,57 @@ def parse_dense(body, shape, elt):
     return np.array(vals, dtype=dtype).reshape(shape)
 
 
-def contraction_weights(mlir_text):
+DECOMPRESS_RE = re.compile(
+    r"(%[\w.$-]+) = qsparse\.nm_decompress (%[\w.$-]+), (%[\w.$-]+) "
+    r"\{axis = (\d+) : i64, sparsity = #qsparse\.nm<(\d+):(\d+)[^>]*>\} : "
+    r"tensor<[0-9x]+x\w+>, tensor<[0-9x]+xi8> -> tensor<([0-9x]+)x\w+>")
+
+
+def nm_decompress(values, meta, n, m, axis, shape):
+    """qsparse.nm_decompress (DESIGN 3.3, QSparseOps.td): kept value j of
+    group g along `axis` goes to position g*M + meta; positions outside
+    [0, M) are dropped; everything else is zero."""
+    v = np.moveaxis(values, axis, 0)
+    md = np.moveaxis(meta, axis, 0).astype(np.int64)
+    out = np.zeros((shape[axis],) + v.shape[1:], dtype=values.dtype)
+    for g in range(shape[axis] // m):
+        for j in range(n):
+            src = v[g * n + j]
+            pos = md[g * n + j]
+            for idx in np.ndindex(*src.shape):
+                if 0 <= pos[idx] < m:
+                    out[(g * m + pos[idx],) + idx] = src[idx]
+    return np.moveaxis(out, 0, axis)
+
+
+def contraction_weights(mlir_text, decompressed=None):
     """The constant weight of every contraction, in program order (the
-    constant the op reads, dead leftovers of a pass are ignored)."""
+    constant the op reads, dead leftovers of a pass are ignored). Weights
+    produced by qsparse.nm_decompress of constants are decompressed here;
+    `decompressed` (a list) receives the (n, m, axis) of each such weight."""
     consts = {}
     for m in CONST_RE.finditer(mlir_text):
         shape = [int(d) for d in m.group(3).split("x")]
         consts[m.group(1)] = parse_dense(m.group(2), shape, m.group(4))
+    nm_of = {}
+    for m in DECOMPRESS_RE.finditer(mlir_text):
+        if m.group(2) not in consts or m.group(3) not in consts:
+            fail("nm_decompress of non-constants: " + m.group(0))
+            continue
+        n, mm, axis = int(m.group(5)), int(m.group(6)), int(m.group(4))
+        shape = [int(d) for d in m.group(7).split("x")]
+        consts[m.group(1)] = nm_decompress(consts[m.group(2)],
+                                           consts[m.group(3)], n, mm, axis,
+                                           shape)
+        nm_of[m.group(1)] = (n, mm, axis)
     weights = []
     for m in CONTRACTION_RE.finditer(mlir_text):
         name = m.group(3) or m.group(6)
         if name not in consts:
             fail("weight %s of a contraction is not a dense constant" % name)
         weights.append(consts[name])
+        if decompressed is not None:
+            decompressed.append(nm_of.get(name))
     return weights
 
 
