@@ -20,8 +20,10 @@ using namespace qsparse;
 
 namespace {
 struct EnforceAccumulatorBoundPass
-    : qsparse::impl::EnforceAccumulatorBoundBase<EnforceAccumulatorBoundPass> {
-  using Base::Base;
+    : OptionCheckedPass<EnforceAccumulatorBoundPass,
+                        qsparse::impl::EnforceAccumulatorBoundBase<
+                            EnforceAccumulatorBoundPass>> {
+  using OptionCheckedPass::OptionCheckedPass;
 
   std::string validate() {
     if (bits < 2 || bits > 64)
@@ -31,22 +33,9 @@ struct EnforceAccumulatorBoundPass
     return "";
   }
 
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    if (failed(Pass::initializeOptions(options, errorHandler)))
-      return failure();
-    std::string why = validate();
-    return why.empty() ? success()
-                       : errorHandler(llvm::Twine(getArgument()) + ": " + why);
-  }
-
   void runOnOperation() override {
-    if (std::string why = validate(); !why.empty()) {
-      getOperation()->emitError()
-          << "qsparse-enforce-accumulator-bound: " << why;
+    if (!optionsValid())
       return signalPassFailure();
-    }
     DecisionReport decisions;
     for (Operation *op : collectContractionOps(getOperation())) {
       std::string why;

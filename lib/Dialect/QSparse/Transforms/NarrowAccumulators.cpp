@@ -20,8 +20,10 @@ using namespace qsparse;
 
 namespace {
 struct NarrowAccumulatorsPass
-    : qsparse::impl::NarrowAccumulatorsBase<NarrowAccumulatorsPass> {
-  using Base::Base;
+    : OptionCheckedPass<
+          NarrowAccumulatorsPass,
+          qsparse::impl::NarrowAccumulatorsBase<NarrowAccumulatorsPass>> {
+  using OptionCheckedPass::OptionCheckedPass;
 
   SmallVector<unsigned> allowedWidths() {
     SmallVector<unsigned> allowed(widths.begin(), widths.end());
@@ -38,21 +40,9 @@ struct NarrowAccumulatorsPass
     return "";
   }
 
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    if (failed(Pass::initializeOptions(options, errorHandler)))
-      return failure();
-    std::string why = validate();
-    return why.empty() ? success()
-                       : errorHandler(llvm::Twine(getArgument()) + ": " + why);
-  }
-
   void runOnOperation() override {
-    if (std::string why = validate(); !why.empty()) {
-      getOperation()->emitError() << "qsparse-narrow-accumulators: " << why;
+    if (!optionsValid())
       return signalPassFailure();
-    }
     SmallVector<unsigned> allowed = allowedWidths();
     DecisionReport decisions;
     OpBuilder b(&getContext());

@@ -55,8 +55,10 @@ Type codeType(MLIRContext *ctx, numerics::CodeFormat f) {
 }
 
 struct SelectNumericTypePass
-    : qsparse::impl::SelectNumericTypeBase<SelectNumericTypePass> {
-  using Base::Base;
+    : OptionCheckedPass<
+          SelectNumericTypePass,
+          qsparse::impl::SelectNumericTypeBase<SelectNumericTypePass>> {
+  using OptionCheckedPass::OptionCheckedPass;
 
   std::vector<numerics::CodeFormat> formats;
 
@@ -72,21 +74,9 @@ struct SelectNumericTypePass
     return "";
   }
 
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    if (failed(Pass::initializeOptions(options, errorHandler)))
-      return failure();
-    std::string why = validate();
-    return why.empty() ? success()
-                       : errorHandler(llvm::Twine(getArgument()) + ": " + why);
-  }
-
   void runOnOperation() override {
-    if (std::string why = validate(); !why.empty()) {
-      getOperation()->emitError() << "qsparse-select-numeric-type: " << why;
+    if (!optionsValid())
       return signalPassFailure();
-    }
     DecisionReport decisions;
     for (Operation *op : collectContractionOps(getOperation())) {
       std::string why;

@@ -28,8 +28,10 @@ double magnitude(Attribute a) {
   return std::fabs(double(cast<IntegerAttr>(a).getValue().getSExtValue()));
 }
 
-struct SparsifyPass : qsparse::impl::SparsifyBase<SparsifyPass> {
-  using Base::Base;
+struct SparsifyPass
+    : OptionCheckedPass<SparsifyPass,
+                        qsparse::impl::SparsifyBase<SparsifyPass>> {
+  using OptionCheckedPass::OptionCheckedPass;
 
   std::string validate() {
     if (mode != "magnitude" && mode != "transposable-exact" &&
@@ -40,21 +42,9 @@ struct SparsifyPass : qsparse::impl::SparsifyBase<SparsifyPass> {
     return numerics::verifyNM(n, m);
   }
 
-  LogicalResult initializeOptions(
-      StringRef options,
-      function_ref<LogicalResult(const Twine &)> errorHandler) override {
-    if (failed(Pass::initializeOptions(options, errorHandler)))
-      return failure();
-    std::string why = validate();
-    return why.empty() ? success()
-                       : errorHandler(llvm::Twine(getArgument()) + ": " + why);
-  }
-
   void runOnOperation() override {
-    if (std::string why = validate(); !why.empty()) {
-      getOperation()->emitError() << "qsparse-sparsify: " << why;
+    if (!optionsValid())
       return signalPassFailure();
-    }
     bool transposable = mode != "magnitude";
     DecisionReport decisions;
     for (Operation *op : collectContractionOps(getOperation())) {

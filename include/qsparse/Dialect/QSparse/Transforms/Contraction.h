@@ -104,6 +104,36 @@ mlir::FailureOr<mlir::Value> cloneWithAccumulator(mlir::OpBuilder &b,
                                                   mlir::IntegerType accumulator,
                                                   std::string &whyNot);
 
+/// The option checking every deciding pass shares: `Derived::validate()`
+/// returns "" or the broken constraint. Bad options are pass-option errors
+/// when parsed from a pipeline string, and errors at run time when set from
+/// C++.
+template <typename Derived, typename PassBase>
+struct OptionCheckedPass : PassBase {
+  using PassBase::PassBase;
+
+  mlir::LogicalResult
+  initializeOptions(llvm::StringRef options,
+                    llvm::function_ref<mlir::LogicalResult(const llvm::Twine &)>
+                        errorHandler) override {
+    if (mlir::failed(PassBase::initializeOptions(options, errorHandler)))
+      return mlir::failure();
+    std::string why = static_cast<Derived *>(this)->validate();
+    if (why.empty())
+      return mlir::success();
+    return errorHandler(llvm::Twine(this->getArgument()) + ": " + why);
+  }
+
+  /// Emits the error and returns false when the options are invalid.
+  bool optionsValid() {
+    std::string why = static_cast<Derived *>(this)->validate();
+    if (why.empty())
+      return true;
+    this->getOperation()->emitError() << this->getArgument() << ": " << why;
+    return false;
+  }
+};
+
 /// The JSON report of a deciding pass (DESIGN 4): one object per decision.
 class DecisionReport {
 public:
