@@ -24,13 +24,11 @@ struct AccumulatorAnalysisPass
 
   void runOnOperation() override {
     DecisionReport decisions;
-    for (Operation *op : collectContractionOps(getOperation())) {
+    for (Contraction &contraction :
+         collectContractions(getOperation(), &decisions)) {
+      Contraction *c = &contraction;
+      Operation *op = c->op;
       std::string why;
-      std::optional<Contraction> c = matchContraction(op, why);
-      if (!c) {
-        decisions.skip(op, why);
-        continue;
-      }
       FailureOr<IntegerProblem> problem = getIntegerProblem(*c, why);
       if (failed(problem)) {
         decisions.skip(op, why);

@@ -290,6 +290,19 @@ std::vector<Operation *> qsparse::collectContractionOps(Operation *root) {
   return ops;
 }
 
+std::vector<Contraction>
+qsparse::collectContractions(Operation *root, DecisionReport *decisions) {
+  std::vector<Contraction> contractions;
+  for (Operation *op : collectContractionOps(root)) {
+    std::string why;
+    if (std::optional<Contraction> c = matchContraction(op, why))
+      contractions.push_back(*c);
+    else if (decisions)
+      decisions->skip(op, why);
+  }
+  return contractions;
+}
+
 /// The accumulator's initial value per channel: 0 for qsparse ops; for linalg
 /// ops the `outs` operand, when it is a constant fill or splat.
 static std::optional<int64_t> constantInit(const Contraction &c) {

@@ -37,13 +37,11 @@ struct EnforceAccumulatorBoundPass
     if (!optionsValid())
       return signalPassFailure();
     DecisionReport decisions;
-    for (Operation *op : collectContractionOps(getOperation())) {
+    for (Contraction &contraction :
+         collectContractions(getOperation(), &decisions)) {
+      Contraction *c = &contraction;
+      Operation *op = c->op;
       std::string why;
-      std::optional<Contraction> c = matchContraction(op, why);
-      if (!c) {
-        decisions.skip(op, why);
-        continue;
-      }
       FailureOr<IntegerProblem> problem = getIntegerProblem(*c, why);
       if (failed(problem)) {
         decisions.skip(op, why);

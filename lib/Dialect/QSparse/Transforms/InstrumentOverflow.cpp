@@ -49,11 +49,11 @@ struct InstrumentOverflowPass
     : qsparse::impl::InstrumentOverflowBase<InstrumentOverflowPass> {
   void runOnOperation() override {
     OpBuilder b(&getContext());
-    for (Operation *op : collectContractionOps(getOperation())) {
+    for (Contraction &contraction :
+         collectContractions(getOperation(), nullptr)) {
+      Contraction *c = &contraction;
+      Operation *op = c->op;
       std::string why;
-      std::optional<Contraction> c = matchContraction(op, why);
-      if (!c)
-        continue;
       auto accumulator = dyn_cast<IntegerType>(c->accumulatorType);
       if (!accumulator || accumulator.getWidth() >= 64)
         continue;

@@ -46,13 +46,11 @@ struct NarrowAccumulatorsPass
     SmallVector<unsigned> allowed = allowedWidths();
     DecisionReport decisions;
     OpBuilder b(&getContext());
-    for (Operation *op : collectContractionOps(getOperation())) {
+    for (Contraction &contraction :
+         collectContractions(getOperation(), &decisions)) {
+      Contraction *c = &contraction;
+      Operation *op = c->op;
       std::string why;
-      std::optional<Contraction> c = matchContraction(op, why);
-      if (!c) {
-        decisions.skip(op, why);
-        continue;
-      }
       auto accumulator = dyn_cast<IntegerType>(c->accumulatorType);
       if (!accumulator) {
         decisions.skip(op, "floating-point accumulator");

@@ -78,13 +78,11 @@ struct SelectNumericTypePass
     if (!optionsValid())
       return signalPassFailure();
     DecisionReport decisions;
-    for (Operation *op : collectContractionOps(getOperation())) {
+    for (Contraction &contraction :
+         collectContractions(getOperation(), &decisions)) {
+      Contraction *c = &contraction;
+      Operation *op = c->op;
       std::string why;
-      std::optional<Contraction> c = matchContraction(op, why);
-      if (!c) {
-        decisions.skip(op, why);
-        continue;
-      }
       if (std::string reason = select(*c, decisions); !reason.empty())
         decisions.skip(op, reason);
     }

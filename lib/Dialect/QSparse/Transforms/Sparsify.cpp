@@ -47,13 +47,11 @@ struct SparsifyPass
       return signalPassFailure();
     bool transposable = mode != "magnitude";
     DecisionReport decisions;
-    for (Operation *op : collectContractionOps(getOperation())) {
+    for (Contraction &contraction :
+         collectContractions(getOperation(), &decisions)) {
+      Contraction *c = &contraction;
+      Operation *op = c->op;
       std::string why;
-      std::optional<Contraction> c = matchContraction(op, why);
-      if (!c) {
-        decisions.skip(op, why);
-        continue;
-      }
       if (std::string reason = sparsify(*c, transposable, decisions);
           !reason.empty())
         decisions.skip(op, reason);

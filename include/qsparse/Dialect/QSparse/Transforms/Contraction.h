@@ -75,6 +75,12 @@ std::vector<int64_t> channelMatrixPositions(const Contraction &c);
 /// that passes may rewrite them).
 std::vector<mlir::Operation *> collectContractionOps(mlir::Operation *root);
 
+class DecisionReport;
+/// The contractions under `root` the passes can handle; the others are named
+/// with their reason in `decisions` (when given).
+std::vector<Contraction> collectContractions(mlir::Operation *root,
+                                             DecisionReport *decisions);
+
 /// An integer contraction with a constant weight, as the Numerics library
 /// sees it (DESIGN 3.2): weights minus their zero point as [channels][K],
 /// the initial accumulator value per channel (the bias), and the input range.
