@@ -82,7 +82,6 @@ struct SelectNumericTypePass
          collectContractions(getOperation(), &decisions)) {
       Contraction *c = &contraction;
       Operation *op = c->op;
-      std::string why;
       if (std::string reason = select(*c, decisions); !reason.empty())
         decisions.skip(op, reason);
     }

@@ -51,7 +51,6 @@ struct SparsifyPass
          collectContractions(getOperation(), &decisions)) {
       Contraction *c = &contraction;
       Operation *op = c->op;
-      std::string why;
       if (std::string reason = sparsify(*c, transposable, decisions);
           !reason.empty())
         decisions.skip(op, reason);
