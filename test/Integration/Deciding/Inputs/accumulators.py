@@ -6,7 +6,8 @@ units: stored value minus the input zero point; weights minus theirs), each
 term ranges over [tmin, tmax] = [min(w a, w b_), max(w a, w b_)]:
 
   exact range       [b + sum tmin,  b + sum tmax]
-  order-free range  [min(0, b) + sum min(0, tmin), max(0, b) + sum max(0, tmax)]
+  order-free range  [min(0, b) + sum min(0, tmin),
+                     max(0, b) + sum max(0, tmax)]
                     (every partial sum in any order; what the analysis
                     attaches and reports as lo / hi, AccumulatorBounds.md)
 
@@ -36,7 +37,8 @@ Subcommands (PREFIX: the lit %t-based prefix of every file):
                                adversarial run wraps (int16 two's complement)
   enforce-gen PREFIX VARIANT   weights that need more than 16 bits (whole: for
                                tile=0; tiled: for tile=8)
-  enforce-inputs PREFIX ENFORCED.mlir BITS TILE ENFORCE.json ACC.json NARROW.json WIDTH
+  enforce-inputs PREFIX ENFORCED.mlir BITS TILE ENFORCE.json ACC.json
+                 NARROW.json WIDTH
                                reads the enforced weights from the
                                qsparse-opt output, checks them (fit BITS per
                                channel / tile, only shrink, equal the rounded
@@ -56,7 +58,8 @@ import zlib
 
 import numpy as np
 
-import common as C
+sys.dont_write_bytecode = True  # keep the source tree clean
+import common as C  # noqa: E402
 
 # ----------------------------------------------------------------------------
 # The range oracle
@@ -283,6 +286,10 @@ def check_acc_report(ops, report, what, weights=None):
                 "proven_bits": C.bits_for(int(lo.min()), int(hi.max())),
                 "exact_bits": C.bits_for(int(elo.min()), int(ehi.max())),
                 "k": int(np.prod(op["w"].shape[:-1]))}
+        C.expect_entry(e, op, ["datatype_bits", "exact_bits", "hi", "k",
+                               "l1_bits", "lo", "proven_bits",
+                               "zero_centered_bits"],
+                       "%s entry %d" % (what, i))
         for key, v in want.items():
             C.expect(e.get(key) == v, "%s entry %d (%s): %s = %r, oracle %r"
                      % (what, i, e.get("op"), key, e.get(key), v))
@@ -296,6 +303,9 @@ def check_narrow_report(ops, report, what, weights=None):
     widths = []
     for i, (op, e) in enumerate(zip(ops, report)):
         bits = op_bits(op, None if weights is None else weights[i])
+        C.expect_entry(e, op, ["from_bits", "required_bits", "to_bits"]
+                       if bits <= 16 else ["skipped"], "%s entry %d" % (what,
+                                                                      i))
         if bits <= 16:
             C.expect(e.get("to_bits") == 16 and e.get("from_bits") == 32 and
                      e.get("required_bits") == bits,
@@ -534,6 +544,7 @@ def check_enforced(ops, new_ws, bits, tile, report):
         err = np.sqrt(((new - old) ** 2).sum() / (old ** 2).sum())
         if i < len(report):
             e = report[i]
+            C.expect_entry(e, op, ["bits", "relative_l2_error", "tile"], what)
             C.expect(e.get("bits") == bits and e.get("tile") == tile,
                      "%s: report %r" % (what, e))
             rep = e.get("relative_l2_error")

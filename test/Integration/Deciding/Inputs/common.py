@@ -1,4 +1,5 @@
-"""Shared helpers of the deciding-pass execution tests (test/Integration/Deciding).
+"""Shared helpers of the deciding-pass execution tests
+(test/Integration/Deciding).
 
 A test program is a list of contractions on constant weights, written by the
 generator scripts as one function @main(%x0, %x1, ...) -> (%y0, %y1, ...):
@@ -174,8 +175,8 @@ def emit_op(i, op):
             i, i, acc, i, yt, yt)]
     if op["kind"] == "lmm":
         lines.append(
-            "  %%y%d = linalg.matmul ins(%%x%d, %%w%d : %s, %s) outs(%%f%d : %s)"
-            " -> %s" % (i, i, i, xt, wt, i, yt, yt))
+            "  %%y%d = linalg.matmul ins(%%x%d, %%w%d : %s, %s) "
+            "outs(%%f%d : %s) -> %s" % (i, i, i, xt, wt, i, yt, yt))
     else:
         lines.append(
             "  %%y%d = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : "
@@ -191,7 +192,7 @@ def emit_program(ops, comment="", name="main"):
     args = ", ".join("%%x%d: %s" % (i, ttype(op["x_shape"], op["elt"]))
                      for i, op in enumerate(ops))
     res = [ttype(out_shape(op), op["acc"]) for op in ops]
-    lines = ["// " + l for l in comment.strip().splitlines()] if comment else []
+    lines = ["// " + ln for ln in comment.strip().splitlines()]
     lines.append("func.func @%s(%s) -> (%s) {" % (name, args, ", ".join(res)))
     for i, op in enumerate(ops):
         lines += emit_op(i, op)
@@ -395,6 +396,22 @@ def finish(what):
         return 1
     print("%s: all checks passed" % what)
     return 0
+
+
+OP_NAMES = {"qmm": "qsparse.matmul", "qconv": "qsparse.conv2d",
+            "lmm": "linalg.matmul", "lconv": "linalg.conv_2d_nhwc_hwcf"}
+
+
+def expect_entry(entry, op, keys, what):
+    """A report entry (docs/Reports.md): the op's name, a location and
+    exactly `keys` besides them."""
+    want = sorted(set(keys) | {"loc", "op"})
+    expect(sorted(entry) == want, "%s: report keys %s, expected %s" % (
+        what, sorted(entry), want))
+    expect(entry.get("op") == OP_NAMES[op["kind"]], "%s: report op %r" % (
+        what, entry.get("op")))
+    expect(str(entry.get("loc", "")).startswith("loc("), "%s: report loc %r"
+           % (what, entry.get("loc")))
 
 
 def bits_for(lo, hi):

@@ -37,7 +37,8 @@ import zlib
 
 import numpy as np
 
-import common as C
+sys.dont_write_bytecode = True  # keep the source tree clean
+import common as C  # noqa: E402
 
 # ----------------------------------------------------------------------------
 # Oracles on [K, F] matrices
@@ -272,6 +273,8 @@ def cmd_check(prefix, mode, n, m, sparse_mlir, report_json, tags):
                 C.expect_ints(got, want, np.int32, "%s %s" % (what, tag))
         if i < len(report):
             e = report[i]
+            C.expect_entry(e, op, ["kept_l1_fraction", "m",
+                                   "mask_diversity_log10", "mode", "n"], what)
             C.expect(e.get("n") == n and e.get("m") == m and
                      e.get("mode") == mode, "%s: report %r" % (what, e))
             frac = kept_fraction(op["w"], mask)
