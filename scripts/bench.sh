@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the CPU benchmarks (bench/qsparse-bench.cpp, DESIGN 6): installs oneDNN
+# (Debian libdnnl-dev) when missing, sets up and builds qsparse
+# (scripts/setup.sh), reconfigures so that bench/ finds oneDNN, builds
+# qsparse-bench and runs it. Without arguments it writes docs/benchmarks.md
+# (a few minutes); arguments replace that and go to qsparse-bench as they are:
+#   scripts/bench.sh --quick                  # smoke run, report on stdout
+#   scripts/bench.sh --filter=int8-conv --out=/tmp/conv.md
+# Exits non-zero when a result is wrong or a case fails to compile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! dpkg -s libdnnl-dev >/dev/null 2>&1; then
+  echo "bench: installing libdnnl-dev"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libdnnl-dev >/dev/null
+fi
+
+scripts/setup.sh
+# build/ may have been configured before oneDNN was installed: configure
+# again so that bench/CMakeLists.txt looks for it (a NOTFOUND is searched anew).
+cmake -S . -B build >/dev/null
+if ! ninja -C build -t targets all 2>/dev/null | grep -q '^qsparse-bench:'; then
+  echo "bench: error: CMake did not find oneDNN (dnnl.hpp, libdnnl); see build/CMakeCache.txt (DNNL_*)" >&2
+  exit 2
+fi
+ninja -C build qsparse-bench
+
+args=("$@")
+[ $# -gt 0 ] || args=(--out=docs/benchmarks.md)
+echo "bench: build/bin/qsparse-bench ${args[*]}"
+exec build/bin/qsparse-bench "${args[@]}"
