@@ -465,7 +465,7 @@ struct CPUMatmulKernelsPass
     int64_t pixels = cv.batch * cv.oh * cv.ow;
     int64_t k = cv.kh * cv.kw * cv.c;
     int64_t mFull = pixels - pixels % tile.mr, nFull = cv.f - cv.f % nr;
-    if (mFull == 0 || nFull == 0)
+    if (nFull == 0)
       return;
     OpBuilder b(cv.op);
     Location loc = cv.op.getLoc();
@@ -513,161 +513,148 @@ struct CPUMatmulKernelsPass
           arith::MulIOp::create(b, loc, ow, idx(b, loc, cv.strideW))};
     };
     int64_t cStep = vnni ? 4 : 1;
+    /// One register tile of `mr` pixels from pixel m0, filters from n0.
+    auto emitTile = [&](OpBuilder &b, Location loc, Value n0, Value m0,
+                        int64_t mr) {
+      SmallVector<std::array<Value, 3>> bases;
+      SmallVector<Value> init;
+      for (int64_t i = 0; i < mr; ++i) {
+        Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
+        bases.push_back(pixelBase(b, loc, m));
+        for (int64_t j = 0; j < tile.nv; ++j)
+          init.push_back(vector::LoadOp::create(
+              b, loc, accType, out2,
+              ValueRange{m, arith::AddIOp::create(
+                                b, loc, n0, idx(b, loc, j * tile.lanes))}));
+      }
+      Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
+      auto khLoop = scf::ForOp::create(
+          b, loc, zero, idx(b, loc, cv.kh), one, init,
+          [&](OpBuilder &b, Location loc, Value kh, ValueRange accsKh) {
+            auto kwLoop = scf::ForOp::create(
+                b, loc, zero, idx(b, loc, cv.kw), one, accsKh,
+                [&](OpBuilder &b, Location loc, Value kw, ValueRange accsKw) {
+                  Value tap = arith::MulIOp::create(
+                      b, loc,
+                      arith::AddIOp::create(
+                          b, loc,
+                          arith::MulIOp::create(b, loc, kh, idx(b, loc, cv.kw)),
+                          kw),
+                      idx(b, loc, cv.c));
+                  Value dh =
+                      arith::MulIOp::create(b, loc, kh, idx(b, loc, cv.dilH));
+                  Value dw =
+                      arith::MulIOp::create(b, loc, kw, idx(b, loc, cv.dilW));
+                  SmallVector<Value> rows, cols;
+                  for (auto &base : bases) {
+                    rows.push_back(arith::AddIOp::create(b, loc, base[1], dh));
+                    cols.push_back(arith::AddIOp::create(b, loc, base[2], dw));
+                  }
+                  auto cLoop = scf::ForOp::create(
+                      b, loc, zero, idx(b, loc, cv.c), idx(b, loc, cStep),
+                      accsKw,
+                      [&](OpBuilder &b, Location loc, Value c,
+                          ValueRange iter) {
+                        SmallVector<Value> accs(iter);
+                        Value kk = arith::AddIOp::create(b, loc, tap, c);
+                        SmallVector<Value> bv;
+                        for (int64_t j = 0; j < tile.nv; ++j) {
+                          if (vnni) {
+                            Value q = arith::DivUIOp::create(b, loc, kk,
+                                                             idx(b, loc, 4));
+                            Value col = arith::MulIOp::create(
+                                b, loc,
+                                arith::AddIOp::create(
+                                    b, loc, n0, idx(b, loc, j * tile.lanes)),
+                                idx(b, loc, 4));
+                            bv.push_back(vector::LoadOp::create(
+                                b, loc, bytes64, packed, ValueRange{q, col}));
+                            continue;
+                          }
+                          Value v = vector::LoadOp::create(
+                              b, loc, VectorType::get({tile.lanes}, bElem),
+                              packed,
+                              ValueRange{panel, kk,
+                                         idx(b, loc, j * tile.lanes)});
+                          if (!isFloat)
+                            v = extend(b, loc, v, accType, cv.bUnsigned);
+                          bv.push_back(v);
+                        }
+                        for (int64_t i = 0; i < mr; ++i) {
+                          SmallVector<Value, 4> at{bases[i][0], rows[i],
+                                                   cols[i], c};
+                          Value av;
+                          if (vnni) {
+                            Value four = vector::LoadOp::create(
+                                b, loc, VectorType::get({4}, i8), cv.input, at);
+                            Value word = vector::ExtractOp::create(
+                                b, loc,
+                                vector::BitCastOp::create(
+                                    b, loc, VectorType::get({1}, i32), four),
+                                ArrayRef<int64_t>{0});
+                            av = vector::BitCastOp::create(
+                                b, loc, bytes64,
+                                vector::BroadcastOp::create(
+                                    b, loc, VectorType::get({tile.lanes}, i32),
+                                    word));
+                          } else {
+                            Value a =
+                                memref::LoadOp::create(b, loc, cv.input, at);
+                            if (!isFloat)
+                              a = extend(b, loc, a, accElem, cv.aUnsigned);
+                            av =
+                                vector::BroadcastOp::create(b, loc, accType, a);
+                          }
+                          for (int64_t j = 0; j < tile.nv; ++j) {
+                            Value &acc = accs[i * tile.nv + j];
+                            if (vnni)
+                              acc = LLVM::CallIntrinsicOp::create(
+                                        b, loc, accType, intrinsic,
+                                        ValueRange{acc, av, bv[j]})
+                                        .getResult(0);
+                            else if (isFloat)
+                              acc =
+                                  vector::FMAOp::create(b, loc, av, bv[j], acc);
+                            else
+                              acc = arith::AddIOp::create(
+                                  b, loc, acc,
+                                  arith::MulIOp::create(b, loc, av, bv[j]));
+                          }
+                        }
+                        scf::YieldOp::create(b, loc, accs);
+                      });
+                  scf::YieldOp::create(b, loc, cLoop.getResults());
+                });
+            scf::YieldOp::create(b, loc, kwLoop.getResults());
+          });
+      for (int64_t i = 0; i < mr; ++i) {
+        Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
+        for (int64_t j = 0; j < tile.nv; ++j)
+          vector::StoreOp::create(
+              b, loc, khLoop.getResult(i * tile.nv + j), out2,
+              ValueRange{m, arith::AddIOp::create(
+                                b, loc, n0, idx(b, loc, j * tile.lanes))});
+      }
+    };
     scf::ForOp::create(
         b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
         [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
-          scf::ForOp::create(
-              b, loc, zero, idx(b, loc, mFull), idx(b, loc, tile.mr),
-              ValueRange{},
-              [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
-                SmallVector<std::array<Value, 3>> bases;
-                SmallVector<Value> init;
-                for (int64_t i = 0; i < tile.mr; ++i) {
-                  Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-                  bases.push_back(pixelBase(b, loc, m));
-                  for (int64_t j = 0; j < tile.nv; ++j)
-                    init.push_back(vector::LoadOp::create(
-                        b, loc, accType, out2,
-                        ValueRange{
-                            m, arith::AddIOp::create(
-                                   b, loc, n0, idx(b, loc, j * tile.lanes))}));
-                }
-                Value panel =
-                    arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
-                auto khLoop = scf::ForOp::create(
-                    b, loc, zero, idx(b, loc, cv.kh), one, init,
-                    [&](OpBuilder &b, Location loc, Value kh,
-                        ValueRange accsKh) {
-                      auto kwLoop = scf::ForOp::create(
-                          b, loc, zero, idx(b, loc, cv.kw), one, accsKh,
-                          [&](OpBuilder &b, Location loc, Value kw,
-                              ValueRange accsKw) {
-                            Value tap = arith::MulIOp::create(
-                                b, loc,
-                                arith::AddIOp::create(
-                                    b, loc,
-                                    arith::MulIOp::create(b, loc, kh,
-                                                          idx(b, loc, cv.kw)),
-                                    kw),
-                                idx(b, loc, cv.c));
-                            Value dh = arith::MulIOp::create(
-                                b, loc, kh, idx(b, loc, cv.dilH));
-                            Value dw = arith::MulIOp::create(
-                                b, loc, kw, idx(b, loc, cv.dilW));
-                            SmallVector<Value> rows, cols;
-                            for (auto &base : bases) {
-                              rows.push_back(
-                                  arith::AddIOp::create(b, loc, base[1], dh));
-                              cols.push_back(
-                                  arith::AddIOp::create(b, loc, base[2], dw));
-                            }
-                            auto cLoop = scf::ForOp::create(
-                                b, loc, zero, idx(b, loc, cv.c),
-                                idx(b, loc, cStep), accsKw,
-                                [&](OpBuilder &b, Location loc, Value c,
-                                    ValueRange iter) {
-                                  SmallVector<Value> accs(iter);
-                                  Value kk =
-                                      arith::AddIOp::create(b, loc, tap, c);
-                                  SmallVector<Value> bv;
-                                  for (int64_t j = 0; j < tile.nv; ++j) {
-                                    if (vnni) {
-                                      Value q = arith::DivUIOp::create(
-                                          b, loc, kk, idx(b, loc, 4));
-                                      Value col = arith::MulIOp::create(
-                                          b, loc,
-                                          arith::AddIOp::create(
-                                              b, loc, n0,
-                                              idx(b, loc, j * tile.lanes)),
-                                          idx(b, loc, 4));
-                                      bv.push_back(vector::LoadOp::create(
-                                          b, loc, bytes64, packed,
-                                          ValueRange{q, col}));
-                                      continue;
-                                    }
-                                    Value v = vector::LoadOp::create(
-                                        b, loc,
-                                        VectorType::get({tile.lanes}, bElem),
-                                        packed,
-                                        ValueRange{
-                                            panel, kk,
-                                            idx(b, loc, j * tile.lanes)});
-                                    if (!isFloat)
-                                      v = extend(b, loc, v, accType,
-                                                 cv.bUnsigned);
-                                    bv.push_back(v);
-                                  }
-                                  for (int64_t i = 0; i < tile.mr; ++i) {
-                                    SmallVector<Value, 4> at{
-                                        bases[i][0], rows[i], cols[i], c};
-                                    Value av;
-                                    if (vnni) {
-                                      Value four = vector::LoadOp::create(
-                                          b, loc, VectorType::get({4}, i8),
-                                          cv.input, at);
-                                      Value word = vector::ExtractOp::create(
-                                          b, loc,
-                                          vector::BitCastOp::create(
-                                              b, loc, VectorType::get({1}, i32),
-                                              four),
-                                          ArrayRef<int64_t>{0});
-                                      av = vector::BitCastOp::create(
-                                          b, loc, bytes64,
-                                          vector::BroadcastOp::create(
-                                              b, loc,
-                                              VectorType::get({tile.lanes},
-                                                              i32),
-                                              word));
-                                    } else {
-                                      Value a = memref::LoadOp::create(
-                                          b, loc, cv.input, at);
-                                      if (!isFloat)
-                                        a = extend(b, loc, a, accElem,
-                                                   cv.aUnsigned);
-                                      av = vector::BroadcastOp::create(
-                                          b, loc, accType, a);
-                                    }
-                                    for (int64_t j = 0; j < tile.nv; ++j) {
-                                      Value &acc = accs[i * tile.nv + j];
-                                      if (vnni)
-                                        acc = LLVM::CallIntrinsicOp::create(
-                                                  b, loc, accType, intrinsic,
-                                                  ValueRange{acc, av, bv[j]})
-                                                  .getResult(0);
-                                      else if (isFloat)
-                                        acc = vector::FMAOp::create(b, loc, av,
-                                                                    bv[j], acc);
-                                      else
-                                        acc = arith::AddIOp::create(
-                                            b, loc, acc,
-                                            arith::MulIOp::create(b, loc, av,
-                                                                  bv[j]));
-                                    }
-                                  }
-                                  scf::YieldOp::create(b, loc, accs);
-                                });
-                            scf::YieldOp::create(b, loc, cLoop.getResults());
-                          });
-                      scf::YieldOp::create(b, loc, kwLoop.getResults());
-                    });
-                for (int64_t i = 0; i < tile.mr; ++i) {
-                  Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-                  for (int64_t j = 0; j < tile.nv; ++j)
-                    vector::StoreOp::create(
-                        b, loc, khLoop.getResult(i * tile.nv + j), out2,
-                        ValueRange{
-                            m, arith::AddIOp::create(
-                                   b, loc, n0, idx(b, loc, j * tile.lanes))});
-                }
-                scf::YieldOp::create(b, loc);
-              });
+          if (mFull > 0)
+            scf::ForOp::create(
+                b, loc, zero, idx(b, loc, mFull), idx(b, loc, tile.mr),
+                ValueRange{},
+                [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
+                  emitTile(b, loc, n0, m0, tile.mr);
+                  scf::YieldOp::create(b, loc);
+                });
+          // The last pixels % MR pixels: one smaller tile.
+          if (mFull < pixels)
+            emitTile(b, loc, n0, idx(b, loc, mFull), pixels - mFull);
           scf::YieldOp::create(b, loc);
         });
     memref::DeallocOp::create(b, loc, packed);
-    // Pixels past the last full tile (all filters), and the filters past the
-    // last full panel (the tiled pixels): scalar loops.
-    emitConvScalar(b, loc, cv, mFull, pixels, 0, cv.f, pixelBase);
-    emitConvScalar(b, loc, cv, 0, mFull, nFull, cv.f, pixelBase);
+    // The filters past the last full panel: scalar loops.
+    emitConvScalar(b, loc, cv, 0, pixels, nFull, cv.f, pixelBase);
     cv.op->erase();
   }
 
