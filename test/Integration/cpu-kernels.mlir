@@ -72,3 +72,12 @@ func.func @conv_f32(%x: tensor<1x10x14x3xf32>, %w: tensor<3x3x3x20xf32>) -> tens
       ins(%x, %w : tensor<1x10x14x3xf32>, tensor<3x3x3x20xf32>) outs(%f : tensor<1x8x12x20xf32>) -> tensor<1x8x12x20xf32>
   return %0 : tensor<1x8x12x20xf32>
 }
+
+// u8 x s8 convolution with C = 6: VNNI after padding C to 8 with zeros.
+// RUN: qsparse-run %s -e conv_c6 --random-inputs=8 --check | FileCheck %s --check-prefix=C6
+// C6: check: OK, 9240 values match
+func.func @conv_c6(%x: tensor<2x9x11x6xi8>, %w: tensor<3x2x6x70xi8>) -> tensor<2x6x11x70xi32> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned, dilations = array<i64: 2, 1>, padding = array<i64: 1, 0, 0, 1>}
+      : tensor<2x9x11x6xi8>, tensor<3x2x6x70xi8> -> tensor<2x6x11x70xi32>
+  return %0 : tensor<2x6x11x70xi32>
+}

@@ -264,8 +264,8 @@ struct CPUMatmulKernelsPass
         convs.push_back(*c);
     });
     for (ConvMatch &c : convs) {
-      if (c.kind == KernelKind::I8 && useVnni && c.aUnsigned && !c.bUnsigned &&
-          c.c % 4 == 0)
+      // C % 4 != 0 is padded with zero channels by rewriteConv.
+      if (c.kind == KernelKind::I8 && useVnni && c.aUnsigned && !c.bUnsigned)
         c.kind = KernelKind::I8VNNI;
       rewriteConv(c);
     }
@@ -469,6 +469,37 @@ struct CPUMatmulKernelsPass
       return;
     OpBuilder b(cv.op);
     Location loc = cv.op.getLoc();
+    // VNNI reads 4 channels at a time: pad C to a multiple of 4 with zeros
+    // (a copy of the image and of the filter; zeros add nothing).
+    SmallVector<Value> padded;
+    if (cv.kind == KernelKind::I8VNNI && cv.c % 4 != 0) {
+      int64_t c4 = (cv.c + 3) / 4 * 4;
+      auto padChannels = [&](Value v, int64_t channelDim) {
+        auto type = cast<MemRefType>(v.getType());
+        SmallVector<int64_t> shape(type.getShape());
+        shape[channelDim] = c4;
+        Value copy = memref::AllocOp::create(
+            b, loc, MemRefType::get(shape, type.getElementType()),
+            b.getI64IntegerAttr(64));
+        Value zero = arith::ConstantOp::create(
+            b, loc, b.getIntegerAttr(type.getElementType(), 0));
+        linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{copy});
+        SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+        SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+        SmallVector<OpFoldResult> sizes;
+        for (int64_t d : type.getShape())
+          sizes.push_back(b.getIndexAttr(d));
+        Value window =
+            memref::SubViewOp::create(b, loc, copy, offsets, sizes, strides);
+        memref::CopyOp::create(b, loc, v, window);
+        padded.push_back(copy);
+        return copy;
+      };
+      cv.input = padChannels(cv.input, 3);
+      cv.filter = padChannels(cv.filter, 2);
+      cv.c = c4;
+      k = cv.kh * cv.kw * cv.c;
+    }
     // The filter as a [K][F] matrix and the output as [pixels][F].
     Value filter2 = memref::CollapseShapeOp::create(
         b, loc, cv.filter, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
@@ -655,6 +686,8 @@ struct CPUMatmulKernelsPass
     memref::DeallocOp::create(b, loc, packed);
     // The filters past the last full panel: scalar loops.
     emitConvScalar(b, loc, cv, 0, pixels, nFull, cv.f, pixelBase);
+    for (Value v : padded)
+      memref::DeallocOp::create(b, loc, v);
     cv.op->erase();
   }
 
