@@ -255,6 +255,22 @@ struct CPUMatmulKernelsPass
   }
 
   void runOnOperation() override {
+    // memref.copy between strided buffers (the padding of a convolution's
+    // image) becomes a runtime call that copies element by element; as a
+    // linalg.copy it lowers to loops LLVM vectorizes.
+    SmallVector<memref::CopyOp> copies;
+    getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+    for (memref::CopyOp copy : copies) {
+      auto source = cast<MemRefType>(copy.getSource().getType());
+      auto target = cast<MemRefType>(copy.getTarget().getType());
+      if (!source.hasStaticShape() || !target.hasStaticShape() ||
+          (source.getLayout().isIdentity() && target.getLayout().isIdentity()))
+        continue; // contiguous copies are one memcpy already
+      OpBuilder b(copy);
+      linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
+                             copy.getTarget());
+      copy.erase();
+    }
     SmallVector<MatmulMatch> matches;
     SmallVector<ConvMatch> convs;
     getOperation().walk([&](linalg::LinalgOp op) {
