@@ -32,7 +32,9 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> 
     layout). The rows and columns that do not fill a register tile stay in
     the original op on subviews (matmuls) or in scalar loops
     (convolutions), so every shape is handled. Zero points and other bodies
-    are left to the loop lowering.
+    are left to the loop lowering. Strided `memref.copy` (the padding of a
+    convolution's image) becomes `linalg.copy`, i.e. loops LLVM vectorizes,
+    instead of the element-by-element runtime copy.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "unsigned", "0",
