@@ -21,6 +21,12 @@ static void buildLowering(OpPassManager &pm,
   // Elementwise arith/math on whole tensors become linalg.generic too.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
+  if (kernels) {
+    // Elementwise chains merged, contraction epilogues marked for the
+    // micro-kernels (the reference pipeline keeps every op separate).
+    pm.addPass(qsparse::createFuse());
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(qsparse::createReadOnlyArguments());
 
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -462,7 +462,7 @@ FailureOr<Value> qsparse::cloneWithAccumulator(OpBuilder &b,
   return rebuilt->getResult(0);
 }
 
-static std::string locationString(Location loc) {
+std::string qsparse::locationString(Location loc) {
   std::string s;
   llvm::raw_string_ostream os(s);
   os << loc;

@@ -140,6 +140,9 @@ struct OptionCheckedPass : PassBase {
   }
 };
 
+/// A location as MLIR prints it (the "loc" of a report entry).
+std::string locationString(mlir::Location loc);
+
 /// The JSON report of a deciding pass (DESIGN 4): one object per decision.
 class DecisionReport {
 public:

@@ -46,6 +46,57 @@ def ReadOnlyArguments : Pass<"qsparse-readonly-arguments", "mlir::ModuleOp"> {
   }];
 }
 
+def Fuse : Pass<"qsparse-fuse", "mlir::ModuleOp"> {
+  let summary = "Operator fusion planned from DNNFusion mapping types";
+  let description = [{
+    Classifies every tensor op by its mapping type (DNNFusion): one-to-one
+    (elementwise, including `qsparse.requantize`/`decode`/`dequantize` and
+    elementwise `linalg.generic`), one-to-many (`linalg.fill`,
+    `linalg.broadcast`, generics whose inputs are all broadcasts),
+    many-to-many (contractions, convolutions, pooling, reductions,
+    softmax), reorganize (`tensor.pad`, slices, reshapes, N:M compress and
+    decompress) and shuffle (`linalg.transpose`, generics reading an input
+    through a permutation). Runs after `--qsparse-lower-to-linalg`; qsparse
+    ops still present are classified but not merged.
+
+    The plan, from those types:
+
+    - elementwise chains: a one-to-one, one-to-many or shuffle producer
+      (an all-parallel `linalg.generic`, after generalizing the named
+      elementwise, transpose and broadcast ops) is merged into its
+      all-parallel consumer (upstream `fuseElementwiseOps`), so broadcasts
+      and transposes become indexing maps. A producer with other users is
+      merged only when it is one-to-many (recomputing a broadcast is a
+      load); otherwise it would be computed twice and is left alone;
+    - reshapes between two elementwise generics are folded into their
+      indexing by expansion;
+    - epilogues: the single elementwise consumer of a many-to-many
+      contraction (bias, requantize, ReLU/clamp, residual add, dequantize,
+      already merged into one generic by the first rule) that reads the
+      contraction's result with the identity map and writes a result of
+      the same shape is marked `qsparse.epilogue` and joins the
+      contraction's group (the plan for the micro-kernels, which apply it
+      to the accumulator tile before the store);
+    - never fused: two many-to-many ops (a contraction feeding a pooling
+      or another contraction), and elementwise producers into a
+      contraction (the micro-kernels need the multiply-accumulate form;
+      decoding weights is the kernels' prologue).
+
+    With `report=PATH` it writes a JSON object: `kernels_before`,
+    `kernels_after` (ops that run as separate loops: views such as
+    reshapes and bitcasts are not kernels), `groups` (one per kernel after
+    fusion: `kind` epilogue / elementwise / single, the root op and its
+    `members` with their mapping types) and `not_fused` (producer,
+    consumer, reason).
+  }];
+  let options = [
+    Option<"report", "report", "std::string", "\"\"",
+           "Write the JSON fusion report to this path">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Deciding passes (DESIGN 3). Each takes `report=PATH` and writes a JSON
 // array there: one object per contraction with "loc" and "op", the decision,
