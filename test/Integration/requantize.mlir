@@ -186,6 +186,30 @@ func.func @rq_extremes(
         tensor<6xi32>
 }
 
+// @rq_i64: The i64 lowering (inputs of at most 32 bits, shifts <= 62, zero
+//   points within i32): extreme products with shifts 62 and 61, extreme zero
+//   points, per-axis shifts 30 and 0.
+// RUN: %python %S/Inputs/oracle.py gen rq_i64 %t
+// RUN: qsparse-run %s -e rq_i64 --check --input=%t.rq_i64.in0.npy \
+// RUN:   --output=%t.rq_i64.cpu0.npy --output=%t.rq_i64.cpu1.npy \
+// RUN:   --output=%t.rq_i64.cpu2.npy --output=%t.rq_i64.cpu3.npy
+// RUN: qsparse-run %s -e rq_i64 --pipeline=reference --input=%t.rq_i64.in0.npy \
+// RUN:   --output=%t.rq_i64.ref0.npy --output=%t.rq_i64.ref1.npy \
+// RUN:   --output=%t.rq_i64.ref2.npy --output=%t.rq_i64.ref3.npy
+// RUN: %python %S/Inputs/oracle.py compare rq_i64 %t cpu ref
+func.func @rq_i64(%x: tensor<2x8xi32>)
+    -> (tensor<2x8xi32>, tensor<2x8xi64>, tensor<2x8xi64>, tensor<2x8xi8>) {
+  %y0 = qsparse.requantize %x {multiplier = array<i32: 2147483647>, shift = array<i32: 62>, output_zero_point = 2147483647 : i64}
+      : tensor<2x8xi32> -> tensor<2x8xi32>
+  %y1 = qsparse.requantize %x {multiplier = array<i32: 2147483647>, shift = array<i32: 61>, output_zero_point = -2147483648 : i64}
+      : tensor<2x8xi32> -> tensor<2x8xi64>
+  %y2 = qsparse.requantize %x {axis = 0 : i64, multiplier = array<i32: 2147483647, 1>, shift = array<i32: 30, 0>}
+      : tensor<2x8xi32> -> tensor<2x8xi64>
+  %y3 = qsparse.requantize %x {multiplier = array<i32: 2>, shift = array<i32: 31>, output_zero_point = 3 : i64}
+      : tensor<2x8xi32> -> tensor<2x8xi8>
+  return %y0, %y1, %y2, %y3 : tensor<2x8xi32>, tensor<2x8xi64>, tensor<2x8xi64>, tensor<2x8xi8>
+}
+
 // @rq_relu: Unsigned ranges in signless results: [0, 255] in i8 with zero
 //   point 128 (compared as the int8 bit pattern), raised out_min, [0, 65535]
 //   in i16.

@@ -83,25 +83,38 @@ func.func @dequantize_pot(%c: tensor<3x!qsparse.pot<3, signed>>, %s: tensor<1xf3
 
 // -----
 
-// Requantize: exact 128-bit product, round half away from zero, clamp.
+// Requantize: exact product, round half away from zero, clamp. An i32
+// input with shifts <= 62 is exact in i64.
 // CHECK: #[[CHANNEL:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @requantize
 // CHECK-DAG: %[[MULT:.*]] = arith.constant dense<[1073741824, 1518500250]> : tensor<2xi32>
 // CHECK-DAG: %[[SHIFT:.*]] = arith.constant dense<[31, 0]> : tensor<2xi32>
 // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[CHANNEL]], #[[CHANNEL]], #{{.*}}]
 // CHECK-SAME: ins(%{{.*}}, %[[MULT]], %[[SHIFT]] :
-// CHECK: %[[P:.*]] = arith.muli %{{.*}}, %{{.*}} : i128
+// CHECK: %[[P:.*]] = arith.muli %{{.*}}, %{{.*}} : i64
 // CHECK: arith.shrui
-// CHECK: arith.addi %{{.*}}, %c3_i128 : i128
-// CHECK: arith.maxsi %{{.*}}, %c0_i128{{.*}} : i128
-// CHECK: arith.minsi %{{.*}}, %c255_i128 : i128
-// CHECK: arith.trunci %{{.*}} : i128 to i8
+// CHECK: arith.addi %{{.*}}, %c3_i64 : i64
+// CHECK: arith.maxsi %{{.*}}, %c0_i64{{.*}} : i64
+// CHECK: arith.minsi %{{.*}}, %c255_i64 : i64
+// CHECK: arith.trunci %{{.*}} : i64 to i8
 func.func @requantize(%a: tensor<4x2xi32>) -> tensor<4x2xi8> {
   %0 = qsparse.requantize %a {axis = 1 : i64, multiplier = array<i32: 1073741824, 1518500250>,
                               shift = array<i32: 31, 0>, output_zero_point = 3 : i64,
                               out_min = 0 : i64, out_max = 255 : i64}
       : tensor<4x2xi32> -> tensor<4x2xi8>
   return %0 : tensor<4x2xi8>
+}
+
+// -----
+
+// A shift of 63 (or an input wider than 32 bits) needs the 128-bit product.
+// CHECK-LABEL: func.func @requantize_wide
+// CHECK: %[[P:.*]] = arith.muli %{{.*}}, %{{.*}} : i128
+// CHECK: arith.trunci %{{.*}} : i128 to i16
+func.func @requantize_wide(%a: tensor<4xi32>) -> tensor<4xi16> {
+  %0 = qsparse.requantize %a {multiplier = array<i32: 1073741824>, shift = array<i32: 63>}
+      : tensor<4xi32> -> tensor<4xi16>
+  return %0 : tensor<4xi16>
 }
 
 // -----

@@ -32,7 +32,18 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> 
     layout). The rows and columns that do not fill a register tile stay in
     the original op on subviews (matmuls) or in scalar loops
     (convolutions), so every shape is handled. Zero points and other bodies
-    are left to the loop lowering. Strided `memref.copy` (the padding of a
+    are left to the loop lowering.
+
+    A `linalg.generic` marked `qsparse.epilogue` by `--qsparse-fuse` that
+    reads the contraction's result element by element is applied to the
+    accumulator vectors in registers (the last K block only; its body of
+    arith and math ops widened to vectors) and stored straight into its
+    output; its other operands may be whole tensors of the output shape
+    (residuals), per-column vectors (bias, per-channel requantize) or
+    splats. Columns outside the register tiles get the same epilogue in
+    scalar loops. Epilogues that do not fit (other maps, ops that write
+    memory in between, outputs aliasing the contraction's inputs) stay
+    separate loops. Strided `memref.copy` (the padding of a
     convolution's image) becomes `linalg.copy`, i.e. loops LLVM vectorizes,
     instead of the element-by-element runtime copy.
   }];

@@ -8,9 +8,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Epilogue.h"
 #include "qsparse/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -225,6 +227,8 @@ struct CPUMatmulKernelsPass
 
   unsigned bits = 0;
   bool useVnni = false;
+  /// The fused epilogue of the contraction being rewritten, if any.
+  qsparse::cpu::Epilogue *epilogue = nullptr;
 
   LogicalResult initialize(MLIRContext *) override {
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
@@ -283,13 +287,21 @@ struct CPUMatmulKernelsPass
       // C % 4 != 0 is padded with zero channels by rewriteConv.
       if (c.kind == KernelKind::I8 && useVnni && c.aUnsigned && !c.bUnsigned)
         c.kind = KernelKind::I8VNNI;
+      std::optional<qsparse::cpu::Epilogue> ep = qsparse::cpu::Epilogue::match(
+          c.op, c.output, ValueRange{c.input, c.filter});
+      epilogue = ep ? &*ep : nullptr;
       rewriteConv(c);
+      epilogue = nullptr;
     }
     for (MatmulMatch &m : matches) {
       if (m.kind == KernelKind::I8 && useVnni && m.aUnsigned && !m.bUnsigned &&
           m.k % 4 == 0)
         m.kind = KernelKind::I8VNNI;
+      std::optional<qsparse::cpu::Epilogue> ep =
+          qsparse::cpu::Epilogue::match(m.op, m.c, ValueRange{m.a, m.b});
+      epilogue = ep ? &*ep : nullptr;
       rewrite(m);
+      epilogue = nullptr;
     }
   }
 
@@ -303,6 +315,8 @@ struct CPUMatmulKernelsPass
       return; // Narrower than one vector panel: loops are fine.
     OpBuilder b(m.op);
     Location loc = m.op.getLoc();
+    if (epilogue)
+      epilogue->prepare(b, loc);
     if (m.kind == KernelKind::I8VNNI)
       emitVnni(b, loc, m, tile, mFull, nFull);
     else
@@ -324,7 +338,11 @@ struct CPUMatmulKernelsPass
       Operation *clone = b.clone(*m.op);
       clone->setOperand(1, bb);
       clone->setOperand(2, c);
+      if (epilogue)
+        epilogue->emitColumns(b, loc, nFull);
     }
+    if (epilogue)
+      epilogue->erase();
     m.op->erase();
   }
 
@@ -360,10 +378,37 @@ struct CPUMatmulKernelsPass
             step(b, loc, m0, n0, k, mr, accs);
             scf::YieldOp::create(b, loc, accs);
           });
-      for (int64_t i = 0; i < mr; ++i)
-        for (int64_t j = 0; j < tile.nv; ++j)
-          vector::StoreOp::create(b, loc, kLoop.getResult(i * tile.nv + j), m.c,
-                                  at(b, loc, i, j));
+      auto storeC = [&](OpBuilder &b, Location loc) {
+        for (int64_t i = 0; i < mr; ++i)
+          for (int64_t j = 0; j < tile.nv; ++j)
+            vector::StoreOp::create(b, loc, kLoop.getResult(i * tile.nv + j),
+                                    m.c, at(b, loc, i, j));
+      };
+      if (!epilogue)
+        return storeC(b, loc);
+      // The last K block applies the fused epilogue to the registers.
+      auto storeEpilogue = [&](OpBuilder &b, Location loc) {
+        for (int64_t i = 0; i < mr; ++i)
+          for (int64_t j = 0; j < tile.nv; ++j) {
+            SmallVector<Value, 2> ij = at(b, loc, i, j);
+            epilogue->emitStore(b, loc, kLoop.getResult(i * tile.nv + j), ij[0],
+                                ij[1]);
+          }
+      };
+      if (kSteps <= kBlock)
+        return storeEpilogue(b, loc);
+      Value last = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, kEnd,
+                                         idx(b, loc, kSteps));
+      scf::IfOp::create(
+          b, loc, last,
+          [&](OpBuilder &b, Location loc) {
+            storeEpilogue(b, loc);
+            scf::YieldOp::create(b, loc);
+          },
+          [&](OpBuilder &b, Location loc) {
+            storeC(b, loc);
+            scf::YieldOp::create(b, loc);
+          });
     };
     scf::ForOp::create(
         b, loc, zero, idx(b, loc, kSteps), idx(b, loc, kBlock), ValueRange{},
@@ -485,6 +530,8 @@ struct CPUMatmulKernelsPass
       return;
     OpBuilder b(cv.op);
     Location loc = cv.op.getLoc();
+    if (epilogue)
+      epilogue->prepare(b, loc);
     // VNNI reads 4 channels at a time: pad C to a multiple of 4 with zeros
     // (a copy of the image and of the filter; zeros add nothing).
     SmallVector<Value> padded;
@@ -676,11 +723,15 @@ struct CPUMatmulKernelsPass
           });
       for (int64_t i = 0; i < mr; ++i) {
         Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-        for (int64_t j = 0; j < tile.nv; ++j)
-          vector::StoreOp::create(
-              b, loc, khLoop.getResult(i * tile.nv + j), out2,
-              ValueRange{m, arith::AddIOp::create(
-                                b, loc, n0, idx(b, loc, j * tile.lanes))});
+        for (int64_t j = 0; j < tile.nv; ++j) {
+          Value acc = khLoop.getResult(i * tile.nv + j);
+          Value col =
+              arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes));
+          if (epilogue)
+            epilogue->emitStore(b, loc, acc, m, col);
+          else
+            vector::StoreOp::create(b, loc, acc, out2, ValueRange{m, col});
+        }
       }
     };
     scf::ForOp::create(
@@ -702,6 +753,10 @@ struct CPUMatmulKernelsPass
     memref::DeallocOp::create(b, loc, packed);
     // The filters past the last full panel: scalar loops.
     emitConvScalar(b, loc, cv, 0, pixels, nFull, cv.f, pixelBase);
+    if (epilogue) {
+      epilogue->emitColumns(b, loc, nFull);
+      epilogue->erase();
+    }
     for (Value v : padded)
       memref::DeallocOp::create(b, loc, v);
     cv.op->erase();

@@ -724,6 +724,20 @@ def _(rng):
                    hi=2 ** 31 - 1)]
 
 
+@case("rq_i64")
+def _(rng):
+    """The i64 lowering (inputs of at most 32 bits, shifts <= 62, zero
+    points within i32): extreme products with shift 62 and 61, extreme zero
+    points, rounding ties at 2^61."""
+    x = ints(rng, (2, 8), -2 ** 31, 2 ** 31 - 1, np.int32)
+    x.flat[:6] = [-2 ** 31, 2 ** 31 - 1, -1, 1, 2 ** 30, -2 ** 30]
+    return [x], lambda i: [
+        requantize(i[0], [2147483647], [62], zp=2 ** 31 - 1, out_bits=32),
+        requantize(i[0], [2147483647], [61], zp=-2 ** 31, out_bits=64),
+        requantize(i[0], [2147483647, 1], [30, 0], axis=0, out_bits=64),
+        requantize(i[0], [2], [31], zp=3)]
+
+
 @case("rq_relu")
 def _(rng):
     """Unsigned ranges in signless results: [0, 255] in i8 with zero point 128

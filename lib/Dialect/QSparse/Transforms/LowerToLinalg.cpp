@@ -347,18 +347,27 @@ struct RequantizeLowering : OpConversionPattern<RequantizeOp> {
     int64_t min = op.getEffectiveMin(), max = op.getEffectiveMax();
     AffineMap id = rewriter.getMultiDimIdentityMap(rank);
     AffineMap perAxis = axisMap(rewriter, rank, op.getAxis());
+    // Exact in i128: |x * multiplier| < 2^95. With x of at most 32 bits,
+    // shifts up to 62 and a small zero point, i64 is exact too (|product|
+    // <= 2^62, + 2^61 for rounding, + |zero point| < 2^63), and vectorizes.
+    unsigned inputBits = cast<RankedTensorType>(adaptor.getInput().getType())
+                             .getElementType()
+                             .getIntOrFloatBitWidth();
+    bool wide = inputBits > 32 ||
+                llvm::any_of(op.getShift(), [](int32_t s) { return s > 62; }) ||
+                zeroPoint < INT32_MIN || zeroPoint > INT32_MAX;
+    unsigned width = wide ? 128 : 64;
 
     Value result = buildElementwise(
         rewriter, loc, resultType, {adaptor.getInput(), multipliers, shifts},
         {id, perAxis, perAxis},
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          // Exact: |x * multiplier| < 2^95 fits i128.
-          Type i128 = b.getIntegerType(128);
-          Value x = castInteger(b, l, args[0], i128, false);
-          Value m = castInteger(b, l, args[1], i128, false);
-          Value s = castInteger(b, l, args[2], i128, false);
-          Value zero = intConstant(b, l, i128, 0);
-          Value one = intConstant(b, l, i128, 1);
+          Type wideType = b.getIntegerType(width);
+          Value x = castInteger(b, l, args[0], wideType, false);
+          Value m = castInteger(b, l, args[1], wideType, false);
+          Value s = castInteger(b, l, args[2], wideType, false);
+          Value zero = intConstant(b, l, wideType, 0);
+          Value one = intConstant(b, l, wideType, 1);
           Value p = arith::MulIOp::create(b, l, x, m);
           Value negative =
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, p, zero);
@@ -373,11 +382,11 @@ struct RequantizeLowering : OpConversionPattern<RequantizeOp> {
               b, l, negative, arith::SubIOp::create(b, l, zero, rounded),
               rounded);
           Value shiftedZp = arith::AddIOp::create(
-              b, l, signedValue, intConstant(b, l, i128, zeroPoint));
-          Value clamped = arith::MaxSIOp::create(b, l, shiftedZp,
-                                                 intConstant(b, l, i128, min));
+              b, l, signedValue, intConstant(b, l, wideType, zeroPoint));
+          Value clamped = arith::MaxSIOp::create(
+              b, l, shiftedZp, intConstant(b, l, wideType, min));
           clamped = arith::MinSIOp::create(b, l, clamped,
-                                           intConstant(b, l, i128, max));
+                                           intConstant(b, l, wideType, max));
           return castInteger(b, l, clamped, resultType.getElementType(), false);
         });
     rewriter.replaceOp(op, result);

@@ -19,7 +19,10 @@ def LowerQSparseToLinalg : Pass<"qsparse-lower-to-linalg", "mlir::ModuleOp"> {
       saturation; NaN gives the code of 0;
     - `dequantize`, `decode`: a `tensor.extract` from a constant table with one
       entry per code (so decoding is exact and costs one load);
-    - `requantize`: 128-bit multiply, rounding half away from zero, clamp;
+    - `requantize`: exact multiply (in i64 when the input has at most 32
+      bits, every shift is at most 62 and the zero point fits i32, which
+      bounds every intermediate below 2^63; in i128 otherwise), rounding
+      half away from zero, clamp;
     - `nm_compress`, `nm_decompress`: per-group top-N selection and scatter;
     - `matmul`, `conv2d`: zero-point-corrected multiply-accumulate in the
       accumulator type (conv padding reads the input zero point).
@@ -75,8 +78,9 @@ def Fuse : Pass<"qsparse-fuse", "mlir::ModuleOp"> {
       already merged into one generic by the first rule) that reads the
       contraction's result with the identity map and writes a result of
       the same shape is marked `qsparse.epilogue` and joins the
-      contraction's group (the plan for the micro-kernels, which apply it
-      to the accumulator tile before the store);
+      contraction's group; `--qsparse-cpu-matmul-kernels` applies it to
+      the accumulator registers before the store (in the last K block), so
+      the separate elementwise loop disappears;
     - never fused: two many-to-many ops (a contraction feeding a pooling
       or another contraction), and elementwise producers into a
       contraction (the micro-kernels need the multiply-accumulate form;

@@ -1,0 +1,252 @@
+//===- Epilogue.cpp - fused epilogues on accumulator tiles ----------------===//
+
+#include "Epilogue.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+using namespace mlir;
+using namespace qsparse::cpu;
+
+/// The buffer a view or cast is taken of.
+static Value rootBuffer(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<memref::SubViewOp, memref::CollapseShapeOp, memref::ExpandShapeOp,
+             memref::CastOp, memref::ReinterpretCastOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+static bool isPlainBuffer(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  return memref && memref.hasStaticShape() && memref.getLayout().isIdentity();
+}
+
+std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
+                                        ValueRange inputs) {
+  auto accType = dyn_cast<MemRefType>(acc.getType());
+  if (!isPlainBuffer(accType) ||
+      (accType.getRank() != 2 && accType.getRank() != 4))
+    return std::nullopt;
+  unsigned rank = accType.getRank();
+  // The accumulator is only filled, accumulated into, read by the epilogue
+  // and freed.
+  linalg::GenericOp generic;
+  for (Operation *user : acc.getUsers()) {
+    auto candidate = dyn_cast<linalg::GenericOp>(user);
+    if (candidate && candidate->hasAttr("qsparse.epilogue")) {
+      if (generic && generic != candidate)
+        return std::nullopt; // (one op in place appears twice)
+      generic = candidate;
+      continue;
+    }
+    if (user == contraction || isa<memref::DeallocOp>(user))
+      continue;
+    if (isa<linalg::FillOp>(user) && user->getBlock() == acc.getParentBlock() &&
+        user->isBeforeInBlock(contraction))
+      continue;
+    return std::nullopt;
+  }
+  if (!generic || generic->getBlock() != contraction->getBlock() ||
+      !contraction->isBeforeInBlock(generic) ||
+      !generic.hasPureBufferSemantics() ||
+      generic.getNumReductionLoops() != 0 || generic.getNumDpsInits() != 1 ||
+      generic.getNumLoops() != rank)
+    return std::nullopt;
+  // The epilogue's reads move up to the contraction: nothing in between may
+  // write memory.
+  for (Operation *between = contraction->getNextNode(); between != generic;
+       between = between->getNextNode())
+    if (!isMemoryEffectFree(between) &&
+        !isa<memref::AllocOp, memref::AllocaOp>(between))
+      return std::nullopt;
+
+  Epilogue e;
+  e.op = generic;
+  e.acc = acc;
+  e.cols = accType.getDimSize(rank - 1);
+  e.rows = accType.getNumElements() / e.cols;
+  Value accRoot = rootBuffer(acc);
+  bool readsAccumulator = false;
+  for (OpOperand *operand : generic.getDpsInputOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(operand);
+    Value v = operand->get();
+    Operand o{Kind::Scalar, v, Value()};
+    if (v == acc) {
+      if (!map.isIdentity())
+        return std::nullopt;
+      o.kind = Kind::Accumulator;
+      readsAccumulator = true;
+    } else if (!isa<ShapedType>(v.getType())) {
+      if (!v.getType().isIntOrFloat())
+        return std::nullopt;
+    } else {
+      if (!isPlainBuffer(v.getType()) || rootBuffer(v) == accRoot)
+        return std::nullopt;
+      auto type = cast<MemRefType>(v.getType());
+      if (map.isIdentity() && type.getShape() == accType.getShape()) {
+        o.kind = Kind::Whole;
+      } else if (map.getNumResults() == 1 &&
+                 map.getResult(0) ==
+                     getAffineDimExpr(rank - 1, v.getContext()) &&
+                 type.getShape() == ArrayRef<int64_t>{e.cols}) {
+        o.kind = Kind::Column;
+      } else if (llvm::all_of(map.getResults(),
+                              [](AffineExpr r) {
+                                auto c = dyn_cast<AffineConstantExpr>(r);
+                                return c && c.getValue() == 0;
+                              }) &&
+                 llvm::all_of(type.getShape(),
+                              [](int64_t d) { return d == 1; })) {
+        o.kind = Kind::Splat;
+      } else {
+        return std::nullopt;
+      }
+    }
+    e.operands.push_back(o);
+  }
+  OpOperand *init = generic.getDpsInitOperand(0);
+  e.out = init->get();
+  if (!readsAccumulator || !generic.getMatchingIndexingMap(init).isIdentity() ||
+      !isPlainBuffer(e.out.getType()) ||
+      cast<MemRefType>(e.out.getType()).getShape() != accType.getShape())
+    return std::nullopt;
+  Value outRoot = rootBuffer(e.out);
+  for (Value input : inputs)
+    if (rootBuffer(input) == outRoot)
+      return std::nullopt;
+  for (const Operand &o : e.operands)
+    if (o.kind == Kind::Whole && rootBuffer(o.value) == outRoot)
+      return std::nullopt; // read and written in one pass: keep the order
+  // A body of scalar arith and math ops; values from above are scalars.
+  Block *body = generic.getBlock();
+  for (Operation &inner : body->without_terminator()) {
+    if (!isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()) ||
+        inner.getNumRegions() != 0)
+      return std::nullopt;
+    for (Type t : inner.getResultTypes())
+      if (!t.isIntOrFloat())
+        return std::nullopt;
+    for (Value v : inner.getOperands())
+      if (!v.getType().isIntOrFloat())
+        return std::nullopt;
+  }
+  return e;
+}
+
+void Epilogue::prepare(OpBuilder &b, Location loc) {
+  auto view = [&](Value v) -> Value {
+    if (cast<MemRefType>(v.getType()).getRank() == 2)
+      return v;
+    return memref::CollapseShapeOp::create(
+        b, loc, v, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+  };
+  accView = view(acc);
+  outView = view(out);
+  for (Operand &o : operands)
+    if (o.kind == Kind::Whole)
+      o.view = view(o.value);
+}
+
+void Epilogue::emitStore(OpBuilder &b, Location loc, Value value, Value row,
+                         Value col) {
+  auto vecType = dyn_cast<VectorType>(value.getType());
+  int64_t lanes = vecType ? vecType.getNumElements() : 0;
+  auto widen = [&](Type t) -> Type {
+    return lanes ? VectorType::get({lanes}, t) : t;
+  };
+  auto spread = [&](Value scalar) -> Value {
+    if (!lanes)
+      return scalar;
+    return vector::BroadcastOp::create(b, loc, widen(scalar.getType()), scalar);
+  };
+  auto load = [&](Value buffer, ValueRange at) -> Value {
+    Type elem = cast<MemRefType>(buffer.getType()).getElementType();
+    if (lanes)
+      return vector::LoadOp::create(b, loc, widen(elem), buffer, at);
+    return memref::LoadOp::create(b, loc, buffer, at);
+  };
+  Block *body = op.getBlock();
+  IRMapping map;
+  for (auto [i, o] : llvm::enumerate(operands)) {
+    Value v;
+    switch (o.kind) {
+    case Kind::Accumulator:
+      v = value;
+      break;
+    case Kind::Whole:
+      v = load(o.view, {row, col});
+      break;
+    case Kind::Column:
+      v = load(o.value, {col});
+      break;
+    case Kind::Splat: {
+      auto type = cast<MemRefType>(o.value.getType());
+      Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+      SmallVector<Value> at(type.getRank(), zero);
+      v = spread(memref::LoadOp::create(b, loc, o.value, at));
+      break;
+    }
+    case Kind::Scalar:
+      v = spread(o.value);
+      break;
+    }
+    map.map(body->getArgument(i), v);
+  }
+  BlockArgument outArg = body->getArgument(operands.size());
+  if (!outArg.use_empty())
+    map.map(outArg, load(outView, {row, col}));
+  for (Operation &inner : body->without_terminator()) {
+    if (lanes) {
+      // Scalars from above and constants become splats.
+      for (Value v : inner.getOperands())
+        if (!map.contains(v))
+          map.map(v, spread(v));
+      if (auto constant = dyn_cast<arith::ConstantOp>(inner)) {
+        auto type = cast<ShapedType>(widen(constant.getType()));
+        Value splat = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(type, constant.getValue()));
+        map.map(constant.getResult(), splat);
+        continue;
+      }
+    }
+    Operation *clone = b.clone(inner, map);
+    if (lanes)
+      for (Value r : clone->getResults())
+        r.setType(widen(r.getType()));
+  }
+  Value result = map.lookupOrDefault(body->getTerminator()->getOperand(0));
+  if (lanes && !isa<VectorType>(result.getType()))
+    result = spread(result);
+  if (lanes)
+    vector::StoreOp::create(b, loc, result, outView, ValueRange{row, col});
+  else
+    memref::StoreOp::create(b, loc, result, outView, ValueRange{row, col});
+}
+
+void Epilogue::emitColumns(OpBuilder &b, Location loc, int64_t col0) {
+  if (col0 >= cols)
+    return;
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  scf::ForOp::create(
+      b, loc, index(0), index(rows), index(1), ValueRange{},
+      [&](OpBuilder &b, Location loc, Value r, ValueRange) {
+        scf::ForOp::create(
+            b, loc, index(col0), index(cols), index(1), ValueRange{},
+            [&](OpBuilder &b, Location loc, Value c, ValueRange) {
+              Value a = memref::LoadOp::create(b, loc, accView, {r, c});
+              emitStore(b, loc, a, r, c);
+              scf::YieldOp::create(b, loc);
+            });
+        scf::YieldOp::create(b, loc);
+      });
+}

@@ -1,0 +1,88 @@
+// RUN: qsparse-opt %s -split-input-file --qsparse-cpu-matmul-kernels="vector-bits=512 vnni=off" -cse | FileCheck %s
+
+// A marked epilogue (bias per column, ReLU) of an f32 matmul with two K
+// blocks (K = 300 > 256): the last block applies it to the registers and
+// stores into the output; earlier blocks store the partial sums. The
+// epilogue op is gone.
+// CHECK-LABEL: func.func @matmul_bias_relu
+// CHECK-SAME: (%[[A:.*]]: memref<6x300xf32>, %[[B:.*]]: memref<300x64xf32>, %[[BIAS:.*]]: memref<64xf32>, %[[OUT:.*]]: memref<6x64xf32>)
+// CHECK: %[[ACC:.*]] = memref.alloc() : memref<6x64xf32>
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c300 step %c256
+// CHECK: %[[KEND:.*]] = arith.minsi
+// CHECK-COUNT-24: vector.fma
+// CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[KEND]], %c300 : index
+// CHECK: scf.if %[[LAST]] {
+// CHECK: %[[BV:.*]] = vector.load %[[BIAS]][%{{.*}}] : memref<64xf32>, vector<16xf32>
+// CHECK: %[[S:.*]] = arith.addf %{{.*}}, %[[BV]] : vector<16xf32>
+// CHECK: %[[R:.*]] = arith.maximumf %[[S]], %{{.*}} : vector<16xf32>
+// CHECK: vector.store %[[R]], %[[OUT]][
+// CHECK: } else {
+// CHECK: vector.store %{{.*}}, %[[ACC]][
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @matmul_bias_relu(%a: memref<6x300xf32>, %b: memref<300x64xf32>, %bias: memref<64xf32>, %out: memref<6x64xf32>) {
+  %z = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<6x64xf32>
+  linalg.fill ins(%z : f32) outs(%acc : memref<6x64xf32>)
+  linalg.matmul ins(%a, %b : memref<6x300xf32>, memref<300x64xf32>) outs(%acc : memref<6x64xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%acc, %bias : memref<6x64xf32>, memref<64xf32>) outs(%out : memref<6x64xf32>) attrs = {qsparse.epilogue} {
+  ^bb0(%x: f32, %c: f32, %o: f32):
+    %s = arith.addf %x, %c : f32
+    %r = arith.maximumf %s, %z : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %acc : memref<6x64xf32>
+  return
+}
+
+// -----
+
+// Not applied: the epilogue reads the accumulator through a transposed map;
+// the kernels still run and the epilogue stays a loop nest.
+// CHECK-LABEL: func.func @transposed_read
+// CHECK: vector.fma
+// CHECK: linalg.generic
+// CHECK-SAME: qsparse.epilogue
+func.func @transposed_read(%a: memref<64x8xf32>, %b: memref<8x64xf32>, %out: memref<64x64xf32>) {
+  %z = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<64x64xf32>
+  linalg.fill ins(%z : f32) outs(%acc : memref<64x64xf32>)
+  linalg.matmul ins(%a, %b : memref<64x8xf32>, memref<8x64xf32>) outs(%acc : memref<64x64xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<64x64xf32>) outs(%out : memref<64x64xf32>) attrs = {qsparse.epilogue} {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  memref.dealloc %acc : memref<64x64xf32>
+  return
+}
+
+// -----
+
+// Not applied: something between the contraction and its epilogue writes
+// memory (the epilogue's reads cannot move up).
+// CHECK-LABEL: func.func @write_between
+// CHECK: vector.fma
+// CHECK: memref.store
+// CHECK: linalg.generic
+// CHECK-SAME: qsparse.epilogue
+func.func @write_between(%a: memref<6x8xf32>, %b: memref<8x64xf32>, %bias: memref<64xf32>, %out: memref<6x64xf32>) {
+  %z = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %acc = memref.alloc() : memref<6x64xf32>
+  linalg.fill ins(%z : f32) outs(%acc : memref<6x64xf32>)
+  linalg.matmul ins(%a, %b : memref<6x8xf32>, memref<8x64xf32>) outs(%acc : memref<6x64xf32>)
+  memref.store %z, %bias[%c0] : memref<64xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%acc, %bias : memref<6x64xf32>, memref<64xf32>) outs(%out : memref<6x64xf32>) attrs = {qsparse.epilogue} {
+  ^bb0(%x: f32, %c: f32, %o: f32):
+    %s = arith.addf %x, %c : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %acc : memref<6x64xf32>
+  return
+}

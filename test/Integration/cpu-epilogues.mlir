@@ -1,0 +1,96 @@
+// Fused epilogues (--qsparse-fuse marks them, the CPU micro-kernels apply
+// them to the accumulator registers) must give the reference pipeline's
+// integers, which runs every op separately as plain loops: bias, per-channel
+// and per-tensor requantize, ReLU/clamp, residual adds, on shapes with
+// columns outside the register tiles (scalar epilogue loops), several K
+// blocks (the epilogue only on the last), every vector width, with and
+// without VNNI.
+// RUN: qsparse-run %s -e mm_requant --random-inputs=1 --check --cpu-vnni=on | FileCheck %s --check-prefix=MM
+// RUN: qsparse-run %s -e mm_requant --random-inputs=1 --check --cpu-vnni=off --cpu-vector-bits=256 | FileCheck %s --check-prefix=MM
+// RUN: qsparse-run %s -e mm_requant --random-inputs=1 --check --cpu-vnni=off --cpu-vector-bits=128 | FileCheck %s --check-prefix=MM
+// RUN: qsparse-run %s -e mm_f32_residual --random-inputs=2 --check | FileCheck %s --check-prefix=MMF
+// RUN: qsparse-run %s -e mm_f32_residual --random-inputs=2 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=MMF
+// RUN: qsparse-run %s -e conv_block --random-inputs=3 --check | FileCheck %s --check-prefix=CONV
+// RUN: qsparse-run %s -e conv_block --random-inputs=3 --check --cpu-vnni=off | FileCheck %s --check-prefix=CONV
+// RUN: qsparse-run %s -e conv_block --random-inputs=3 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=CONV
+// RUN: qsparse-run %s -e conv_residual_f32 --random-inputs=4 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=CONVF
+// RUN: qsparse-run %s -e conv_residual_f32 --random-inputs=4 --check | FileCheck %s --check-prefix=CONVF
+
+// The epilogues are applied in registers: no epilogue generic is left after
+// the kernels pass.
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR
+// IR-NOT: qsparse.epilogue
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch4 = affine_map<(d0, d1, d2, d3) -> (d3)>
+
+// K = 300 spans several K blocks; N = 83 leaves 19 columns to the scalar
+// epilogue; the bias is per column and the requantize per channel.
+// MM: check: OK, 4233 values match
+func.func @mm_requant(%a: tensor<51x300xi8>, %w: tensor<300x83xi8>, %bias: tensor<83xi32>) -> tensor<51x83xi8> {
+  %acc = qsparse.matmul %a, %w {input_unsigned} : tensor<51x300xi8>, tensor<300x83xi8> -> tensor<51x83xi32>
+  %e = tensor.empty() : tensor<51x83xi32>
+  %b = linalg.generic {indexing_maps = [#id2, #col, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%acc, %bias : tensor<51x83xi32>, tensor<83xi32>) outs(%e : tensor<51x83xi32>) {
+  ^bb0(%x: i32, %c: i32, %o: i32):
+    %s = arith.addi %x, %c : i32
+    linalg.yield %s : i32
+  } -> tensor<51x83xi32>
+  %q = qsparse.requantize %b {multiplier = array<i32: 1518500250>, shift = array<i32: 44>,
+                              output_zero_point = -3 : i64, out_min = -3 : i64, out_max = 127 : i64}
+      : tensor<51x83xi32> -> tensor<51x83xi8>
+  return %q : tensor<51x83xi8>
+}
+
+// f32 with a residual input and a clamp (ReLU6) on a 3-row remainder.
+// MMF: check: OK, 4212 values match
+func.func @mm_f32_residual(%a: tensor<39x70xf32>, %w: tensor<70x108xf32>, %skip: tensor<39x108xf32>) -> tensor<39x108xf32> {
+  %z = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %e = tensor.empty() : tensor<39x108xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<39x108xf32>) -> tensor<39x108xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<39x70xf32>, tensor<70x108xf32>) outs(%f : tensor<39x108xf32>) -> tensor<39x108xf32>
+  %r = linalg.add ins(%m, %skip : tensor<39x108xf32>, tensor<39x108xf32>) outs(%e : tensor<39x108xf32>) -> tensor<39x108xf32>
+  %c = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%r : tensor<39x108xf32>) outs(%e : tensor<39x108xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %lo = arith.maximumf %x, %z : f32
+    %hi = arith.minimumf %lo, %six : f32
+    linalg.yield %hi : f32
+  } -> tensor<39x108xf32>
+  return %c : tensor<39x108xf32>
+}
+
+// Conv 3x3 stride 2 (padding through qsparse.conv2d) + bias + per-channel
+// requantize with ReLU; F = 80 leaves 16 filters to the scalar loops.
+// CONV: check: OK, 12960 values match
+func.func @conv_block(%x: tensor<2x18x18x12xi8>, %w: tensor<3x3x12x80xi8>, %bias: tensor<80xi32>) -> tensor<2x9x9x80xi8> {
+  %acc = qsparse.conv2d %x, %w {input_unsigned, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<2x18x18x12xi8>, tensor<3x3x12x80xi8> -> tensor<2x9x9x80xi32>
+  %e = tensor.empty() : tensor<2x9x9x80xi32>
+  %b = linalg.generic {indexing_maps = [#id4, #ch4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%acc, %bias : tensor<2x9x9x80xi32>, tensor<80xi32>) outs(%e : tensor<2x9x9x80xi32>) {
+  ^bb0(%v: i32, %c: i32, %o: i32):
+    %s = arith.addi %v, %c : i32
+    linalg.yield %s : i32
+  } -> tensor<2x9x9x80xi32>
+  %q = qsparse.requantize %b {axis = 3 : i64,
+      multiplier = array<i32: 1493782710, 2046934274, 1571832756, 1573062941, 1110093617, 1838326347, 1201537958, 1266470983, 1148333998, 1774768368, 1133373723, 1215477162, 1360935231, 1928418233, 1526319250, 1945594022, 1493782710, 2046934274, 1571832756, 1573062941, 1110093617, 1838326347, 1201537958, 1266470983, 1148333998, 1774768368, 1133373723, 1215477162, 1360935231, 1928418233, 1526319250, 1945594022, 1493782710, 2046934274, 1571832756, 1573062941, 1110093617, 1838326347, 1201537958, 1266470983, 1148333998, 1774768368, 1133373723, 1215477162, 1360935231, 1928418233, 1526319250, 1945594022, 1493782710, 2046934274, 1571832756, 1573062941, 1110093617, 1838326347, 1201537958, 1266470983, 1148333998, 1774768368, 1133373723, 1215477162, 1360935231, 1928418233, 1526319250, 1945594022, 1493782710, 2046934274, 1571832756, 1573062941, 1110093617, 1838326347, 1201537958, 1266470983, 1148333998, 1774768368, 1133373723, 1215477162, 1360935231, 1928418233, 1526319250, 1945594022>,
+      shift = array<i32: 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 42, 42, 42, 42, 42, 42, 42, 42, 42, 42, 42, 42, 42, 42, 42, 42, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 39, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40>,
+      out_min = 0 : i64, out_max = 255 : i64}
+      : tensor<2x9x9x80xi32> -> tensor<2x9x9x80xi8>
+  return %q : tensor<2x9x9x80xi8>
+}
+
+// f32 conv with a residual add (the ResNet shortcut).
+// CONVF: check: OK, 4096 values match
+func.func @conv_residual_f32(%x: tensor<1x10x10x8xf32>, %w: tensor<3x3x8x64xf32>, %skip: tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x10x10x8xf32>, tensor<3x3x8x64xf32>) outs(%f : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  %r = linalg.add ins(%c, %skip : tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>) outs(%e : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
+  return %r : tensor<1x8x8x64xf32>
+}
