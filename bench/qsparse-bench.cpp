@@ -1109,8 +1109,12 @@ Group Harness::fusedBlock(const ConvShape &s) {
                 "ReLU (`arith.maxsi` with 0 in a `linalg.generic`); the peer "
                 "is the same four ops as four separately compiled functions "
                 "called one after another through caller-allocated "
-                "intermediate buffers. Both are checked against oneDNN's "
-                "convolution followed by an independent C++ epilogue.",
+                "intermediate buffers. In the fused function `--qsparse-fuse` "
+                "merges bias, requantize and ReLU into one elementwise op and "
+                "marks it the convolution's epilogue, which the micro-kernel "
+                "applies to the accumulator registers before the store. Both "
+                "are checked against oneDNN's convolution followed by an "
+                "independent C++ epilogue.",
                 multiplier, shift)
                 .str();
   g.opsNote = "2*N*OH*OW*F*KH*KW*C of the convolution";
