@@ -25,6 +25,9 @@ static void buildLowering(OpPassManager &pm,
     // Elementwise chains merged, contraction epilogues marked for the
     // micro-kernels (the reference pipeline keeps every op separate).
     pm.addPass(qsparse::createFuse());
+    // Convolutions as GEMMs reading the image in place (the kernels run
+    // them on the convolution micro-kernel).
+    pm.addPass(qsparse::createImplicitIm2col());
     pm.addPass(createCanonicalizerPass());
   }
   pm.addPass(qsparse::createReadOnlyArguments());

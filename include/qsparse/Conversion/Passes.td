@@ -22,7 +22,9 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> 
     - other i8 x i8 -> i32: sign/zero-extended vector multiply-adds.
 
     Convolutions (NHWC input x HWCF filter, any strides and dilations, the
-    padding already materialized by `tensor.pad`) become implicit GEMMs
+    padding already materialized by `tensor.pad`; in direct form or as the
+    GEMM `--qsparse-implicit-im2col` makes of them, whose maps are rebuilt
+    from its `qsparse.implicit_gemm` attribute and compared) become implicit GEMMs
     with M = N*OH*OW pixels, N = F filters and K = KH*KW*C: a register tile
     of MR pixels reads its A operand straight from the image inside the
     (kh, kw, c) loops, so no im2col buffer exists; the filter is packed like

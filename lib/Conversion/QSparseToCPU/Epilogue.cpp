@@ -10,6 +10,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <functional>
+
 using namespace mlir;
 using namespace qsparse::cpu;
 
@@ -32,33 +34,47 @@ static bool isPlainBuffer(Type type) {
 std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
                                         ValueRange inputs) {
   auto accType = dyn_cast<MemRefType>(acc.getType());
-  if (!isPlainBuffer(accType) ||
-      (accType.getRank() != 2 && accType.getRank() != 4))
+  if (!isPlainBuffer(accType) || accType.getRank() < 2 || accType.getRank() > 4)
     return std::nullopt;
-  unsigned rank = accType.getRank();
   // The accumulator is only filled, accumulated into, read by the epilogue
-  // and freed.
+  // (perhaps through a view of another shape: the implicit GEMM's [N][P][F]
+  // seen as NHWF) and freed.
   linalg::GenericOp generic;
-  for (Operation *user : acc.getUsers()) {
-    auto candidate = dyn_cast<linalg::GenericOp>(user);
-    if (candidate && candidate->hasAttr("qsparse.epilogue")) {
-      if (generic && generic != candidate)
-        return std::nullopt; // (one op in place appears twice)
-      generic = candidate;
-      continue;
+  Value seen; // the accumulator as the epilogue reads it
+  std::function<bool(Value)> usersOk = [&](Value v) {
+    for (Operation *user : v.getUsers()) {
+      auto candidate = dyn_cast<linalg::GenericOp>(user);
+      if (candidate && candidate->hasAttr("qsparse.epilogue")) {
+        if (generic && generic != candidate)
+          return false; // (one op in place appears twice)
+        generic = candidate;
+        seen = v;
+        continue;
+      }
+      if (user == contraction || isa<memref::DeallocOp>(user))
+        continue;
+      if (isa<linalg::FillOp>(user) &&
+          user->getBlock() == acc.getParentBlock() &&
+          user->isBeforeInBlock(contraction))
+        continue;
+      if (isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(user) &&
+          usersOk(user->getResult(0)))
+        continue;
+      return false;
     }
-    if (user == contraction || isa<memref::DeallocOp>(user))
-      continue;
-    if (isa<linalg::FillOp>(user) && user->getBlock() == acc.getParentBlock() &&
-        user->isBeforeInBlock(contraction))
-      continue;
+    return true;
+  };
+  if (!usersOk(acc) || !generic)
     return std::nullopt;
-  }
-  if (!generic || generic->getBlock() != contraction->getBlock() ||
+  auto seenType = cast<MemRefType>(seen.getType());
+  unsigned rank = seenType.getRank();
+  if (generic->getBlock() != contraction->getBlock() ||
       !contraction->isBeforeInBlock(generic) ||
       !generic.hasPureBufferSemantics() ||
       generic.getNumReductionLoops() != 0 || generic.getNumDpsInits() != 1 ||
-      generic.getNumLoops() != rank)
+      generic.getNumLoops() != rank || !seenType.getLayout().isIdentity() ||
+      seenType.getDimSize(rank - 1) !=
+          accType.getDimSize(accType.getRank() - 1))
     return std::nullopt;
   // The epilogue's reads move up to the contraction: nothing in between may
   // write memory.
@@ -71,7 +87,7 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
   Epilogue e;
   e.op = generic;
   e.acc = acc;
-  e.cols = accType.getDimSize(rank - 1);
+  e.cols = accType.getDimSize(accType.getRank() - 1);
   e.rows = accType.getNumElements() / e.cols;
   Value accRoot = rootBuffer(acc);
   bool readsAccumulator = false;
@@ -79,7 +95,7 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
     AffineMap map = generic.getMatchingIndexingMap(operand);
     Value v = operand->get();
     Operand o{Kind::Scalar, v, Value()};
-    if (v == acc) {
+    if (v == seen) {
       if (!map.isIdentity())
         return std::nullopt;
       o.kind = Kind::Accumulator;
@@ -91,7 +107,7 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
       if (!isPlainBuffer(v.getType()) || rootBuffer(v) == accRoot)
         return std::nullopt;
       auto type = cast<MemRefType>(v.getType());
-      if (map.isIdentity() && type.getShape() == accType.getShape()) {
+      if (map.isIdentity() && type.getShape() == seenType.getShape()) {
         o.kind = Kind::Whole;
       } else if (map.getNumResults() == 1 &&
                  map.getResult(0) ==
@@ -116,7 +132,7 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
   e.out = init->get();
   if (!readsAccumulator || !generic.getMatchingIndexingMap(init).isIdentity() ||
       !isPlainBuffer(e.out.getType()) ||
-      cast<MemRefType>(e.out.getType()).getShape() != accType.getShape())
+      cast<MemRefType>(e.out.getType()).getShape() != seenType.getShape())
     return std::nullopt;
   Value outRoot = rootBuffer(e.out);
   for (Value input : inputs)
@@ -142,11 +158,16 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
 }
 
 void Epilogue::prepare(OpBuilder &b, Location loc) {
+  // Every leading dimension folds into the rows.
   auto view = [&](Value v) -> Value {
-    if (cast<MemRefType>(v.getType()).getRank() == 2)
+    int64_t rank = cast<MemRefType>(v.getType()).getRank();
+    if (rank == 2)
       return v;
+    ReassociationIndices leading;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      leading.push_back(d);
     return memref::CollapseShapeOp::create(
-        b, loc, v, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+        b, loc, v, SmallVector<ReassociationIndices>{leading, {rank - 1}});
   };
   accView = view(acc);
   outView = view(out);

@@ -10,10 +10,12 @@
 
 #include "Epilogue.h"
 #include "qsparse/Conversion/Passes.h"
+#include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/TargetParser/Host.h"
 
 namespace qsparse {
@@ -143,71 +145,107 @@ std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
 struct ConvMatch {
   linalg::LinalgOp op;
   Value input, filter, output;
+  /// The buffer the op accumulates into (output, or the implicit GEMM's
+  /// [N][P][F] buffer), where a fused epilogue is looked for.
+  Value accBuffer;
   int64_t batch, oh, ow, f, kh, kw, c;
   int64_t strideH, strideW, dilH, dilW;
   KernelKind kind;
   bool aUnsigned = false, bUnsigned = false;
 };
 
-/// `expr` == d(outer) * stride + d(inner) * dilation for small factors.
-bool matchWindow(AffineExpr expr, unsigned outer, unsigned inner,
-                 int64_t &stride, int64_t &dilation) {
-  MLIRContext *ctx = expr.getContext();
-  for (int64_t s = 1; s <= 16; ++s)
-    for (int64_t d = 1; d <= 16; ++d)
-      if (expr ==
-          getAffineDimExpr(outer, ctx) * s + getAffineDimExpr(inner, ctx) * d) {
-        stride = s;
-        dilation = d;
-        return true;
-      }
-  return false;
-}
-
+/// A direct NHWC/HWCF convolution, or the implicit GEMM that
+/// --qsparse-implicit-im2col made of one (recognized by rebuilding its maps
+/// from the geometry and its `qsparse.implicit_gemm` strides and dilations).
 std::optional<ConvMatch> matchConv(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 7 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
     return std::nullopt;
-  auto p = utils::IteratorType::parallel, r = utils::IteratorType::reduction;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<utils::IteratorType>{p, p, p, p, r, r, r})
-    return std::nullopt;
-  MLIRContext *ctx = op->getContext();
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   ConvMatch m;
-  if (maps[1] != AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx) ||
-      maps[2] != AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
-      maps[0].getNumResults() != 4 || maps[0].getResult(0) != d(0) ||
-      maps[0].getResult(3) != d(6) ||
-      !matchWindow(maps[0].getResult(1), 1, 4, m.strideH, m.dilH) ||
-      !matchWindow(maps[0].getResult(2), 2, 5, m.strideW, m.dilW))
-    return std::nullopt;
   m.op = op;
   m.input = op.getDpsInputOperand(0)->get();
   m.filter = op.getDpsInputOperand(1)->get();
   m.output = op.getDpsInitOperand(0)->get();
+  auto implicit = op->getAttrOfType<DenseI64ArrayAttr>("qsparse.implicit_gemm");
+  std::optional<qsparse::ConvGeometry> direct;
+  if (implicit) {
+    // The [K][F] filter and [N][P][F] output are views of 4-D buffers.
+    // The [K][F] filter is a view of the HWCF filter; the [N][P][F] output
+    // a view of an NHWF buffer or a buffer of its own.
+    auto filterView = m.filter.getDefiningOp<memref::CollapseShapeOp>();
+    if (implicit.size() != 4 || !filterView)
+      return std::nullopt;
+    m.filter = filterView.getSrc();
+    m.accBuffer = m.output;
+    if (auto outView = m.output.getDefiningOp<memref::CollapseShapeOp>())
+      m.accBuffer = m.output = outView.getSrc();
+  } else {
+    direct = qsparse::matchDirectConv(op);
+    if (!direct || direct->nchw)
+      return std::nullopt;
+  }
+  bool outputIs3D = implicit && m.output == m.accBuffer &&
+                    cast<MemRefType>(m.output.getType()).getRank() == 3;
   for (Value v : {m.input, m.filter, m.output}) {
     auto type = dyn_cast<MemRefType>(v.getType());
     if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
-        type.getRank() != 4)
+        type.getRank() != (v == m.output && outputIs3D ? 3 : 4))
       return std::nullopt;
   }
+  auto iShape = cast<MemRefType>(m.input.getType()).getShape();
   auto fShape = cast<MemRefType>(m.filter.getType()).getShape();
   auto oShape = cast<MemRefType>(m.output.getType()).getShape();
-  m.batch = oShape[0];
-  m.oh = oShape[1];
-  m.ow = oShape[2];
-  m.f = oShape[3];
   m.kh = fShape[0];
   m.kw = fShape[1];
   m.c = fShape[2];
+  m.batch = oShape[0];
+  m.f = oShape.back();
+  if (implicit) {
+    qsparse::ConvGeometry g;
+    g.strideH = implicit[0], g.strideW = implicit[1];
+    g.dilH = implicit[2], g.dilW = implicit[3];
+    if (g.strideH < 1 || g.strideW < 1 || g.dilH < 1 || g.dilW < 1)
+      return std::nullopt;
+    // The output size follows from the (padded) image.
+    g.oh = (iShape[1] - g.dilH * (m.kh - 1) - 1) / g.strideH + 1;
+    g.ow = (iShape[2] - g.dilW * (m.kw - 1) - 1) / g.strideW + 1;
+    if (oShape.size() == 4 && (oShape[1] != g.oh || oShape[2] != g.ow))
+      return std::nullopt;
+    if (oShape.size() == 3 && oShape[1] != g.oh * g.ow)
+      return std::nullopt;
+    g.n = m.batch, g.c = m.c, g.f = m.f, g.kh = m.kh, g.kw = m.kw;
+    m.oh = g.oh, m.ow = g.ow;
+    auto p = utils::IteratorType::parallel, r = utils::IteratorType::reduction;
+    if (op.getIndexingMapsArray() !=
+            ArrayRef<AffineMap>(
+                qsparse::implicitGemmMaps(op->getContext(), g)) ||
+        op.getIteratorTypesArray() !=
+            SmallVector<utils::IteratorType>{p, p, p, r})
+      return std::nullopt;
+    m.strideH = g.strideH, m.strideW = g.strideW;
+    m.dilH = g.dilH, m.dilW = g.dilW;
+  } else {
+    m.oh = oShape[1];
+    m.ow = oShape[2];
+    m.accBuffer = m.output;
+    m.strideH = direct->strideH, m.strideW = direct->strideW;
+    m.dilH = direct->dilH, m.dilW = direct->dilW;
+  }
   if (!matchMacBody(op.getBlock(),
                     cast<MemRefType>(m.input.getType()).getElementType(),
                     cast<MemRefType>(m.filter.getType()).getElementType(),
                     cast<MemRefType>(m.output.getType()).getElementType(),
                     m.kind, m.aUnsigned, m.bUnsigned))
     return std::nullopt;
+  if (outputIs3D) {
+    // The kernels index the output as NHWF.
+    OpBuilder b(op);
+    m.output = memref::ExpandShapeOp::create(
+        b, op.getLoc(),
+        MemRefType::get({m.batch, m.oh, m.ow, m.f},
+                        cast<MemRefType>(m.output.getType()).getElementType()),
+        m.output, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+  }
   return m;
 }
 
@@ -275,6 +313,12 @@ struct CPUMatmulKernelsPass
                              copy.getTarget());
       copy.erase();
     }
+    // expand_shape(collapse_shape(x)) back to x: the implicit GEMM's output
+    // view, so a fused epilogue reads the convolution's buffer itself.
+    RewritePatternSet views(&getContext());
+    memref::ExpandShapeOp::getCanonicalizationPatterns(views, &getContext());
+    memref::CollapseShapeOp::getCanonicalizationPatterns(views, &getContext());
+    (void)applyPatternsGreedily(getOperation(), std::move(views));
     SmallVector<MatmulMatch> matches;
     SmallVector<ConvMatch> convs;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -288,7 +332,7 @@ struct CPUMatmulKernelsPass
       if (c.kind == KernelKind::I8 && useVnni && c.aUnsigned && !c.bUnsigned)
         c.kind = KernelKind::I8VNNI;
       std::optional<qsparse::cpu::Epilogue> ep = qsparse::cpu::Epilogue::match(
-          c.op, c.output, ValueRange{c.input, c.filter});
+          c.op, c.accBuffer, ValueRange{c.input, c.filter});
       epilogue = ep ? &*ep : nullptr;
       rewriteConv(c);
       epilogue = nullptr;

@@ -101,6 +101,40 @@ def Fuse : Pass<"qsparse-fuse", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def ImplicitIm2col : Pass<"qsparse-implicit-im2col", "mlir::ModuleOp"> {
+  let summary = "Convolutions as GEMMs that read their input tiles from the image";
+  let description = [{
+    Rewrites every statically shaped direct 2-D convolution on tensors -
+    `linalg.conv_2d_nhwc_hwcf`, `linalg.conv_2d_nchw_fchw`, and generics
+    with their indexing maps (what `qsparse.conv2d` lowers to), any strides
+    and dilations - into a `linalg.generic` GEMM:
+
+    - NHWC/HWCF: loops (n, p, f, k) with p = oh * OW + ow and
+      k = (kh * KW + kw) * C + c; the filter is viewed as [K][F]
+      (`tensor.collapse_shape`), the output as [N][P][F];
+    - NCHW/FCHW: loops (n, f, p, k) with k = (c * KH + kh) * KW + kw; the
+      filter as [F][K], the output as [N][F][P].
+
+    The image operand is not rewritten: its indexing map computes the
+    im2col position, `(n, (p floordiv OW) * sh + (k floordiv (KW * C)) *
+    dh, (p mod OW) * sw + ((k mod (KW * C)) floordiv C) * dw, k mod C)` for
+    NHWC, so a tile of the GEMM's A operand is read straight from the
+    image and no buffer of the im2col size (N * OH * OW x KH * KW * C) ever
+    exists. Padding stays what it was (a `tensor.pad` producer, or the one
+    `qsparse.conv2d` lowers to): the padded image is read in place. The
+    body (zero points included) is kept; the result is expanded back to
+    the convolution's shape. The generic carries `qsparse.implicit_gemm =
+    array<i64: sh, sw, dh, dw>`, from which `--qsparse-cpu-matmul-kernels`
+    rebuilds and checks its maps to run it on the convolution
+    micro-kernel.
+
+    Depthwise convolutions are not GEMMs (one filter per channel) and are
+    left to their direct form; pooling is not touched.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Deciding passes (DESIGN 3). Each takes `report=PATH` and writes a JSON
 // array there: one object per contraction with "loc" and "op", the decision,

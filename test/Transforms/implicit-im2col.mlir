@@ -1,0 +1,97 @@
+// RUN: qsparse-opt %s -split-input-file --qsparse-lower-to-linalg --qsparse-implicit-im2col | FileCheck %s
+// RUN: qsparse-opt %s -split-input-file --qsparse-lower-to-linalg --qsparse-implicit-im2col --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" | FileCheck %s --check-prefix=BUF
+
+// NHWC qsparse.conv2d, stride 2, dilation 2, padding, input zero point: a
+// GEMM over (n, p, f, k) with p = oh*4 + ow and k = (kh*3 + kw)*5 + c,
+// reading the padded image through the im2col map; the filter is a
+// [45][20] view, the output a [2][20][20] view expanded back.
+// CHECK-DAG: #[[IMG:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, (d1 floordiv 4) * 2 + (d3 floordiv 15) * 2, (d1 mod 4) * 2 + ((d3 mod 15) floordiv 5) * 2, d3 mod 5)>
+// CHECK-DAG: #[[FIL:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @nhwc
+// CHECK: %[[PAD:.*]] = tensor.pad
+// CHECK: %[[W:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2], [3]] : tensor<3x3x5x20xi8> into tensor<45x20xi8>
+// CHECK: %[[INIT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3]] : tensor<2x5x4x20xi32> into tensor<2x20x20xi32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[IMG]], #[[FIL]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[PAD]], %[[W]] : tensor<2x13x11x5xi8>, tensor<45x20xi8>) outs(%[[INIT]] : tensor<2x20x20xi32>)
+// CHECK-SAME: qsparse.implicit_gemm = array<i64: 2, 2, 2, 2>
+// The zero point correction stays in the body.
+// CHECK: arith.subi %{{.*}}, %c3_i32
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[G]] {{\[}}[0], [1, 2], [3]] output_shape [2, 5, 4, 20]
+// CHECK: return %[[R]]
+func.func @nhwc(%x: tensor<2x11x11x5xi8>, %w: tensor<3x3x5x20xi8>) -> tensor<2x5x4x20xi32> {
+  %acc = qsparse.conv2d %x, %w {input_unsigned, strides = array<i64: 2, 2>, dilations = array<i64: 2, 2>,
+                                padding = array<i64: 1, 0, 1, 0>, input_zero_point = 3 : i64}
+      : tensor<2x11x11x5xi8>, tensor<3x3x5x20xi8> -> tensor<2x5x4x20xi32>
+  return %acc : tensor<2x5x4x20xi32>
+}
+
+// -----
+
+// NCHW/FCHW: loops (n, f, p, k) with k = (c*3 + kh)*2 + kw, filter [F][K].
+// CHECK-DAG: #[[IMG:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3 floordiv 6, (d2 floordiv 7) * 2 + (d3 mod 6) floordiv 2, d2 mod 7 + d3 mod 2)>
+// CHECK-DAG: #[[FIL:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-LABEL: func.func @nchw
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3]] : tensor<7x5x3x2xf32> into tensor<7x30xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<2x7x4x7xf32> into tensor<2x7x28xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[IMG]], #[[FIL]], #{{.*}}]
+// CHECK-NOT: linalg.memoized_indexing_maps
+// CHECK-SAME: qsparse.implicit_gemm = array<i64: 2, 1, 1, 1>
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @nchw(%x: tensor<2x5x9x8xf32>, %w: tensor<7x5x3x2xf32>) -> tensor<2x7x4x7xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x7x4x7xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<2x7x4x7xf32>) -> tensor<2x7x4x7xf32>
+  %c = linalg.conv_2d_nchw_fchw {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[1, 1]> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x5x9x8xf32>, tensor<7x5x3x2xf32>) outs(%f : tensor<2x7x4x7xf32>) -> tensor<2x7x4x7xf32>
+  return %c : tensor<2x7x4x7xf32>
+}
+
+// -----
+
+// Depthwise convolutions are not GEMMs: left to their direct kernel.
+// CHECK-LABEL: func.func @depthwise
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK-NOT: qsparse.implicit_gemm
+func.func @depthwise(%x: tensor<1x8x8x16xf32>, %w: tensor<3x3x16xf32>) -> tensor<1x6x6x16xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x6x6x16xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x6x6x16xf32>) -> tensor<1x6x6x16xf32>
+  %c = linalg.depthwise_conv_2d_nhwc_hwc {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x8x16xf32>, tensor<3x3x16xf32>) outs(%f : tensor<1x6x6x16xf32>) -> tensor<1x6x6x16xf32>
+  return %c : tensor<1x6x6x16xf32>
+}
+
+// -----
+
+// A ResNet-50 layer (56x56x64 -> 64, 3x3, padding as a separate tensor.pad)
+// after bufferization: the padded image (1x58x58x64) and the output are the
+// only buffers; nothing of the im2col size (3136 x 576) exists.
+// CHECK-LABEL: func.func @resnet_3x3
+// CHECK: qsparse.implicit_gemm = array<i64: 1, 1, 1, 1>
+// BUF-LABEL: func.func @resnet_3x3
+// BUF: memref.alloc() {{.*}} : memref<1x58x58x64xi8>
+// BUF-NOT: memref.alloc
+// BUF: memref.alloc() {{.*}} : memref<1x56x56x64xi32>
+// BUF-NOT: memref.alloc
+// BUF-NOT: 3136x576
+// BUF-NOT: 576x3136
+// BUF: linalg.generic
+// BUF-SAME: ins(%{{.*}}, %{{.*}} : memref<1x58x58x64xi8>, memref<576x64xi8{{.*}}>) outs(%{{.*}} : memref<1x3136x64xi32{{.*}}>)
+// BUF-NOT: memref.alloc
+// BUF: return
+func.func @resnet_3x3(%x: tensor<1x56x56x64xi8>, %w: tensor<3x3x64x64xi8>) -> tensor<1x56x56x64xi32> {
+  %c0 = arith.constant 0 : i8
+  %z = arith.constant 0 : i32
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %c0 : i8
+  } : tensor<1x56x56x64xi8> to tensor<1x58x58x64xi8>
+  %e = tensor.empty() : tensor<1x56x56x64xi32>
+  %f = linalg.fill ins(%z : i32) outs(%e : tensor<1x56x56x64xi32>) -> tensor<1x56x56x64xi32>
+  %c = linalg.conv_2d_nhwc_hwcf {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x58x58x64xi8>, tensor<3x3x64x64xi8>) outs(%f : tensor<1x56x56x64xi32>) -> tensor<1x56x56x64xi32>
+  return %c : tensor<1x56x56x64xi32>
+}
