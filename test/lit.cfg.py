@@ -26,6 +26,11 @@ tool_dirs = [config.qsparse_tools_dir, config.llvm_tools_dir]
 tools = ["qsparse-opt", "qsparse-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
+# The OpenMP runtime runs --cpu-threads > 1.
+libomp = getattr(config, "qsparse_libomp", "")
+if libomp and not libomp.endswith("NOTFOUND"):
+    config.available_features.add("openmp")
+
 # numpy is the independent oracle of the execution tests.
 try:
     subprocess.run([config.python_executable, "-c", "import numpy"], check=True,

@@ -48,7 +48,16 @@ static void buildLowering(OpPassManager &pm,
     qsparse::CPUMatmulKernelsOptions options;
     options.vectorBits = kernels->vectorBits;
     options.vnni = kernels->vnni;
+    options.threads = kernels->threads;
     pm.addNestedPass<func::FuncOp>(qsparse::createCPUMatmulKernels(options));
+    if (kernels->threads > 1) {
+      ConvertSCFToOpenMPPassOptions openmp;
+      openmp.numThreads = kernels->threads;
+      pm.addPass(createConvertSCFToOpenMPPass(openmp));
+      // Inlines the memref.alloca_scope it wraps loop bodies in (they hold
+      // no allocas), which the control-flow lowering could not handle.
+      pm.addPass(createCanonicalizerPass());
+    }
   }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
@@ -63,6 +72,8 @@ static void buildLowering(OpPassManager &pm,
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (kernels && kernels->threads > 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }

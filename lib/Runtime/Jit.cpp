@@ -135,6 +135,11 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
         erased = true;
       }
   }
+  if (pipeline == PipelineKind::CPU && cpuOptions.threads > 1 &&
+      StringRef(QSPARSE_LIBOMP).empty())
+    return makeError("threads > 1 needs the OpenMP runtime, which was not "
+                     "found when qsparse was configured (Debian package "
+                     "libomp-22-dev)");
   PassManager pm(ctx);
   if (pipeline == PipelineKind::Reference)
     buildReferencePipeline(pm);
@@ -152,7 +157,9 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
   // translation with a cast.
   Operation *leftover = nullptr;
   clone->walk([&](Operation *op) {
+    // OpenMP ops (--cpu-threads) are translated to runtime calls.
     if (isa<ModuleOp>(op) || isa<LLVM::LLVMDialect>(op->getDialect()) ||
+        op->getDialect()->getNamespace() == "omp" ||
         isa<UnrealizedConversionCastOp>(op))
       return WalkResult::advance();
     leftover = op;
@@ -181,8 +188,9 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
                                                /*sizeLevel=*/0, nullptr);
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  std::string libs[] = {QSPARSE_MLIR_C_RUNNER_UTILS};
-  SmallVector<StringRef> libPaths = {libs[0]};
+  SmallVector<StringRef> libPaths = {QSPARSE_MLIR_C_RUNNER_UTILS};
+  if (pipeline == PipelineKind::CPU && cpuOptions.threads > 1)
+    libPaths.push_back(QSPARSE_LIBOMP);
   options.sharedLibPaths = libPaths;
   std::unique_ptr<ExecutionEngine> engine;
   message = firstError(

@@ -85,6 +85,11 @@ static cl::opt<std::string>
     cpuVnni("cpu-vnni",
             cl::desc("CPU pipeline AVX-512 VNNI use: auto (host), on, off"),
             cl::init("auto"), cl::cat(category));
+static cl::opt<unsigned>
+    cpuThreads("cpu-threads",
+               cl::desc("CPU pipeline threads for the micro-kernels' row tiles "
+                        "(OpenMP), 1 to 256"),
+               cl::init(1), cl::cat(category));
 static cl::opt<bool> printDecisions(
     "print-decisions",
     cl::desc("Print the numeric types, accumulator bounds and sparsity masks "
@@ -481,9 +486,12 @@ int main(int argc, char **argv) {
          llvm::Twine(cpuVectorBits));
   if (cpuVnni != "auto" && cpuVnni != "on" && cpuVnni != "off")
     fail("--cpu-vnni must be auto, on or off, got '" + cpuVnni + "'");
+  if (cpuThreads < 1 || cpuThreads > 256)
+    fail("--cpu-threads must be in [1, 256], got " + llvm::Twine(cpuThreads));
   CPUPipelineOptions cpuOptions;
   cpuOptions.vectorBits = cpuVectorBits;
   cpuOptions.vnni = cpuVnni;
+  cpuOptions.threads = cpuThreads;
   auto compiled =
       CompiledFunction::compile(*module, entry, pipeline, cpuOptions);
   if (!compiled)

@@ -55,6 +55,10 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> 
            "AVX-512F, 256 with AVX2, else 128)">,
     Option<"vnni", "vnni", "std::string", "\"auto\"",
            "Use AVX-512 VNNI for u8 x s8: auto (host), on, off">,
+    Option<"threads", "threads", "unsigned", "1",
+           "When > 1, the loop over row tiles (matmul rows, convolution "
+           "pixels) is an scf.parallel (each iteration writes its own rows); "
+           "the CPU pipeline maps it to OpenMP">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",

@@ -25,6 +25,11 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       *this, "vnni",
       llvm::cl::desc("AVX-512 VNNI for u8 x s8: auto (host), on, off"),
       llvm::cl::init("auto")};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads for the row tiles of the micro-kernels (OpenMP; "
+                     "1: a single thread, no OpenMP)"),
+      llvm::cl::init(1)};
 };
 
 /// --qsparse-cpu-pipeline: the reference lowering plus register-tiled vector

@@ -390,6 +390,27 @@ struct CPUMatmulKernelsPass
     m.op->erase();
   }
 
+  /// for m0 in [0, upper) step `step`: an scf.parallel with threads > 1
+  /// (the tiles write disjoint rows), else an scf.for.
+  void emitRowLoop(OpBuilder &b, Location loc, int64_t upper, int64_t step,
+                   function_ref<void(OpBuilder &, Location, Value)> body) {
+    Value lower = idx(b, loc, 0), end = idx(b, loc, upper),
+          stride = idx(b, loc, step);
+    if (threads > 1) {
+      scf::ParallelOp::create(b, loc, ValueRange{lower}, ValueRange{end},
+                              ValueRange{stride},
+                              [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                                body(b, loc, ivs[0]);
+                              });
+      return;
+    }
+    scf::ForOp::create(b, loc, lower, end, stride, ValueRange{},
+                       [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
+                         body(b, loc, m0);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+
   /// for k0 (K blocks) / n0 / m0: C tile in registers across the k loop.
   /// Rows [0, mFull) use MR-row tiles; the last M % MR rows one smaller tile.
   /// `step` builds one k step of an `mr`-row tile update.
@@ -464,13 +485,10 @@ struct CPUMatmulKernelsPass
               b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
               [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
                 if (mFull > 0)
-                  scf::ForOp::create(
-                      b, loc, zero, idx(b, loc, mFull), idx(b, loc, tile.mr),
-                      ValueRange{},
-                      [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
-                        emitTile(b, loc, k0, kEnd, n0, m0, tile.mr);
-                        scf::YieldOp::create(b, loc);
-                      });
+                  emitRowLoop(b, loc, mFull, tile.mr,
+                              [&](OpBuilder &b, Location loc, Value m0) {
+                                emitTile(b, loc, k0, kEnd, n0, m0, tile.mr);
+                              });
                 if (mFull < m.m)
                   emitTile(b, loc, k0, kEnd, n0, idx(b, loc, mFull),
                            m.m - mFull);
@@ -782,13 +800,10 @@ struct CPUMatmulKernelsPass
         b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
         [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
           if (mFull > 0)
-            scf::ForOp::create(
-                b, loc, zero, idx(b, loc, mFull), idx(b, loc, tile.mr),
-                ValueRange{},
-                [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
-                  emitTile(b, loc, n0, m0, tile.mr);
-                  scf::YieldOp::create(b, loc);
-                });
+            emitRowLoop(b, loc, mFull, tile.mr,
+                        [&](OpBuilder &b, Location loc, Value m0) {
+                          emitTile(b, loc, n0, m0, tile.mr);
+                        });
           // The last pixels % MR pixels: one smaller tile.
           if (mFull < pixels)
             emitTile(b, loc, n0, idx(b, loc, mFull), pixels - mFull);
