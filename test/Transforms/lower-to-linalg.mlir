@@ -188,3 +188,38 @@ func.func @bitcast(%raw: tensor<16xi8>) -> tensor<16x!qsparse.flint<4>> {
   %c = qsparse.bitcast %raw : tensor<16xi8> -> tensor<16x!qsparse.flint<4>>
   return %c : tensor<16x!qsparse.flint<4>>
 }
+
+// -----
+
+// Constant codes (weights) are decoded at compile time with the same values
+// as the table: signed flint4 codes 7 -> 16, 13 -> -6, 0x2F (upper bits
+// ignored) -> code 15 -> -16.
+// CHECK-LABEL: func.func @decode_constant
+// CHECK-NOT: linalg.generic
+// CHECK: %[[C:.*]] = arith.constant dense<[16, -6, -16, 0]> : tensor<4xi8>
+// CHECK: return %[[C]]
+func.func @decode_constant() -> tensor<4xi8> {
+  %raw = arith.constant dense<[7, 13, 47, 8]> : tensor<4xi8>
+  %c = qsparse.bitcast %raw : tensor<4xi8> -> tensor<4x!qsparse.flint<4, signed>>
+  %d = qsparse.decode %c : tensor<4x!qsparse.flint<4, signed>> -> tensor<4xi8>
+  return %d : tensor<4xi8>
+}
+
+// -----
+
+// Constant codes and scales: value * scale per axis-1 channel, in f64 and
+// rounded once: PoT3 signed codes 1, 6, 2, 3 = 1, -2, 2, 4 times scales {0.5, 3} per column, int8 -3 x 0.1 rounded to f32.
+// CHECK-LABEL: func.func @dequantize_constant
+// CHECK-NOT: linalg.generic
+// CHECK: arith.constant dense<{{\[}}[5.000000e-01, -6.000000e+00], [1.000000e+00, 1.200000e+01]]> : tensor<2x2xf32>
+// CHECK: arith.constant dense<-3.000000e-01> : tensor<1xf32>
+func.func @dequantize_constant() -> (tensor<2x2xf32>, tensor<1xf32>) {
+  %raw = arith.constant dense<[[1, 6], [2, 3]]> : tensor<2x2xi8>
+  %s = arith.constant dense<[0.5, 3.0]> : tensor<2xf32>
+  %c = qsparse.bitcast %raw : tensor<2x2xi8> -> tensor<2x2x!qsparse.pot<3, signed>>
+  %d = qsparse.dequantize %c, %s axis = 1 : tensor<2x2x!qsparse.pot<3, signed>>, tensor<2xf32> -> tensor<2x2xf32>
+  %i = arith.constant dense<-3> : tensor<1xi8>
+  %s1 = arith.constant dense<0.1> : tensor<1xf32>
+  %d1 = qsparse.dequantize %i, %s1 : tensor<1xi8>, tensor<1xf32> -> tensor<1xf32>
+  return %d, %d1 : tensor<2x2xf32>, tensor<1xf32>
+}

@@ -221,6 +221,28 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   }
 };
 
+/// The stored codes of `v` when they are a constant (through bitcasts and
+/// the casts of the conversion), so decoding can happen at compile time.
+std::optional<DenseIntElementsAttr> constantCodes(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<BitcastOp>(def) ||
+        (isa<UnrealizedConversionCastOp>(def) && def->getNumOperands() == 1)) {
+      v = def->getOperand(0);
+      continue;
+    }
+    DenseIntElementsAttr attr;
+    if (matchPattern(v, m_Constant(&attr)))
+      return attr;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+/// The table index of stored code `raw` (upper bits ignored).
+uint32_t tableIndex(numerics::CodeFormat format, const APInt &raw) {
+  return uint32_t(raw.getZExtValue()) & ((1u << format.bits) - 1);
+}
+
 /// The value of `code` (a stored code of `format`) as an f64.
 Value codeValueF64(OpBuilder &b, Location loc, Value code,
                    numerics::CodeFormat format, Value valueTable) {
@@ -245,6 +267,43 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
         *getCodeFormat(op.getInput().getType().getElementType());
     auto resultType = op.getType();
     unsigned rank = resultType.getRank();
+    // Constant codes and scales (a weight) are dequantized now, with the
+    // same arithmetic: value * scale in f64, rounded once.
+    std::optional<DenseIntElementsAttr> codes = constantCodes(op.getInput());
+    DenseFPElementsAttr scales;
+    if (codes && matchPattern(adaptor.getScales(), m_Constant(&scales))) {
+      SmallVector<double> scaleValues;
+      for (APFloat f : scales.getValues<APFloat>()) {
+        bool lost = false;
+        f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+        scaleValues.push_back(f.convertToDouble());
+      }
+      ArrayRef<int64_t> shape = resultType.getShape();
+      int64_t inner = 1;
+      if (std::optional<int64_t> axis = op.getAxis())
+        for (int64_t d = *axis + 1; d < int64_t(rank); ++d)
+          inner *= shape[d];
+      const auto &semantics =
+          cast<FloatType>(resultType.getElementType()).getFloatSemantics();
+      SmallVector<APFloat> values;
+      int64_t i = 0;
+      for (const APInt &raw : codes->getValues<APInt>()) {
+        int64_t channel = op.getAxis() ? (i / inner) % shape[*op.getAxis()] : 0;
+        double value =
+            isTableFormat(format)
+                ? numerics::decodeToDouble(format, tableIndex(format, raw))
+            : format.isSigned ? double(raw.getSExtValue())
+                              : double(raw.getZExtValue());
+        APFloat v(value * scaleValues[channel]);
+        bool lost = false;
+        v.convert(semantics, APFloat::rmNearestTiesToEven, &lost);
+        values.push_back(v);
+        ++i;
+      }
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, DenseFPElementsAttr::get(resultType, values));
+      return success();
+    }
     Value valueTable;
     if (isTableFormat(format)) {
       SmallVector<Attribute> values;
@@ -282,17 +341,35 @@ struct DecodeLowering : OpConversionPattern<DecodeOp> {
     auto resultType = op.getType();
     Type element = resultType.getElementType();
     unsigned width = element.getIntOrFloatBitWidth();
-    Value table;
+    SmallVector<APInt> entries; // the value of each code (table formats)
     if (isTableFormat(format)) {
-      SmallVector<Attribute> values;
       for (uint32_t c = 0; c < numerics::numCodes(format); ++c) {
         numerics::DecodedValue d = numerics::decode(format, c);
         APInt v(width, d.mantissa);
         v <<= d.shift;
         if (d.negative)
           v.negate();
-        values.push_back(rewriter.getIntegerAttr(element, v));
+        entries.push_back(v);
       }
+    }
+    // Constant codes (a weight) are decoded now.
+    if (std::optional<DenseIntElementsAttr> codes =
+            constantCodes(op.getInput())) {
+      SmallVector<APInt> values;
+      for (const APInt &raw : codes->getValues<APInt>())
+        values.push_back(isTableFormat(format)
+                             ? entries[tableIndex(format, raw)]
+                         : format.isSigned ? raw.sext(width)
+                                           : raw.zext(width));
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, DenseIntElementsAttr::get(resultType, values));
+      return success();
+    }
+    Value table;
+    if (isTableFormat(format)) {
+      SmallVector<Attribute> values;
+      for (const APInt &v : entries)
+        values.push_back(rewriter.getIntegerAttr(element, v));
       table = tableConstant(rewriter, loc, element, values);
     }
     Value result = buildElementwise(
