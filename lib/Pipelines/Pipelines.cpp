@@ -49,7 +49,7 @@ static void buildLowering(OpPassManager &pm,
     options.vectorBits = kernels->vectorBits;
     options.vnni = kernels->vnni;
     options.threads = kernels->threads;
-    pm.addNestedPass<func::FuncOp>(qsparse::createCPUMatmulKernels(options));
+    pm.addPass(qsparse::createCPUMatmulKernels(options));
     if (kernels->threads > 1) {
       ConvertSCFToOpenMPPassOptions openmp;
       openmp.numThreads = kernels->threads;

@@ -14,7 +14,7 @@
 // CHECK: %[[INIT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3]] : tensor<2x5x4x20xi32> into tensor<2x20x20xi32>
 // CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[IMG]], #[[FIL]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%[[PAD]], %[[W]] : tensor<2x13x11x5xi8>, tensor<45x20xi8>) outs(%[[INIT]] : tensor<2x20x20xi32>)
-// CHECK-SAME: qsparse.implicit_gemm = array<i64: 2, 2, 2, 2>
+// CHECK-SAME: qsparse.implicit_gemm = array<i64: 2, 2, 2, 2, 3, 3>
 // The zero point correction stays in the body.
 // CHECK: arith.subi %{{.*}}, %c3_i32
 // CHECK: %[[R:.*]] = tensor.expand_shape %[[G]] {{\[}}[0], [1, 2], [3]] output_shape [2, 5, 4, 20]
@@ -36,7 +36,7 @@ func.func @nhwc(%x: tensor<2x11x11x5xi8>, %w: tensor<3x3x5x20xi8>) -> tensor<2x5
 // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<2x7x4x7xf32> into tensor<2x7x28xf32>
 // CHECK: linalg.generic {indexing_maps = [#[[IMG]], #[[FIL]], #{{.*}}]
 // CHECK-NOT: linalg.memoized_indexing_maps
-// CHECK-SAME: qsparse.implicit_gemm = array<i64: 2, 1, 1, 1>
+// CHECK-SAME: qsparse.implicit_gemm = array<i64: 2, 1, 1, 1, 3, 2>
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
@@ -70,7 +70,7 @@ func.func @depthwise(%x: tensor<1x8x8x16xf32>, %w: tensor<3x3x16xf32>) -> tensor
 // after bufferization: the padded image (1x58x58x64) and the output are the
 // only buffers; nothing of the im2col size (3136 x 576) exists.
 // CHECK-LABEL: func.func @resnet_3x3
-// CHECK: qsparse.implicit_gemm = array<i64: 1, 1, 1, 1>
+// CHECK: qsparse.implicit_gemm = array<i64: 1, 1, 1, 1, 3, 3>
 // BUF-LABEL: func.func @resnet_3x3
 // BUF: memref.alloc() {{.*}} : memref<1x58x58x64xi8>
 // BUF-NOT: memref.alloc

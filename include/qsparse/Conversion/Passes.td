@@ -5,7 +5,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> {
+def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
   let summary = "Register-tiled vector micro-kernels for matmuls and convolutions";
   let description = [{
     Runs on buffers (after bufferization). Every statically shaped
@@ -31,7 +31,9 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::func::FuncOp"> 
     a matmul B.
 
     B is packed per call into contiguous panels ([N/NR][K][NR], or the VNNI
-    layout). The rows and columns that do not fill a register tile stay in
+    layout [K/4][4N]); a constant B (a constant `memref.global`, such as a
+    weight) is packed at compile time into a new constant global instead,
+    so a call does no packing. The rows and columns that do not fill a register tile stay in
     the original op on subviews (matmuls) or in scalar loops
     (convolutions), so every shape is handled. Zero points and other bodies
     are left to the loop lowering.

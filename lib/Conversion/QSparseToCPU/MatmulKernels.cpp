@@ -18,6 +18,8 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <map>
+
 namespace qsparse {
 #define GEN_PASS_DEF_CPUMATMULKERNELS
 #include "qsparse/Conversion/Passes.h.inc"
@@ -170,12 +172,13 @@ std::optional<ConvMatch> matchConv(linalg::LinalgOp op) {
   std::optional<qsparse::ConvGeometry> direct;
   if (implicit) {
     // The [K][F] filter and [N][P][F] output are views of 4-D buffers.
-    // The [K][F] filter is a view of the HWCF filter; the [N][P][F] output
-    // a view of an NHWF buffer or a buffer of its own.
-    auto filterView = m.filter.getDefiningOp<memref::CollapseShapeOp>();
-    if (implicit.size() != 4 || !filterView)
+    // The [K][F] filter is a view of the HWCF filter or a buffer of its own
+    // (a folded constant); the [N][P][F] output a view of an NHWF buffer or
+    // a buffer of its own.
+    if (implicit.size() != 6 || implicit[4] < 1 || implicit[5] < 1)
       return std::nullopt;
-    m.filter = filterView.getSrc();
+    if (auto filterView = m.filter.getDefiningOp<memref::CollapseShapeOp>())
+      m.filter = filterView.getSrc();
     m.accBuffer = m.output;
     if (auto outView = m.output.getDefiningOp<memref::CollapseShapeOp>())
       m.accBuffer = m.output = outView.getSrc();
@@ -186,20 +189,37 @@ std::optional<ConvMatch> matchConv(linalg::LinalgOp op) {
   }
   bool outputIs3D = implicit && m.output == m.accBuffer &&
                     cast<MemRefType>(m.output.getType()).getRank() == 3;
+  bool filterIs2D =
+      implicit && cast<MemRefType>(m.filter.getType()).getRank() == 2;
   for (Value v : {m.input, m.filter, m.output}) {
     auto type = dyn_cast<MemRefType>(v.getType());
+    int64_t rank = 4;
+    if (v == m.output && outputIs3D)
+      rank = 3;
+    else if (v == m.filter && filterIs2D)
+      rank = 2;
     if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
-        type.getRank() != (v == m.output && outputIs3D ? 3 : 4))
+        type.getRank() != rank)
       return std::nullopt;
   }
   auto iShape = cast<MemRefType>(m.input.getType()).getShape();
   auto fShape = cast<MemRefType>(m.filter.getType()).getShape();
   auto oShape = cast<MemRefType>(m.output.getType()).getShape();
-  m.kh = fShape[0];
-  m.kw = fShape[1];
-  m.c = fShape[2];
   m.batch = oShape[0];
   m.f = oShape.back();
+  if (filterIs2D) {
+    m.kh = implicit[4];
+    m.kw = implicit[5];
+    m.c = fShape[0] / (m.kh * m.kw);
+    if (m.c < 1 || m.c * m.kh * m.kw != fShape[0] || fShape[1] != m.f)
+      return std::nullopt;
+  } else {
+    m.kh = fShape[0];
+    m.kw = fShape[1];
+    m.c = fShape[2];
+    if (implicit && (m.kh != implicit[4] || m.kw != implicit[5]))
+      return std::nullopt;
+  }
   if (implicit) {
     qsparse::ConvGeometry g;
     g.strideH = implicit[0], g.strideW = implicit[1];
@@ -237,6 +257,15 @@ std::optional<ConvMatch> matchConv(linalg::LinalgOp op) {
                     cast<MemRefType>(m.output.getType()).getElementType(),
                     m.kind, m.aUnsigned, m.bUnsigned))
     return std::nullopt;
+  if (filterIs2D) {
+    // The kernels index the filter as HWCF.
+    OpBuilder b(op);
+    m.filter = memref::ExpandShapeOp::create(
+        b, op.getLoc(),
+        MemRefType::get({m.kh, m.kw, m.c, m.f},
+                        cast<MemRefType>(m.filter.getType()).getElementType()),
+        m.filter, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+  }
   if (outputIs3D) {
     // The kernels index the output as NHWF.
     OpBuilder b(op);
@@ -265,6 +294,10 @@ struct CPUMatmulKernelsPass
 
   unsigned bits = 0;
   bool useVnni = false;
+  /// Compile-time packed constant weights, by source data and layout.
+  std::map<std::pair<const void *, const void *>, memref::GlobalOp>
+      packedGlobals;
+  std::optional<SymbolTable> symbols;
   /// The fused epilogue of the contraction being rewritten, if any.
   qsparse::cpu::Epilogue *epilogue = nullptr;
 
@@ -297,6 +330,8 @@ struct CPUMatmulKernelsPass
   }
 
   void runOnOperation() override {
+    packedGlobals.clear();
+    symbols.emplace(getOperation());
     // memref.copy between strided buffers (the padding of a convolution's
     // image) becomes a runtime call that copies element by element; as a
     // linalg.copy it lowers to loops LLVM vectorizes.
@@ -498,6 +533,63 @@ struct CPUMatmulKernelsPass
         });
   }
 
+  /// The data of a buffer that is a constant global (or a row-major
+  /// collapse of one: the same elements in the same order), else null.
+  DenseElementsAttr constantData(Value v) {
+    while (isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(
+        v.getDefiningOp()))
+      v = v.getDefiningOp()->getOperand(0);
+    auto get = v.getDefiningOp<memref::GetGlobalOp>();
+    if (!get)
+      return {};
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        get, get.getNameAttr());
+    if (!global || !global.getConstant() ||
+        !global.getType().getLayout().isIdentity())
+      return {};
+    return dyn_cast_or_null<DenseElementsAttr>(global.getConstantInitValue());
+  }
+
+  /// A constant global of `type` whose element i is element permute(i) of
+  /// `data` (made once per source and layout), read with memref.get_global.
+  Value packedGlobal(OpBuilder &b, Location loc, MemRefType type,
+                     DenseElementsAttr data,
+                     function_ref<int64_t(int64_t)> permute) {
+    auto key =
+        std::make_pair(data.getAsOpaquePointer(), type.getAsOpaquePointer());
+    memref::GlobalOp &global = packedGlobals[key];
+    if (!global) {
+      auto tensorType =
+          RankedTensorType::get(type.getShape(), type.getElementType());
+      DenseElementsAttr packedData;
+      if (type.getElementType().isInteger(8)) {
+        SmallVector<int8_t> source(data.getValues<int8_t>());
+        SmallVector<int8_t> out(type.getNumElements());
+        for (int64_t i = 0; i < int64_t(out.size()); ++i)
+          out[i] = source[permute(i)];
+        packedData = DenseElementsAttr::get(tensorType, ArrayRef(out));
+      } else {
+        SmallVector<float> source(data.getValues<float>());
+        SmallVector<float> out(type.getNumElements());
+        for (int64_t i = 0; i < int64_t(out.size()); ++i)
+          out[i] = source[permute(i)];
+        packedData = DenseElementsAttr::get(tensorType, ArrayRef(out));
+      }
+      OpBuilder detached(b.getContext());
+      global = memref::GlobalOp::create(
+          detached, loc, "__qsparse_packed", detached.getStringAttr("private"),
+          type, packedData, /*constant=*/true, detached.getI64IntegerAttr(64));
+      symbols->insert(global);
+    }
+    return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+  }
+
+  /// Frees a packed B made per call (compile-time ones are globals).
+  void release(OpBuilder &b, Location loc, Value packed) {
+    if (packed.getDefiningOp<memref::AllocOp>())
+      memref::DeallocOp::create(b, loc, packed);
+  }
+
   /// B packed into contiguous panels of NR columns, [nFull/NR][K][NR], so the
   /// k loop of a register tile streams through memory (vector copies; O(KN)
   /// next to the O(MNK) kernel).
@@ -505,6 +597,14 @@ struct CPUMatmulKernelsPass
                    int64_t nFull, Type elem) {
     int64_t nr = tile.nv * tile.lanes;
     auto packedType = MemRefType::get({nFull / nr, m.k, nr}, elem);
+    if (DenseElementsAttr data = constantData(m.b)) {
+      // packed[p][k][j] = B[k][p * NR + j], at compile time.
+      auto permute = [&](int64_t i) {
+        int64_t p = i / (m.k * nr), k = i / nr % m.k, j = i % nr;
+        return k * m.n + p * nr + j;
+      };
+      return packedGlobal(b, loc, packedType, data, permute);
+    }
     Value packed =
         memref::AllocOp::create(b, loc, packedType, b.getI64IntegerAttr(64));
     auto vecType = VectorType::get({tile.lanes}, elem);
@@ -576,7 +676,7 @@ struct CPUMatmulKernelsPass
             }
           }
         });
-    memref::DeallocOp::create(b, loc, packed);
+    release(b, loc, packed);
   }
 
   /// The implicit-GEMM convolution: register tiles of MR pixels x NR
@@ -809,7 +909,7 @@ struct CPUMatmulKernelsPass
             emitTile(b, loc, n0, idx(b, loc, mFull), pixels - mFull);
           scf::YieldOp::create(b, loc);
         });
-    memref::DeallocOp::create(b, loc, packed);
+    release(b, loc, packed);
     // The filters past the last full panel: scalar loops.
     emitConvScalar(b, loc, cv, 0, pixels, nFull, cv.f, pixelBase);
     if (epilogue) {
@@ -917,6 +1017,14 @@ struct CPUMatmulKernelsPass
     Type i8 = b.getI8Type();
     int64_t k4 = m.k / 4;
     auto packedType = MemRefType::get({k4, m.n * 4}, i8);
+    if (DenseElementsAttr data = constantData(m.b)) {
+      // packed[q][4n + t] = B[4q + t][n], at compile time.
+      auto permute = [&](int64_t i) {
+        int64_t q = i / (4 * m.n), n = i % (4 * m.n) / 4, t = i % 4;
+        return (4 * q + t) * m.n + n;
+      };
+      return packedGlobal(b, loc, packedType, data, permute);
+    }
     Value packed =
         memref::AllocOp::create(b, loc, packedType, b.getI64IntegerAttr(64));
     // Pack: packed[q][4n + t] = B[4q + t][n]. Sixteen columns at a time by
@@ -1020,7 +1128,7 @@ struct CPUMatmulKernelsPass
             }
           }
         });
-    memref::DeallocOp::create(b, loc, packed);
+    release(b, loc, packed);
   }
 };
 } // namespace

@@ -73,9 +73,9 @@ struct ImplicitIm2colPass
     for (NamedAttribute attr : op->getDiscardableAttrs())
       if (attr.getName().strref().starts_with("qsparse."))
         gemm->setAttr(attr.getName(), attr.getValue());
-    gemm->setAttr(
-        "qsparse.implicit_gemm",
-        rewriter.getDenseI64ArrayAttr({g.strideH, g.strideW, g.dilH, g.dilW}));
+    gemm->setAttr("qsparse.implicit_gemm",
+                  rewriter.getDenseI64ArrayAttr(
+                      {g.strideH, g.strideW, g.dilH, g.dilW, g.kh, g.kw}));
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
     Value result = tensor::ExpandShapeOp::create(rewriter, loc, resultType,
                                                  gemm->getResult(0), outGroups);

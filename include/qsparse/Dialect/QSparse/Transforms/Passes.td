@@ -126,9 +126,10 @@ def ImplicitIm2col : Pass<"qsparse-implicit-im2col", "mlir::ModuleOp"> {
     `qsparse.conv2d` lowers to): the padded image is read in place. The
     body (zero points included) is kept; the result is expanded back to
     the convolution's shape. The generic carries `qsparse.implicit_gemm =
-    array<i64: sh, sw, dh, dw>`, from which `--qsparse-cpu-matmul-kernels`
-    rebuilds and checks its maps to run it on the convolution
-    micro-kernel.
+    array<i64: sh, sw, dh, dw, kh, kw>`, from which
+    `--qsparse-cpu-matmul-kernels` rebuilds and checks its maps to run it on
+    the convolution micro-kernel (the filter and output views may have been
+    folded into constants or buffers of their own by then).
 
     Depthwise convolutions are not GEMMs (one filter per channel) and are
     left to their direct form; pooling is not touched.
