@@ -659,11 +659,16 @@ private:
     return false;
   }
 
+  /// Times the subject, its peers and `beside` (reported with the peers but
+  /// never the peer the target is measured against) alternately.
   void measure(Group &g, Row &row, Contender &subject,
-               std::vector<Contender> &peers) {
+               std::vector<Contender> &peers,
+               std::vector<Contender> &&beside = {}) {
     std::vector<Contender *> all = {&subject};
     for (Contender &p : peers)
       all.push_back(&p);
+    for (Contender &b : beside)
+      all.push_back(&b);
     timeAlternately(all, budget);
     row.subjectMs = subject.median();
     row.subjectRuns = subject.runs();
@@ -683,6 +688,14 @@ private:
             llvm::formatv("{0}{1}: {2} ms", row.peerDetail.empty() ? "" : "; ",
                           p.name, fmtMs(p.median()))
                 .str();
+    for (const Contender &b : beside) {
+      row.peerDetail +=
+          llvm::formatv(
+              "{0}measured beside, {1}: {2} ms, {3:f2}x the time of qsparse",
+              row.peerDetail.empty() ? "" : "; ", b.name, fmtMs(b.median()),
+              b.median() / row.subjectMs)
+              .str();
+    }
     row.peerMs = best->median();
     row.peerRuns = best->runs();
     row.peerCpu = best->cpuPerWall();
@@ -864,6 +877,56 @@ std::string convProgram(const ConvShape &s, llvm::StringRef name) {
          " -> " + y + "\n  return %y : " + y + "\n}\n";
 }
 
+/// The explicit-im2col route (what upstream convert_conv2d_to_img2col
+/// builds): the padded image copied into an [N*OH*OW][KH*KW*C] matrix, then
+/// a GEMM with the [K][F] filter.
+std::string explicitIm2colProgram(const ConvShape &s, llvm::StringRef name) {
+  int64_t m = s.n * s.oh() * s.ow(), k = s.kh * s.kw * s.c;
+  int64_t hp = s.h + 2 * s.pad, wp = s.w + 2 * s.pad;
+  std::string x = tensorType({s.n, s.h, s.w, s.c}, "i8"),
+              xp = tensorType({s.n, hp, wp, s.c}, "i8"),
+              w = tensorType({s.kh, s.kw, s.c, s.f}, "i8"),
+              cols = tensorType({m, k}, "i8"), w2 = tensorType({k, s.f}, "i8"),
+              y2 = tensorType({m, s.f}, "i32"),
+              y = tensorType({s.n, s.oh(), s.ow(), s.f}, "i32");
+  std::string text = "func.func @" + name.str() + "(%x: " + x + ", %w: " + w +
+                     ") -> " + y + " {\n";
+  std::string image = "%x";
+  if (s.pad > 0) {
+    text += llvm::formatv("  %c0 = arith.constant 0 : i8\n"
+                          "  %p = tensor.pad %x low[0, {0}, {0}, 0] high[0, "
+                          "{0}, {0}, 0] {{\n  ^bb0(%i: index, %j: index, %k: "
+                          "index, %l: index):\n    tensor.yield %c0 : i8\n  "
+                          "} : {1} to {2}\n",
+                          s.pad, x, xp)
+                .str();
+    image = "%p";
+  }
+  // cols[m][k] = image[n, oh*s + kh, ow*s + kw, c] for m = (n, oh, ow) and
+  // k = (kh, kw, c).
+  std::string map = llvm::formatv(
+      "affine_map<(m, k) -> (m floordiv {0}, ((m mod {0}) floordiv {1}) * {2} "
+      "+ k floordiv {3}, (m mod {1}) * {2} + (k mod {3}) floordiv {4}, k mod "
+      "{4})>",
+      s.oh() * s.ow(), s.ow(), s.stride, s.kw * s.c, s.c);
+  text += "  %e = tensor.empty() : " + cols + "\n";
+  text += "  %cols = linalg.generic {indexing_maps = [" + map +
+          ", affine_map<(m, k) -> (m, k)>], iterator_types = [\"parallel\", "
+          "\"parallel\"]} ins(" +
+          image + " : " + (s.pad > 0 ? xp : x) + ") outs(%e : " + cols +
+          ") {\n  ^bb0(%v: i8, %o: i8):\n    linalg.yield %v : i8\n  } -> " +
+          cols + "\n";
+  text += "  %w2 = tensor.collapse_shape %w [[0, 1, 2], [3]] : " + w +
+          " into " + w2 + "\n";
+  text += "  %y2 = qsparse.matmul %cols, %w2 {input_unsigned} : " + cols +
+          ", " + w2 + " -> " + y2 + "\n";
+  text += llvm::formatv("  %y = tensor.expand_shape %y2 [[0, 1, 2], [3]] "
+                        "output_shape [{0}, {1}, {2}, {3}] : {4} into {5}\n",
+                        s.n, s.oh(), s.ow(), s.f, y2, y)
+              .str();
+  return text + "  return %y : " + y + "\n}\n";
+}
+
 Group Harness::int8Conv(llvm::ArrayRef<ConvShape> shapes) {
   Group g;
   g.key = "int8-conv";
@@ -877,7 +940,12 @@ Group Harness::int8Conv(llvm::ArrayRef<ConvShape> shapes) {
             "`nhwc` dst) on the same buffers. oneDNN runs twice per shape: "
             "reading the weights in place as `hwio`, and with the weights "
             "reordered once (untimed) into its preferred layout (`any`), as a "
-            "deployment with constant weights would; the faster is the peer.";
+            "deployment with constant weights would; the faster is the peer. "
+            "Measured beside them (not a peer): the explicit-im2col route "
+            "through the same qsparse CPU pipeline, the [N*OH*OW][KH*KW*C] "
+            "matrix materialized as upstream `convert_conv2d_to_img2col` "
+            "does, then the GEMM micro-kernel; qsparse's own route "
+            "(`--qsparse-implicit-im2col`) has no such buffer.";
   g.opsNote = "2*N*OH*OW*F*KH*KW*C";
   for (const ConvShape &s : shapes) {
     Row row;
@@ -896,6 +964,11 @@ Group Harness::int8Conv(llvm::ArrayRef<ConvShape> shapes) {
     if (!compiled(g, row, c, "qsparse"))
       continue;
     row.codegen = c.codegen;
+    Compiled e =
+        compiler.compile(explicitIm2colProgram(s, "explicit"), "explicit");
+    if (!compiled(g, row, e, "qsparse explicit im2col"))
+      continue;
+    std::vector<int32_t> viaExplicit(outSize);
     DnnlConv plain(dnnl, s, /*plainWeights=*/true, x.data(), w.data(),
                    viaPlain.data());
     DnnlConv blocked(dnnl, s, /*plainWeights=*/false, x.data(), w.data(),
@@ -910,17 +983,25 @@ Group Harness::int8Conv(llvm::ArrayRef<ConvShape> shapes) {
         {"oneDNN reordered weights (" + blocked.impl + ")",
          [&] { blocked.run(); },
          {}}};
+    std::vector<Contender> beside = {
+        {"qsparse explicit im2col",
+         [&] {
+           invoke(*e.fn, {x.data(), w.data()}, {viaExplicit.data()});
+         },
+         {}}};
     if (!firstRun(g, row, subject))
       continue;
     plain.run();
     blocked.run();
-    if (!verified(
-            g, row,
-            {compareExact(ours, viaPlain, "qsparse", "oneDNN"),
-             compareExact(viaBlocked, viaPlain, "oneDNN (reordered weights)",
-                          "oneDNN (hwio)")}))
+    beside.front().run();
+    if (!verified(g, row,
+                  {compareExact(ours, viaPlain, "qsparse", "oneDNN"),
+                   compareExact(viaBlocked, viaPlain,
+                                "oneDNN (reordered weights)", "oneDNN (hwio)"),
+                   compareExact(viaExplicit, viaPlain,
+                                "qsparse explicit im2col", "oneDNN")}))
       continue;
-    measure(g, row, subject, peers);
+    measure(g, row, subject, peers, std::move(beside));
   }
   return g;
 }
