@@ -1,16 +1,16 @@
 // RUN: qsparse-opt %s -split-input-file --qsparse-cpu-matmul-kernels="vector-bits=512 vnni=off" -cse | FileCheck %s
 
 // A marked epilogue (bias per column, ReLU) of an f32 matmul with two K
-// blocks (K = 300 > 256): the last block applies it to the registers and
+// blocks (K = 600 > 512): the last block applies it to the registers and
 // stores into the output; earlier blocks store the partial sums. The
 // epilogue op is gone.
 // CHECK-LABEL: func.func @matmul_bias_relu
-// CHECK-SAME: (%[[A:.*]]: memref<6x300xf32>, %[[B:.*]]: memref<300x64xf32>, %[[BIAS:.*]]: memref<64xf32>, %[[OUT:.*]]: memref<6x64xf32>)
+// CHECK-SAME: (%[[A:.*]]: memref<6x600xf32>, %[[B:.*]]: memref<600x64xf32>, %[[BIAS:.*]]: memref<64xf32>, %[[OUT:.*]]: memref<6x64xf32>)
 // CHECK: %[[ACC:.*]] = memref.alloc() : memref<6x64xf32>
-// CHECK: scf.for %[[K0:.*]] = %c0 to %c300 step %c256
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c600 step %c512
 // CHECK: %[[KEND:.*]] = arith.minsi
 // CHECK-COUNT-24: vector.fma
-// CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[KEND]], %c300 : index
+// CHECK: %[[LAST:.*]] = arith.cmpi eq, %[[KEND]], %c600 : index
 // CHECK: scf.if %[[LAST]] {
 // CHECK: %[[BV:.*]] = vector.load %[[BIAS]][%{{.*}}] : memref<64xf32>, vector<16xf32>
 // CHECK: %[[S:.*]] = arith.addf %{{.*}}, %[[BV]] : vector<16xf32>
@@ -20,11 +20,11 @@
 // CHECK: vector.store %{{.*}}, %[[ACC]][
 // CHECK-NOT: linalg.generic
 // CHECK: return
-func.func @matmul_bias_relu(%a: memref<6x300xf32>, %b: memref<300x64xf32>, %bias: memref<64xf32>, %out: memref<6x64xf32>) {
+func.func @matmul_bias_relu(%a: memref<6x600xf32>, %b: memref<600x64xf32>, %bias: memref<64xf32>, %out: memref<6x64xf32>) {
   %z = arith.constant 0.0 : f32
   %acc = memref.alloc() : memref<6x64xf32>
   linalg.fill ins(%z : f32) outs(%acc : memref<6x64xf32>)
-  linalg.matmul ins(%a, %b : memref<6x300xf32>, memref<300x64xf32>) outs(%acc : memref<6x64xf32>)
+  linalg.matmul ins(%a, %b : memref<6x600xf32>, memref<600x64xf32>) outs(%acc : memref<6x64xf32>)
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
                   iterator_types = ["parallel", "parallel"]}
       ins(%acc, %bias : memref<6x64xf32>, memref<64xf32>) outs(%out : memref<6x64xf32>) attrs = {qsparse.epilogue} {

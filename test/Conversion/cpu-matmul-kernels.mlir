@@ -10,7 +10,7 @@
 // AVX512: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x5x64xf32>
 // AVX2: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x5x16xf32>
 // CHECK: vector.store %{{.*}}, %[[P]]
-// CHECK: scf.for %[[K0:.*]] = %c0 to %c5 step %c256
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c5 step %c512
 // AVX512: scf.for %[[N0:.*]] = %c0 to %c64 step %c64
 // AVX2: scf.for %[[N0:.*]] = %c0 to %c64 step %c16
 // CHECK: scf.for %[[M0:.*]] = %c0 to %c12 step %c6

@@ -26,11 +26,11 @@
 #id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #ch4 = affine_map<(d0, d1, d2, d3) -> (d3)>
 
-// K = 300 spans several K blocks; N = 83 leaves 19 columns to the scalar
+// K = 1100 spans several K blocks (VNNI: 1024, others: 512); N = 83 leaves 19 columns to the scalar
 // epilogue; the bias is per column and the requantize per channel.
 // MM: check: OK, 4233 values match
-func.func @mm_requant(%a: tensor<51x300xi8>, %w: tensor<300x83xi8>, %bias: tensor<83xi32>) -> tensor<51x83xi8> {
-  %acc = qsparse.matmul %a, %w {input_unsigned} : tensor<51x300xi8>, tensor<300x83xi8> -> tensor<51x83xi32>
+func.func @mm_requant(%a: tensor<51x1100xi8>, %w: tensor<1100x83xi8>, %bias: tensor<83xi32>) -> tensor<51x83xi8> {
+  %acc = qsparse.matmul %a, %w {input_unsigned} : tensor<51x1100xi8>, tensor<1100x83xi8> -> tensor<51x83xi32>
   %e = tensor.empty() : tensor<51x83xi32>
   %b = linalg.generic {indexing_maps = [#id2, #col, #id2], iterator_types = ["parallel", "parallel"]}
       ins(%acc, %bias : tensor<51x83xi32>, tensor<83xi32>) outs(%e : tensor<51x83xi32>) {

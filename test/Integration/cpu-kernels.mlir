@@ -24,11 +24,11 @@ func.func @f32(%a: tensor<83x67xf32>, %b: tensor<67x109xf32>) -> tensor<83x109xf
   return %0 : tensor<83x109xf32>
 }
 
-// K = 300 crosses the 64-step K block of the VNNI kernel and the 256 one of
-// the others.
+// K = 1100 crosses the 256-step (K = 1024) block of the VNNI kernel and the
+// 512 one of the others.
 // U8: check: OK, 7800 values match
-func.func @u8s8(%a: tensor<100x300xi8>, %b: tensor<300x78xi8>) -> tensor<100x78xi32> {
-  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<100x300xi8>, tensor<300x78xi8> -> tensor<100x78xi32>
+func.func @u8s8(%a: tensor<100x1100xi8>, %b: tensor<1100x78xi8>) -> tensor<100x78xi32> {
+  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<100x1100xi8>, tensor<1100x78xi8> -> tensor<100x78xi32>
   return %0 : tensor<100x78xi32>
 }
 

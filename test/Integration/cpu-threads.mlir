@@ -14,8 +14,8 @@
 // IR: omp.wsloop
 
 // U8: check: OK, 7800 values match
-func.func @u8s8(%a: tensor<100x300xi8>, %b: tensor<300x78xi8>) -> tensor<100x78xi32> {
-  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<100x300xi8>, tensor<300x78xi8> -> tensor<100x78xi32>
+func.func @u8s8(%a: tensor<100x1100xi8>, %b: tensor<1100x78xi8>) -> tensor<100x78xi32> {
+  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<100x1100xi8>, tensor<1100x78xi8> -> tensor<100x78xi32>
   return %0 : tensor<100x78xi32>
 }
 

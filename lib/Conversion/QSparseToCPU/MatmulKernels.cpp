@@ -647,7 +647,7 @@ struct CPUMatmulKernelsPass
       return arith::ExtSIOp::create(b, loc, to, v);
     };
     emitBlockedLoops(
-        b, loc, m, tile, mFull, nFull, m.k, /*kBlock=*/256,
+        b, loc, m, tile, mFull, nFull, m.k, /*kBlock=*/512,
         [&](OpBuilder &b, Location loc, Value m0, Value n0, Value k, int64_t mr,
             SmallVectorImpl<Value> &accs) {
           Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
@@ -1095,7 +1095,7 @@ struct CPUMatmulKernelsPass
     auto lanes32 = VectorType::get({tile.lanes}, i32);
     auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
     emitBlockedLoops(
-        b, loc, m, tile, mFull, nFull, k4, /*kBlock=*/64,
+        b, loc, m, tile, mFull, nFull, k4, /*kBlock=*/256,
         [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q, int64_t mr,
             SmallVectorImpl<Value> &accs) {
           SmallVector<Value> bv;
