@@ -15,11 +15,19 @@
 // RUN: qsparse-run %s -e conv_block --random-inputs=3 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=CONV
 // RUN: qsparse-run %s -e conv_residual_f32 --random-inputs=4 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=CONVF
 // RUN: qsparse-run %s -e conv_residual_f32 --random-inputs=4 --check | FileCheck %s --check-prefix=CONVF
+// Epilogues whose output buffer is allocated after the contraction (every
+// intermediate layer of a network): the allocation moves above it.
+// RUN: qsparse-run %s -e two_layers --random-inputs=5 --check | FileCheck %s --check-prefix=TWO
+// RUN: qsparse-run %s -e two_layers --random-inputs=5 --check --cpu-vnni=off | FileCheck %s --check-prefix=TWO
+// RUN: qsparse-run %s -e late_alloc --random-inputs=6 --check | FileCheck %s --check-prefix=LATE
+// Sub-byte (i1) buffers are not read or written by the vector epilogue.
+// RUN: qsparse-run %s -e out_i1 --random-inputs=7 --check | FileCheck %s --check-prefix=OUTI1
+// RUN: qsparse-run %s -e in_i1 --random-inputs=8 --check | FileCheck %s --check-prefix=INI1
 
-// The epilogues are applied in registers: no epilogue generic is left after
-// the kernels pass.
-// RUN: qsparse-opt %s --qsparse-cpu-pipeline --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR
-// IR-NOT: qsparse.epilogue
+// The epilogues are applied in registers: after the kernels pass the only
+// epilogue ops left are the two on i1 buffers (@out_i1, @in_i1).
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | grep -c qsparse.epilogue | FileCheck %s --check-prefix=IR
+// IR: {{^}}2{{$}}
 
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
@@ -93,4 +101,63 @@ func.func @conv_residual_f32(%x: tensor<1x10x10x8xf32>, %w: tensor<3x3x8x64xf32>
   %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x10x10x8xf32>, tensor<3x3x8x64xf32>) outs(%f : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
   %r = linalg.add ins(%c, %skip : tensor<1x8x8x64xf32>, tensor<1x8x8x64xf32>) outs(%e : tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32>
   return %r : tensor<1x8x8x64xf32>
+}
+
+// TWO: check: OK, 2304 values match
+func.func @two_layers(%x: tensor<1x8x8x16xi8>, %w1: tensor<3x3x16x64xi8>, %w2: tensor<1x1x64x64xi8>) -> tensor<1x6x6x64xi32> {
+  %a = qsparse.conv2d %x, %w1 {input_unsigned} : tensor<1x8x8x16xi8>, tensor<3x3x16x64xi8> -> tensor<1x6x6x64xi32>
+  %q = qsparse.requantize %a {multiplier = array<i32: 1518500250>, shift = array<i32: 40>, out_min = 0 : i64, out_max = 255 : i64}
+      : tensor<1x6x6x64xi32> -> tensor<1x6x6x64xi8>
+  %b = qsparse.conv2d %q, %w2 {input_unsigned} : tensor<1x6x6x64xi8>, tensor<1x1x64x64xi8> -> tensor<1x6x6x64xi32>
+  return %b : tensor<1x6x6x64xi32>
+}
+
+// LATE: check: OK, 832 values match
+func.func @late_alloc(%a: tensor<13x20xf32>, %w: tensor<20x64xf32>, %w2: tensor<64x64xf32>) -> tensor<13x64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<13x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e0 : tensor<13x64xf32>) -> tensor<13x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<13x20xf32>, tensor<20x64xf32>) outs(%f : tensor<13x64xf32>) -> tensor<13x64xf32>
+  %e = tensor.empty() : tensor<13x64xf32>
+  %c = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<13x64xf32>) outs(%e : tensor<13x64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %lo = arith.maximumf %x, %z : f32
+    linalg.yield %lo : f32
+  } -> tensor<13x64xf32>
+  %e2 = tensor.empty() : tensor<13x64xf32>
+  %f2 = linalg.fill ins(%z : f32) outs(%e2 : tensor<13x64xf32>) -> tensor<13x64xf32>
+  %m2 = linalg.matmul ins(%c, %w2 : tensor<13x64xf32>, tensor<64x64xf32>) outs(%f2 : tensor<13x64xf32>) -> tensor<13x64xf32>
+  return %m2 : tensor<13x64xf32>
+}
+
+// OUTI1: check: OK, 448 values match
+func.func @out_i1(%a: tensor<7x16xf32>, %w: tensor<16x64xf32>) -> tensor<7x64xi1> {
+  %z = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<7x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e0 : tensor<7x64xf32>) -> tensor<7x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<7x16xf32>, tensor<16x64xf32>) outs(%f : tensor<7x64xf32>) -> tensor<7x64xf32>
+  %e = tensor.empty() : tensor<7x64xi1>
+  %c = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<7x64xf32>) outs(%e : tensor<7x64xi1>) {
+  ^bb0(%x: f32, %o: i1):
+    %p = arith.cmpf ogt, %x, %z : f32
+    linalg.yield %p : i1
+  } -> tensor<7x64xi1>
+  return %c : tensor<7x64xi1>
+}
+
+// INI1: check: OK, 448 values match
+func.func @in_i1(%a: tensor<7x16xf32>, %w: tensor<16x64xf32>, %mask: tensor<7x64xi1>) -> tensor<7x64xf32> {
+  %z = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<7x64xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e0 : tensor<7x64xf32>) -> tensor<7x64xf32>
+  %m = linalg.matmul ins(%a, %w : tensor<7x16xf32>, tensor<16x64xf32>) outs(%f : tensor<7x64xf32>) -> tensor<7x64xf32>
+  %c = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %mask : tensor<7x64xf32>, tensor<7x64xi1>) outs(%e0 : tensor<7x64xf32>) {
+  ^bb0(%x: f32, %k: i1, %o: f32):
+    %p = arith.select %k, %x, %z : f32
+    linalg.yield %p : f32
+  } -> tensor<7x64xf32>
+  return %c : tensor<7x64xf32>
 }

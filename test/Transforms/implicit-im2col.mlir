@@ -95,3 +95,29 @@ func.func @resnet_3x3(%x: tensor<1x56x56x64xi8>, %w: tensor<3x3x64x64xi8>) -> te
       ins(%p, %w : tensor<1x58x58x64xi8>, tensor<3x3x64x64xi8>) outs(%f : tensor<1x56x56x64xi32>) -> tensor<1x56x56x64xi32>
   return %c : tensor<1x56x56x64xi32>
 }
+
+// -----
+
+// A body that reads loop indices cannot move to other loops: left direct.
+// CHECK-LABEL: func.func @index_body
+// CHECK-NOT: qsparse.implicit_gemm
+// CHECK: linalg.index 6
+func.func @index_body(%x: tensor<1x6x6x4xi32>, %w: tensor<3x3x4x8xi32>) -> tensor<1x4x4x8xi32> {
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x8xi32>
+  %f = linalg.fill ins(%z : i32) outs(%e : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  %c = linalg.generic {indexing_maps = [affine_map<(n, h, w, f, kh, kw, c) -> (n, h + kh, w + kw, c)>,
+                                        affine_map<(n, h, w, f, kh, kw, c) -> (kh, kw, c, f)>,
+                                        affine_map<(n, h, w, f, kh, kw, c) -> (n, h, w, f)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x6x6x4xi32>, tensor<3x3x4x8xi32>) outs(%f : tensor<1x4x4x8xi32>) {
+  ^bb0(%a: i32, %b: i32, %o: i32):
+    %i = linalg.index 6 : index
+    %ii = arith.index_cast %i : index to i32
+    %m = arith.muli %a, %b : i32
+    %m2 = arith.muli %m, %ii : i32
+    %s = arith.addi %o, %m2 : i32
+    linalg.yield %s : i32
+  } -> tensor<1x4x4x8xi32>
+  return %c : tensor<1x4x4x8xi32>
+}

@@ -10,6 +10,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include <functional>
 
 using namespace mlir;
@@ -26,9 +28,37 @@ static Value rootBuffer(Value v) {
   return v;
 }
 
+/// A static, identity-layout buffer of whole bytes per element (i1 and
+/// other sub-byte buffers are bit-packed by vector accesses but not by
+/// scalar ones).
 static bool isPlainBuffer(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
-  return memref && memref.hasStaticShape() && memref.getLayout().isIdentity();
+  return memref && memref.hasStaticShape() && memref.getLayout().isIdentity() &&
+         memref.getElementType().isIntOrFloat() &&
+         memref.getElementType().getIntOrFloatBitWidth() % 8 == 0;
+}
+
+/// Collects, in program order, the ops after `contraction` in its block that
+/// `v` depends on, when they can move above it (allocations without
+/// operands, views, constants); false when one cannot.
+static bool collectHoistable(Value v, Operation *contraction,
+                             llvm::SetVector<Operation *> &ops) {
+  Operation *def = v.getDefiningOp();
+  if (!def || def->getBlock() != contraction->getBlock() ||
+      def->isBeforeInBlock(contraction) || ops.contains(def))
+    return def != contraction;
+  bool movable =
+      (isa<memref::AllocOp, memref::AllocaOp>(def) &&
+       def->getNumOperands() == 0) ||
+      isa<arith::ConstantOp, memref::GetGlobalOp, memref::CollapseShapeOp,
+          memref::ExpandShapeOp, memref::CastOp>(def);
+  if (!movable)
+    return false;
+  for (Value operand : def->getOperands())
+    if (!collectHoistable(operand, contraction, ops))
+      return false;
+  ops.insert(def);
+  return true;
 }
 
 std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
@@ -84,9 +114,28 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
         !isa<memref::AllocOp, memref::AllocaOp>(between))
       return std::nullopt;
 
+  // Everything the epilogue reads or writes must exist at the contraction.
+  llvm::SetVector<Operation *> hoist;
+  for (Value v : generic->getOperands())
+    if (v != seen && !collectHoistable(v, contraction, hoist))
+      return std::nullopt;
+  bool capturedOk = true;
+  generic.getRegion().walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (v.getParentRegion() != &generic.getRegion() &&
+          !generic.getRegion().isAncestor(v.getParentRegion()) &&
+          !collectHoistable(v, contraction, hoist))
+        capturedOk = false;
+  });
+  if (!capturedOk)
+    return std::nullopt;
+
   Epilogue e;
   e.op = generic;
   e.acc = acc;
+  e.hoisted.assign(hoist.begin(), hoist.end());
+  llvm::sort(e.hoisted,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   e.cols = accType.getDimSize(accType.getRank() - 1);
   e.rows = accType.getNumElements() / e.cols;
   Value accRoot = rootBuffer(acc);
@@ -158,6 +207,9 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
 }
 
 void Epilogue::prepare(OpBuilder &b, Location loc) {
+  // The builder is at the contraction: what the epilogue uses moves there.
+  for (Operation *op : hoisted)
+    op->moveBefore(b.getInsertionBlock(), b.getInsertionPoint());
   // Every leading dimension folds into the rows.
   auto view = [&](Value v) -> Value {
     int64_t rank = cast<MemRefType>(v.getType()).getRank();

@@ -55,6 +55,10 @@ private:
   mlir::Value acc, accView, out, outView;
   llvm::SmallVector<Operand> operands; // one per epilogue input
   int64_t rows = 0, cols = 0;
+  /// Ops between the contraction and the epilogue that define what the
+  /// epilogue uses (its output buffer, views, constants), moved above the
+  /// contraction by prepare() since the kernel applies the epilogue there.
+  llvm::SmallVector<mlir::Operation *> hoisted;
 };
 
 } // namespace qsparse::cpu

@@ -54,6 +54,9 @@ inline std::optional<ConvGeometry> matchDirectConv(mlir::linalg::LinalgOp op) {
       llvm::SmallVector<mlir::utils::IteratorType>{par, par, par, par, red, red,
                                                    red})
     return std::nullopt;
+  // The body is kept as is over new loops: it must not read loop indices.
+  if (!op.getBlock()->getOps<mlir::linalg::IndexOp>().empty())
+    return std::nullopt;
   llvm::SmallVector<int64_t> shapes[3];
   for (auto [i, operand] : llvm::enumerate(op->getOperands().take_front(3))) {
     auto type = llvm::dyn_cast<mlir::ShapedType>(operand.getType());
