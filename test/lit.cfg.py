@@ -31,6 +31,23 @@ libomp = getattr(config, "qsparse_libomp", "")
 if libomp and not libomp.endswith("NOTFOUND"):
     config.available_features.add("openmp")
 
+# Execution tests that force the VNNI kernel run it only where the host has
+# AVX-512 VNNI (elsewhere the host's own kernel runs, and is checked too).
+cpu_flags = set()
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("flags"):
+                cpu_flags = set(line.split(":", 1)[1].split())
+                break
+except OSError:
+    pass
+if {"avx512f", "avx512bw", "avx512_vnni"} <= cpu_flags:
+    config.available_features.add("avx512vnni")
+    config.substitutions.append(("%vnni_on", "--cpu-vnni=on"))
+else:
+    config.substitutions.append(("%vnni_on", "--cpu-vnni=auto"))
+
 # numpy is the independent oracle of the execution tests.
 try:
     subprocess.run([config.python_executable, "-c", "import numpy"], check=True,

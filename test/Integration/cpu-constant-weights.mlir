@@ -1,7 +1,7 @@
 // Constant weights are packed at compile time into constant globals (the
 // VNNI layout, or panels of i8 / f32); the results must equal the reference
 // pipeline's on every kernel variant.
-// RUN: qsparse-run %s -e mm_i8 --random-inputs=1 --check --cpu-vnni=on | FileCheck %s --check-prefix=MM
+// RUN: qsparse-run %s -e mm_i8 --random-inputs=1 --check %vnni_on | FileCheck %s --check-prefix=MM
 // RUN: qsparse-run %s -e mm_i8 --random-inputs=1 --check --cpu-vnni=off --cpu-vector-bits=256 | FileCheck %s --check-prefix=MM
 // RUN: qsparse-run %s -e mm_f32 --random-inputs=2 --check | FileCheck %s --check-prefix=MMF
 // RUN: qsparse-run %s -e mm_f32 --random-inputs=2 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=MMF

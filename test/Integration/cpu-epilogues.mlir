@@ -5,7 +5,7 @@
 // columns outside the register tiles (scalar epilogue loops), several K
 // blocks (the epilogue only on the last), every vector width, with and
 // without VNNI.
-// RUN: qsparse-run %s -e mm_requant --random-inputs=1 --check --cpu-vnni=on | FileCheck %s --check-prefix=MM
+// RUN: qsparse-run %s -e mm_requant --random-inputs=1 --check %vnni_on | FileCheck %s --check-prefix=MM
 // RUN: qsparse-run %s -e mm_requant --random-inputs=1 --check --cpu-vnni=off --cpu-vector-bits=256 | FileCheck %s --check-prefix=MM
 // RUN: qsparse-run %s -e mm_requant --random-inputs=1 --check --cpu-vnni=off --cpu-vector-bits=128 | FileCheck %s --check-prefix=MM
 // RUN: qsparse-run %s -e mm_f32_residual --random-inputs=2 --check | FileCheck %s --check-prefix=MMF

@@ -4,7 +4,7 @@
 // RUN: qsparse-run %s -e f32 --random-inputs=1 --check --cpu-vector-bits=512 | FileCheck %s --check-prefix=F32
 // RUN: qsparse-run %s -e f32 --random-inputs=1 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=F32
 // RUN: qsparse-run %s -e f32 --random-inputs=1 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=F32
-// RUN: qsparse-run %s -e u8s8 --random-inputs=2 --check --cpu-vnni=on | FileCheck %s --check-prefix=U8
+// RUN: qsparse-run %s -e u8s8 --random-inputs=2 --check %vnni_on | FileCheck %s --check-prefix=U8
 // RUN: qsparse-run %s -e u8s8 --random-inputs=2 --check --cpu-vnni=off --cpu-vector-bits=256 | FileCheck %s --check-prefix=U8
 // RUN: qsparse-run %s -e u8s8_k1 --random-inputs=3 --check | FileCheck %s --check-prefix=K1
 // RUN: qsparse-run %s -e s8s8_odd --random-inputs=4 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=ODD

@@ -33,7 +33,12 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     B is packed per call into contiguous panels ([N/NR][K][NR], or the VNNI
     layout [K/4][4N]); a constant B (a constant `memref.global`, such as a
     weight) is packed at compile time into a new constant global instead,
-    so a call does no packing. The rows and columns that do not fill a register tile stay in
+    so a call does no packing. A constant int8 B with at most 16 distinct
+    values (flint4, int4 or PoT weights, decoded at compile time) is stored
+    for the VNNI kernel as 4-bit indices into a 16-entry table, half the
+    bytes, and decoded in registers: one 64-byte load holds the indices of
+    two B vectors, split by a mask and a shift and looked up by two
+    `vpshufb` (`llvm.x86.avx512.pshuf.b.512`). The rows and columns that do not fill a register tile stay in
     the original op on subviews (matmuls) or in scalar loops
     (convolutions), so every shape is handled. Zero points and other bodies
     are left to the loop lowering.

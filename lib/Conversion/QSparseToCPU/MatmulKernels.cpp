@@ -18,6 +18,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <array>
 #include <map>
 
 namespace qsparse {
@@ -555,26 +556,34 @@ struct CPUMatmulKernelsPass
   Value packedGlobal(OpBuilder &b, Location loc, MemRefType type,
                      DenseElementsAttr data,
                      function_ref<int64_t(int64_t)> permute) {
-    auto key =
-        std::make_pair(data.getAsOpaquePointer(), type.getAsOpaquePointer());
-    memref::GlobalOp &global = packedGlobals[key];
-    if (!global) {
+    return constantGlobal(b, loc, type, data, [&] {
       auto tensorType =
           RankedTensorType::get(type.getShape(), type.getElementType());
-      DenseElementsAttr packedData;
       if (type.getElementType().isInteger(8)) {
         SmallVector<int8_t> source(data.getValues<int8_t>());
         SmallVector<int8_t> out(type.getNumElements());
         for (int64_t i = 0; i < int64_t(out.size()); ++i)
           out[i] = source[permute(i)];
-        packedData = DenseElementsAttr::get(tensorType, ArrayRef(out));
-      } else {
-        SmallVector<float> source(data.getValues<float>());
-        SmallVector<float> out(type.getNumElements());
-        for (int64_t i = 0; i < int64_t(out.size()); ++i)
-          out[i] = source[permute(i)];
-        packedData = DenseElementsAttr::get(tensorType, ArrayRef(out));
+        return DenseElementsAttr::get(tensorType, ArrayRef(out));
       }
+      SmallVector<float> source(data.getValues<float>());
+      SmallVector<float> out(type.getNumElements());
+      for (int64_t i = 0; i < int64_t(out.size()); ++i)
+        out[i] = source[permute(i)];
+      return DenseElementsAttr::get(tensorType, ArrayRef(out));
+    });
+  }
+
+  /// A constant global of `type` made from `source` by `make` (once per
+  /// source and type), read with memref.get_global.
+  Value constantGlobal(OpBuilder &b, Location loc, MemRefType type,
+                       DenseElementsAttr source,
+                       function_ref<DenseElementsAttr()> make) {
+    auto key =
+        std::make_pair(source.getAsOpaquePointer(), type.getAsOpaquePointer());
+    memref::GlobalOp &global = packedGlobals[key];
+    if (!global) {
+      DenseElementsAttr packedData = make();
       OpBuilder detached(b.getContext());
       global = memref::GlobalOp::create(
           detached, loc, "__qsparse_packed", detached.getStringAttr("private"),
@@ -582,6 +591,59 @@ struct CPUMatmulKernelsPass
       symbols->insert(global);
     }
     return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+  }
+
+  /// The 4-bit form of a constant B with at most 16 distinct values, for
+  /// the VNNI kernel's columns [0, nFull): [K/4][nFull*2] bytes where byte t
+  /// of each 64-byte group holds the table indices of byte t of two
+  /// consecutive 64-byte VNNI vectors (16 columns each): the first in the
+  /// low nibble, the second in the high one. `table64` becomes the table
+  /// repeated in each 128-bit lane. Null when B is not such a constant.
+  Value packNibbles(OpBuilder &b, Location loc, MatmulMatch &m, int64_t nFull,
+                    Value &table64) {
+    DenseElementsAttr data = constantData(m.b);
+    if (!data || !data.getElementType().isInteger(8) || nFull % 32 != 0)
+      return {};
+    SmallVector<int8_t> source(data.getValues<int8_t>());
+    std::array<int, 256> index;
+    index.fill(-1);
+    SmallVector<int8_t> values;
+    for (int8_t v : source) {
+      int &slot = index[uint8_t(v)];
+      if (slot >= 0)
+        continue;
+      if (values.size() == 16)
+        return {};
+      slot = int(values.size());
+      values.push_back(v);
+    }
+    int64_t k4 = m.k / 4, pairs = nFull / 32;
+    Type i8 = b.getI8Type();
+    auto type = MemRefType::get({k4, pairs * 64}, i8);
+    Value packed = constantGlobal(b, loc, type, data, [&] {
+      SmallVector<int8_t> out(k4 * pairs * 64);
+      for (int64_t q = 0; q < k4; ++q)
+        for (int64_t p = 0; p < pairs; ++p) {
+          // Byte t of VNNI vector v: column 16v + t/4, row 4q + t%4.
+          auto at = [&](int64_t v, int64_t t) {
+            return index[uint8_t(
+                source[(4 * q + t % 4) * m.n + 16 * v + t / 4])];
+          };
+          for (int64_t t = 0; t < 64; ++t)
+            out[(q * pairs + p) * 64 + t] =
+                int8_t(at(2 * p, t) | (at(2 * p + 1, t) << 4));
+        }
+      return DenseElementsAttr::get(RankedTensorType::get(type.getShape(), i8),
+                                    ArrayRef(out));
+    });
+    SmallVector<int8_t> table(64, 0);
+    for (int64_t i = 0; i < 64; ++i)
+      if (size_t(i % 16) < values.size())
+        table[i] = values[i % 16];
+    table64 = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({64}, i8), ArrayRef(table)));
+    return packed;
   }
 
   /// Frees a packed B made per call (compile-time ones are globals).
@@ -1090,8 +1152,23 @@ struct CPUMatmulKernelsPass
                 int64_t mFull, int64_t nFull) {
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     int64_t k4 = m.k / 4;
-    Value packed = packVnni(b, loc, m);
+    // A constant B of at most 16 distinct values (flint4, int4, PoT codes
+    // decoded at compile time) is stored as 4-bit table indices, half the
+    // bytes, and decoded in registers by a 16-entry vpshufb lookup.
+    Value table64;
+    Value packed = packNibbles(b, loc, m, nFull, table64);
+    if (!packed)
+      packed = packVnni(b, loc, m);
     auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
+    auto words32 = VectorType::get({tile.lanes * 2}, b.getI16Type());
+    Value low4, four;
+    if (table64) {
+      low4 = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(bytes64, b.getI8IntegerAttr(15)));
+      four = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(words32, b.getI16IntegerAttr(4)));
+    }
+    auto pshufb = b.getStringAttr("llvm.x86.avx512.pshuf.b.512");
     auto lanes32 = VectorType::get({tile.lanes}, i32);
     auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
     emitBlockedLoops(
@@ -1100,12 +1177,33 @@ struct CPUMatmulKernelsPass
             SmallVectorImpl<Value> &accs) {
           SmallVector<Value> bv;
           for (int64_t j = 0; j < tile.nv; ++j) {
-            Value col = arith::MulIOp::create(
-                b, loc,
-                arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes)),
-                idx(b, loc, 4));
-            bv.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
-                                                ValueRange{q, col}));
+            Value n =
+                arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes));
+            if (!table64) {
+              Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
+              bv.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
+                                                  ValueRange{q, col}));
+              continue;
+            }
+            if (j % 2)
+              continue; // decoded with vector j - 1
+            // 64 bytes of nibbles: the table indices of vectors j (low)
+            // and j + 1 (high), looked up by vpshufb.
+            Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 2));
+            Value nibbles = vector::LoadOp::create(b, loc, bytes64, packed,
+                                                   ValueRange{q, col});
+            Value lo = arith::AndIOp::create(b, loc, nibbles, low4);
+            Value shifted = vector::BitCastOp::create(
+                b, loc, bytes64,
+                arith::ShRUIOp::create(
+                    b, loc, vector::BitCastOp::create(b, loc, words32, nibbles),
+                    four));
+            Value hi = arith::AndIOp::create(b, loc, shifted, low4);
+            for (Value indices : {lo, hi})
+              bv.push_back(
+                  LLVM::CallIntrinsicOp::create(b, loc, bytes64, pshufb,
+                                                ValueRange{table64, indices})
+                      .getResult(0));
           }
           Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
           for (int64_t i = 0; i < mr; ++i) {
