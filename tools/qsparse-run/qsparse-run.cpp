@@ -25,6 +25,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <algorithm>
 #include <chrono>
@@ -486,6 +487,15 @@ int main(int argc, char **argv) {
          llvm::Twine(cpuVectorBits));
   if (cpuVnni != "auto" && cpuVnni != "on" && cpuVnni != "off")
     fail("--cpu-vnni must be auto, on or off, got '" + cpuVnni + "'");
+  if (cpuVnni == "on") {
+    // Forcing the VNNI kernel on a host without it would run illegal
+    // instructions.
+    llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+    if (!features.lookup("avx512vnni") || !features.lookup("avx512bw") ||
+        !features.lookup("avx512f"))
+      fail("--cpu-vnni=on needs a host with AVX-512 VNNI (this one has "
+           "none); use auto or off");
+  }
   if (cpuThreads < 1 || cpuThreads > 256)
     fail("--cpu-threads must be in [1, 256], got " + llvm::Twine(cpuThreads));
   CPUPipelineOptions cpuOptions;
