@@ -36,3 +36,15 @@ func.func @conv_relu(%x: tensor<1x20x20x16xi8>, %w: tensor<3x3x16x64xi8>) -> ten
       : tensor<1x10x10x64xi32> -> tensor<1x10x10x64xi8>
   return %q : tensor<1x10x10x64xi8>
 }
+
+// The depthwise kernel's output rows in parallel.
+// RUN: qsparse-run %s -e depthwise --random-inputs=4 --check --cpu-threads=2 | FileCheck %s --check-prefix=DW
+// DW: check: OK, 4840 values match
+func.func @depthwise(%x: tensor<1x13x13x40xf32>, %w: tensor<3x3x40xf32>) -> tensor<1x11x11x40xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x11x11x40xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x11x11x40xf32>) -> tensor<1x11x11x40xf32>
+  %c = linalg.depthwise_conv_2d_nhwc_hwc {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x13x13x40xf32>, tensor<3x3x40xf32>) outs(%f : tensor<1x11x11x40xf32>) -> tensor<1x11x11x40xf32>
+  return %c : tensor<1x11x11x40xf32>
+}

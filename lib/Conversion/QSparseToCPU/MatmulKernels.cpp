@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Epilogue.h"
+#include "Kernels.h"
 #include "qsparse/Conversion/Passes.h"
 #include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
 
@@ -29,8 +30,8 @@ namespace qsparse {
 using namespace mlir;
 
 namespace {
-
-enum class KernelKind { F32, I8, I8VNNI };
+using qsparse::cpu::KernelKind;
+using qsparse::cpu::matchMacBody;
 
 /// A matmul-shaped contraction on buffers, C[M][N] += A[M][K] * B[K][N].
 struct MatmulMatch {
@@ -45,62 +46,6 @@ bool isIdentityStatic(Value v) {
   auto type = dyn_cast<MemRefType>(v.getType());
   return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
          type.getRank() == 2;
-}
-
-/// Strips an integer extension, recording whether it is unsigned.
-Value stripExtension(Value v, bool &isUnsigned) {
-  if (auto ext = v.getDefiningOp<arith::ExtSIOp>()) {
-    isUnsigned = false;
-    return ext.getIn();
-  }
-  if (auto ext = v.getDefiningOp<arith::ExtUIOp>()) {
-    isUnsigned = true;
-    return ext.getIn();
-  }
-  return {};
-}
-
-/// The body `out + a * b` (any operand order), with integer extensions of a
-/// and b: f32 x f32 -> f32 or i8 x i8 -> i32.
-bool matchMacBody(Block *body, Type aElem, Type bElem, Type cElem,
-                  KernelKind &kind, bool &aUnsigned, bool &bUnsigned) {
-  if (body->getOperations().size() > 6)
-    return false;
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-  Value result = yield.getOperand(0);
-  BlockArgument argA = body->getArgument(0), argB = body->getArgument(1),
-                argC = body->getArgument(2);
-  auto isProductOf = [&](Value lhs, Value rhs, bool integer) {
-    if (!integer)
-      return lhs == argA && rhs == argB;
-    bool ua = false, ub = false;
-    if (stripExtension(lhs, ua) != argA || stripExtension(rhs, ub) != argB)
-      return false;
-    aUnsigned = ua;
-    bUnsigned = ub;
-    return true;
-  };
-  auto matchSum = [&](Value sum, auto addTag, auto mulTag,
-                      bool integer) -> bool {
-    using AddOp = decltype(addTag);
-    using MulOp = decltype(mulTag);
-    auto add = sum.getDefiningOp<AddOp>();
-    if (!add || (add.getLhs() != argC && add.getRhs() != argC))
-      return false;
-    Value other = add.getLhs() == argC ? add.getRhs() : add.getLhs();
-    auto mul = other.getDefiningOp<MulOp>();
-    return mul && (isProductOf(mul.getLhs(), mul.getRhs(), integer) ||
-                   isProductOf(mul.getRhs(), mul.getLhs(), integer));
-  };
-  if (aElem.isF32() && bElem.isF32() && cElem.isF32()) {
-    kind = KernelKind::F32;
-    return matchSum(result, arith::AddFOp(), arith::MulFOp(), false);
-  }
-  if (aElem.isInteger(8) && bElem.isInteger(8) && cElem.isInteger(32)) {
-    kind = KernelKind::I8;
-    return matchSum(result, arith::AddIOp(), arith::MulIOp(), true);
-  }
-  return false;
 }
 
 std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
@@ -357,12 +302,17 @@ struct CPUMatmulKernelsPass
     (void)applyPatternsGreedily(getOperation(), std::move(views));
     SmallVector<MatmulMatch> matches;
     SmallVector<ConvMatch> convs;
+    SmallVector<linalg::LinalgOp> depthwise;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (auto m = matchMatmul(op))
         matches.push_back(*m);
       else if (auto c = matchConv(op))
         convs.push_back(*c);
+      else if (op.getNumLoops() == 6)
+        depthwise.push_back(op);
     });
+    for (linalg::LinalgOp op : depthwise)
+      (void)qsparse::cpu::rewriteDepthwise(op, bits, threads);
     for (ConvMatch &c : convs) {
       // C % 4 != 0 is padded with zero channels by rewriteConv.
       if (c.kind == KernelKind::I8 && useVnni && c.aUnsigned && !c.bUnsigned)
@@ -1230,3 +1180,58 @@ struct CPUMatmulKernelsPass
   }
 };
 } // namespace
+
+/// Strips an integer extension, recording whether it is unsigned.
+static Value stripExtension(Value v, bool &isUnsigned) {
+  if (auto ext = v.getDefiningOp<arith::ExtSIOp>()) {
+    isUnsigned = false;
+    return ext.getIn();
+  }
+  if (auto ext = v.getDefiningOp<arith::ExtUIOp>()) {
+    isUnsigned = true;
+    return ext.getIn();
+  }
+  return {};
+}
+
+bool qsparse::cpu::matchMacBody(Block *body, Type aElem, Type bElem, Type cElem,
+                                KernelKind &kind, bool &aUnsigned,
+                                bool &bUnsigned) {
+  if (body->getOperations().size() > 6)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  Value result = yield.getOperand(0);
+  BlockArgument argA = body->getArgument(0), argB = body->getArgument(1),
+                argC = body->getArgument(2);
+  auto isProductOf = [&](Value lhs, Value rhs, bool integer) {
+    if (!integer)
+      return lhs == argA && rhs == argB;
+    bool ua = false, ub = false;
+    if (stripExtension(lhs, ua) != argA || stripExtension(rhs, ub) != argB)
+      return false;
+    aUnsigned = ua;
+    bUnsigned = ub;
+    return true;
+  };
+  auto matchSum = [&](Value sum, auto addTag, auto mulTag,
+                      bool integer) -> bool {
+    using AddOp = decltype(addTag);
+    using MulOp = decltype(mulTag);
+    auto add = sum.getDefiningOp<AddOp>();
+    if (!add || (add.getLhs() != argC && add.getRhs() != argC))
+      return false;
+    Value other = add.getLhs() == argC ? add.getRhs() : add.getLhs();
+    auto mul = other.getDefiningOp<MulOp>();
+    return mul && (isProductOf(mul.getLhs(), mul.getRhs(), integer) ||
+                   isProductOf(mul.getRhs(), mul.getLhs(), integer));
+  };
+  if (aElem.isF32() && bElem.isF32() && cElem.isF32()) {
+    kind = KernelKind::F32;
+    return matchSum(result, arith::AddFOp(), arith::MulFOp(), false);
+  }
+  if (aElem.isInteger(8) && bElem.isInteger(8) && cElem.isInteger(32)) {
+    kind = KernelKind::I8;
+    return matchSum(result, arith::AddIOp(), arith::MulIOp(), true);
+  }
+  return false;
+}

@@ -1,0 +1,223 @@
+//===- Depthwise.cpp - direct vector kernel for depthwise convolutions ----===//
+//
+// A depthwise convolution is not a GEMM (one filter per channel), so it
+// keeps its direct form: channels go across vector lanes, a block of output
+// pixels of one row shares each filter vector, and the taps accumulate in
+// registers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace qsparse::cpu;
+
+namespace {
+
+struct DepthwiseMatch {
+  Value input, filter, output;
+  int64_t n, oh, ow, c, kh, kw;
+  int64_t strideH, strideW, dilH, dilW;
+  KernelKind kind;
+  bool aUnsigned = false, bUnsigned = false;
+};
+
+std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 6 ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  auto par = utils::IteratorType::parallel;
+  auto red = utils::IteratorType::reduction;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<utils::IteratorType>{par, par, par, par, red, red})
+    return std::nullopt;
+  MLIRContext *ctx = op->getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  // Loops (n, oh, ow, c, kh, kw).
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  DepthwiseMatch m;
+  AffineMap in = maps[0];
+  if (maps[1] != AffineMap::get(6, 0, {d(4), d(5), d(3)}, ctx) ||
+      maps[2] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
+      in.getNumResults() != 4 || in.getResult(0) != d(0) ||
+      in.getResult(3) != d(3) ||
+      !qsparse::matchConvWindow(in.getResult(1), 1, 4, m.strideH, m.dilH) ||
+      !qsparse::matchConvWindow(in.getResult(2), 2, 5, m.strideW, m.dilW))
+    return std::nullopt;
+  m.input = op.getDpsInputOperand(0)->get();
+  m.filter = op.getDpsInputOperand(1)->get();
+  m.output = op.getDpsInitOperand(0)->get();
+  for (Value v : {m.input, m.filter, m.output}) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+      return std::nullopt;
+  }
+  auto fShape = cast<MemRefType>(m.filter.getType()).getShape();
+  auto oShape = cast<MemRefType>(m.output.getType()).getShape();
+  m.kh = fShape[0];
+  m.kw = fShape[1];
+  m.n = oShape[0];
+  m.oh = oShape[1];
+  m.ow = oShape[2];
+  m.c = oShape[3];
+  if (!matchMacBody(op.getBlock(),
+                    cast<MemRefType>(m.input.getType()).getElementType(),
+                    cast<MemRefType>(m.filter.getType()).getElementType(),
+                    cast<MemRefType>(m.output.getType()).getElementType(),
+                    m.kind, m.aUnsigned, m.bUnsigned))
+    return std::nullopt;
+  return m;
+}
+
+Value index(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+/// for i in [0, upper) step `step`, as an scf.parallel when `parallel`.
+void loop(OpBuilder &b, Location loc, int64_t upper, int64_t step,
+          bool parallel,
+          function_ref<void(OpBuilder &, Location, Value)> body) {
+  Value lo = index(b, loc, 0), hi = index(b, loc, upper),
+        st = index(b, loc, step);
+  if (parallel) {
+    scf::ParallelOp::create(b, loc, ValueRange{lo}, ValueRange{hi},
+                            ValueRange{st},
+                            [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                              body(b, loc, ivs[0]);
+                            });
+    return;
+  }
+  scf::ForOp::create(b, loc, lo, hi, st, ValueRange{},
+                     [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
+                       body(b, loc, iv);
+                       scf::YieldOp::create(b, loc);
+                     });
+}
+
+} // namespace
+
+bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
+                                    unsigned threads) {
+  std::optional<DepthwiseMatch> match = matchDepthwise(op);
+  if (!match)
+    return false;
+  DepthwiseMatch &m = *match;
+  int64_t lanes = bits / 32;
+  int64_t cFull = m.c - m.c % lanes;
+  if (cFull == 0)
+    return false; // fewer channels than one vector: loops are fine
+  bool isFloat = m.kind == KernelKind::F32;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Type accElem = isFloat ? (Type)b.getF32Type() : (Type)b.getI32Type();
+  Type inElem = isFloat ? accElem : (Type)b.getI8Type();
+  auto accType = VectorType::get({lanes}, accElem);
+  auto inType = VectorType::get({lanes}, inElem);
+  // Output pixels per block: each filter vector serves this many.
+  const int64_t block = 4;
+  int64_t owFull = m.ow - m.ow % block;
+
+  auto load = [&](OpBuilder &b, Location loc, Value buffer, ValueRange at,
+                  bool isUnsigned) -> Value {
+    Value v = vector::LoadOp::create(b, loc, inType, buffer, at);
+    if (isFloat)
+      return v;
+    if (isUnsigned)
+      return arith::ExtUIOp::create(b, loc, accType, v);
+    return arith::ExtSIOp::create(b, loc, accType, v);
+  };
+  // `pixels` output pixels of row (n, oh) from column ow0, channels c0.
+  auto emitBlock = [&](OpBuilder &b, Location loc, Value n, Value oh, Value ow0,
+                       Value c0, int64_t pixels) {
+    SmallVector<Value> cols, init;
+    for (int64_t p = 0; p < pixels; ++p) {
+      cols.push_back(arith::AddIOp::create(b, loc, ow0, index(b, loc, p)));
+      init.push_back(vector::LoadOp::create(b, loc, accType, m.output,
+                                            ValueRange{n, oh, cols[p], c0}));
+    }
+    Value rowBase = arith::MulIOp::create(b, loc, oh, index(b, loc, m.strideH));
+    auto khLoop = scf::ForOp::create(
+        b, loc, index(b, loc, 0), index(b, loc, m.kh), index(b, loc, 1), init,
+        [&](OpBuilder &b, Location loc, Value kh, ValueRange accsKh) {
+          Value row = arith::AddIOp::create(
+              b, loc, rowBase,
+              arith::MulIOp::create(b, loc, kh, index(b, loc, m.dilH)));
+          auto kwLoop = scf::ForOp::create(
+              b, loc, index(b, loc, 0), index(b, loc, m.kw), index(b, loc, 1),
+              accsKh,
+              [&](OpBuilder &b, Location loc, Value kw, ValueRange iter) {
+                SmallVector<Value> accs(iter);
+                Value w =
+                    load(b, loc, m.filter, ValueRange{kh, kw, c0}, m.bUnsigned);
+                Value dw =
+                    arith::MulIOp::create(b, loc, kw, index(b, loc, m.dilW));
+                for (int64_t p = 0; p < pixels; ++p) {
+                  Value col = arith::AddIOp::create(
+                      b, loc,
+                      arith::MulIOp::create(b, loc, cols[p],
+                                            index(b, loc, m.strideW)),
+                      dw);
+                  Value x = load(b, loc, m.input, ValueRange{n, row, col, c0},
+                                 m.aUnsigned);
+                  if (isFloat)
+                    accs[p] = vector::FMAOp::create(b, loc, x, w, accs[p]);
+                  else
+                    accs[p] = arith::AddIOp::create(
+                        b, loc, accs[p], arith::MulIOp::create(b, loc, x, w));
+                }
+                scf::YieldOp::create(b, loc, accs);
+              });
+          scf::YieldOp::create(b, loc, kwLoop.getResults());
+        });
+    for (int64_t p = 0; p < pixels; ++p)
+      vector::StoreOp::create(b, loc, khLoop.getResult(p), m.output,
+                              ValueRange{n, oh, cols[p], c0});
+  };
+
+  loop(b, loc, m.n, 1, /*parallel=*/false,
+       [&](OpBuilder &b, Location loc, Value n) {
+         loop(b, loc, m.oh, 1, threads > 1,
+              [&](OpBuilder &b, Location loc, Value oh) {
+                loop(b, loc, cFull, lanes, /*parallel=*/false,
+                     [&](OpBuilder &b, Location loc, Value c0) {
+                       if (owFull > 0)
+                         loop(b, loc, owFull, block, /*parallel=*/false,
+                              [&](OpBuilder &b, Location loc, Value ow0) {
+                                emitBlock(b, loc, n, oh, ow0, c0, block);
+                              });
+                       if (owFull < m.ow)
+                         emitBlock(b, loc, n, oh, index(b, loc, owFull), c0,
+                                   m.ow - owFull);
+                     });
+              });
+       });
+
+  // Channels [cFull, C): the original op on channel subviews.
+  if (cFull < m.c) {
+    auto channels = [&](Value v) -> Value {
+      auto type = cast<MemRefType>(v.getType());
+      int64_t rank = type.getRank();
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+          strides(rank, b.getIndexAttr(1));
+      for (int64_t dim : type.getShape())
+        sizes.push_back(b.getIndexAttr(dim));
+      offsets.back() = b.getIndexAttr(cFull);
+      sizes.back() = b.getIndexAttr(m.c - cFull);
+      return memref::SubViewOp::create(b, loc, v, offsets, sizes, strides);
+    };
+    Value input = channels(m.input), filter = channels(m.filter),
+          output = channels(m.output);
+    Operation *clone = b.clone(*op);
+    clone->setOperand(0, input);
+    clone->setOperand(1, filter);
+    clone->setOperand(2, output);
+  }
+  op->erase();
+  return true;
+}

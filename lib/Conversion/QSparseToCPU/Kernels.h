@@ -1,0 +1,31 @@
+//===- Kernels.h - shared pieces of the CPU micro-kernels -------*- C++ -*-===//
+
+#ifndef QSPARSE_LIB_CONVERSION_QSPARSETOCPU_KERNELS_H
+#define QSPARSE_LIB_CONVERSION_QSPARSETOCPU_KERNELS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace qsparse::cpu {
+
+enum class KernelKind { F32, I8, I8VNNI };
+
+/// The body `out + a * b` (any operand order), with integer extensions of a
+/// and b: f32 x f32 -> f32 or i8 x i8 -> i32 (recording which extensions
+/// are unsigned).
+bool matchMacBody(mlir::Block *body, mlir::Type aElem, mlir::Type bElem,
+                  mlir::Type cElem, KernelKind &kind, bool &aUnsigned,
+                  bool &bUnsigned);
+
+/// Rewrites a depthwise NHWC convolution on buffers (input [N][H][W][C],
+/// filter [KH][KW][C], output [N][OH][OW][C], any strides and dilations)
+/// into vector loops over channels, `bits` wide, with blocks of output
+/// pixels sharing each filter vector; the channels past the last full
+/// vector stay in the original op on subviews. With threads > 1 the output
+/// rows are an scf.parallel. False (nothing changed) when `op` is not such
+/// a convolution.
+bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
+                      unsigned threads);
+
+} // namespace qsparse::cpu
+
+#endif // QSPARSE_LIB_CONVERSION_QSPARSETOCPU_KERNELS_H
