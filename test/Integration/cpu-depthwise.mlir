@@ -43,3 +43,20 @@ func.func @dw_i8(%x: tensor<2x10x11x64xi8>, %w: tensor<3x3x64xi8>) -> tensor<2x1
       ins(%p, %w : tensor<2x12x13x64xi8>, tensor<3x3x64xi8>) outs(%f : tensor<2x10x11x64xi32>) -> tensor<2x10x11x64xi32>
   return %c : tensor<2x10x11x64xi32>
 }
+
+// A fused epilogue (requantize with ReLU6-like clamp) applied to the
+// depthwise accumulators; 40 channels leave 8 to the scalar epilogue.
+// RUN: qsparse-run %s -e dw_requant --random-inputs=3 --check | FileCheck %s --check-prefix=RQ
+// RUN: qsparse-run %s -e dw_requant --random-inputs=3 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=RQ
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | not grep qsparse.epilogue
+// RQ: check: OK, 1960 values match
+func.func @dw_requant(%x: tensor<1x9x9x40xi8>, %w: tensor<3x3x40xi8>) -> tensor<1x7x7x40xi8> {
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x7x7x40xi32>
+  %f = linalg.fill ins(%z : i32) outs(%e : tensor<1x7x7x40xi32>) -> tensor<1x7x7x40xi32>
+  %c = linalg.depthwise_conv_2d_nhwc_hwc {strides = dense<1> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x9x9x40xi8>, tensor<3x3x40xi8>) outs(%f : tensor<1x7x7x40xi32>) -> tensor<1x7x7x40xi32>
+  %q = qsparse.requantize %c {multiplier = array<i32: 1518500250>, shift = array<i32: 38>, out_min = 0 : i64, out_max = 96 : i64}
+      : tensor<1x7x7x40xi32> -> tensor<1x7x7x40xi8>
+  return %q : tensor<1x7x7x40xi8>
+}

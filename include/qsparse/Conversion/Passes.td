@@ -46,8 +46,9 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     Depthwise convolutions (`linalg.depthwise_conv_2d_nhwc_hwc` or a
     generic with its maps; f32 or i8 x i8 -> i32) are not GEMMs and get a
     direct kernel: channels across vector lanes, blocks of 4 output pixels
-    of a row sharing each filter vector, the taps accumulated in registers;
-    channels past the last full vector stay in the op on subviews.
+    of a row sharing each filter vector, the taps accumulated in registers
+    (and a fused epilogue applied to them); channels past the last full
+    vector stay in the op on subviews.
 
     A `linalg.generic` marked `qsparse.epilogue` by `--qsparse-fuse` that
     reads the contraction's result element by element is applied to the

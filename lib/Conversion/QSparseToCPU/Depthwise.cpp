@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Epilogue.h"
 #include "Kernels.h"
 #include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
 
@@ -115,6 +116,10 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
   bool isFloat = m.kind == KernelKind::F32;
   OpBuilder b(op);
   Location loc = op.getLoc();
+  std::optional<Epilogue> epilogue =
+      Epilogue::match(op, m.output, ValueRange{m.input, m.filter});
+  if (epilogue)
+    epilogue->prepare(b, loc);
   Type accElem = isFloat ? (Type)b.getF32Type() : (Type)b.getI32Type();
   Type inElem = isFloat ? accElem : (Type)b.getI8Type();
   auto accType = VectorType::get({lanes}, accElem);
@@ -175,9 +180,24 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
               });
           scf::YieldOp::create(b, loc, kwLoop.getResults());
         });
-    for (int64_t p = 0; p < pixels; ++p)
-      vector::StoreOp::create(b, loc, khLoop.getResult(p), m.output,
-                              ValueRange{n, oh, cols[p], c0});
+    for (int64_t p = 0; p < pixels; ++p) {
+      if (!epilogue) {
+        vector::StoreOp::create(b, loc, khLoop.getResult(p), m.output,
+                                ValueRange{n, oh, cols[p], c0});
+        continue;
+      }
+      // Row (n * OH + oh) * OW + ow of the [N*OH*OW][C] view.
+      Value row = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(
+              b, loc,
+              arith::AddIOp::create(
+                  b, loc, arith::MulIOp::create(b, loc, n, index(b, loc, m.oh)),
+                  oh),
+              index(b, loc, m.ow)),
+          cols[p]);
+      epilogue->emitStore(b, loc, khLoop.getResult(p), row, c0);
+    }
   };
 
   loop(b, loc, m.n, 1, /*parallel=*/false,
@@ -217,6 +237,10 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
     clone->setOperand(0, input);
     clone->setOperand(1, filter);
     clone->setOperand(2, output);
+  }
+  if (epilogue) {
+    epilogue->emitColumns(b, loc, cFull);
+    epilogue->erase();
   }
   op->erase();
   return true;

@@ -7,6 +7,8 @@
 
 namespace qsparse::cpu {
 
+class Epilogue;
+
 enum class KernelKind { F32, I8, I8VNNI };
 
 /// The body `out + a * b` (any operand order), with integer extensions of a
@@ -21,8 +23,9 @@ bool matchMacBody(mlir::Block *body, mlir::Type aElem, mlir::Type bElem,
 /// into vector loops over channels, `bits` wide, with blocks of output
 /// pixels sharing each filter vector; the channels past the last full
 /// vector stay in the original op on subviews. With threads > 1 the output
-/// rows are an scf.parallel. False (nothing changed) when `op` is not such
-/// a convolution.
+/// rows are an scf.parallel. A fused epilogue (Epilogue::match on the
+/// output) is applied to the accumulator vectors before they are stored.
+/// False (nothing changed) when `op` is not such a convolution.
 bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
                       unsigned threads);
 
