@@ -24,6 +24,8 @@ static void buildLowering(OpPassManager &pm,
   if (kernels) {
     // Elementwise chains merged, contraction epilogues marked for the
     // micro-kernels (the reference pipeline keeps every op separate).
+    // NCHW convolutions in NHWC, for the NHWC convolution kernels.
+    pm.addPass(qsparse::createConvToNhwc());
     pm.addPass(qsparse::createFuse());
     // Convolutions as GEMMs reading the image in place (the kernels run
     // them on the convolution micro-kernel).

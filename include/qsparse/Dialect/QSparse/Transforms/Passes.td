@@ -103,6 +103,24 @@ def Fuse : Pass<"qsparse-fuse", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def ConvToNhwc : Pass<"qsparse-conv-to-nhwc", "mlir::ModuleOp"> {
+  let summary = "Run NCHW/FCHW convolutions in NHWC/HWCF layout";
+  let description = [{
+    Rewrites every statically shaped `linalg.conv_2d_nchw_fchw` (or generic
+    with its maps; bodies that read loop indices excepted) into
+    `linalg.transpose` of the image to NHWC, of the filter to HWCF and of
+    the accumulator init to NHWC, the NHWC convolution as a
+    `linalg.generic` with the same body, strides and dilations, and a
+    transpose of the result back to NCHW. The CPU pipeline runs it before
+    `--qsparse-implicit-im2col`, so models in NCHW (ONNX) reach the NHWC
+    convolution micro-kernel; the transposes cost one pass over the
+    activations (and over the filter; a constant filter's transpose is
+    folded by the canonicalizer when it can be).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def ImplicitIm2col : Pass<"qsparse-implicit-im2col", "mlir::ModuleOp"> {
   let summary = "Convolutions as GEMMs that read their input tiles from the image";
   let description = [{
