@@ -42,6 +42,8 @@ try:
                 break
 except OSError:
     pass
+if {"avx512f", "avx512bw", "avx512_vnni", "avx512vbmi"} <= cpu_flags:
+    config.available_features.add("avx512vbmi")
 if {"avx512f", "avx512bw", "avx512_vnni"} <= cpu_flags:
     config.available_features.add("avx512vnni")
     config.substitutions.append(("%vnni_on", "--cpu-vnni=on"))

@@ -223,3 +223,21 @@ func.func @dequantize_constant() -> (tensor<2x2xf32>, tensor<1xf32>) {
   %d1 = qsparse.dequantize %i, %s1 : tensor<1xi8>, tensor<1xf32> -> tensor<1xf32>
   return %d, %d1 : tensor<2x2xf32>, tensor<1xf32>
 }
+
+// -----
+
+// Constant N:M values and metadata are scattered at compile time: 2:4 along
+// axis 0, column 0 keeps rows 1 and 3 of group 0 and rows 4 and 6 of group 1;
+// in column 1, value 3 names position 7 (no position: dropped), 9 lands in
+// row 2, and group 1 names row 4 twice with zeros.
+// CHECK-LABEL: func.func @decompress_constant
+// CHECK-NOT: linalg.generic
+// CHECK: %[[C:.*]] = arith.constant dense<{{\[}}[0, 0], [5, 0], [0, 9], [-6, 0], [7, 0], [0, 0], [8, 0], [0, 0]]> : tensor<8x2xi8>
+// CHECK: return %[[C]]
+func.func @decompress_constant() -> tensor<8x2xi8> {
+  %v = arith.constant dense<[[5, 3], [-6, 9], [7, 0], [8, 0]]> : tensor<4x2xi8>
+  %m = arith.constant dense<[[1, 7], [3, 2], [0, 0], [2, 0]]> : tensor<4x2xi8>
+  %w = qsparse.nm_decompress %v, %m {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
+      : tensor<4x2xi8>, tensor<4x2xi8> -> tensor<8x2xi8>
+  return %w : tensor<8x2xi8>
+}

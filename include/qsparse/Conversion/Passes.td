@@ -38,7 +38,14 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     for the VNNI kernel as 4-bit indices into a 16-entry table, half the
     bytes, and decoded in registers: one 64-byte load holds the indices of
     two B vectors, split by a mask and a shift and looked up by two
-    `vpshufb` (`llvm.x86.avx512.pshuf.b.512`). The rows and columns that do not fill a register tile stay in
+    `vpshufb` (`llvm.x86.avx512.pshuf.b.512`). A constant int8 B that is
+    2:4 sparse along K (at most 2 nonzeros in each group of 4 rows of a
+    column; `qsparse.nm_decompress` of constants is scattered at compile
+    time) runs with half the dot products on hosts with AVX-512 VBMI: per
+    8 rows of K a VNNI lane holds the column's 4 kept values, and `vpermb`
+    (`llvm.x86.avx512.permvar.qi.512`) gathers the matching 4 bytes of the
+    A row from a broadcast of its 8 bytes; values and in-block positions
+    are packed at compile time. The rows and columns that do not fill a register tile stay in
     the original op on subviews (matmuls) or in scalar loops
     (convolutions), so every shape is handled. Zero points and other bodies
     are left to the loop lowering.

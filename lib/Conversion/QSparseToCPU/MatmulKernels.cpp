@@ -239,7 +239,7 @@ struct CPUMatmulKernelsPass
   using Base::Base;
 
   unsigned bits = 0;
-  bool useVnni = false;
+  bool useVnni = false, useVbmi = false;
   /// Compile-time packed constant weights, by source data and layout.
   std::map<std::pair<const void *, const void *>, memref::GlobalOp>
       packedGlobals;
@@ -264,6 +264,8 @@ struct CPUMatmulKernelsPass
     else
       return failure();
     useVnni = useVnni && bits == 512;
+    // vpermb (AVX-512 VBMI) gathers the A bytes of 2:4-sparse weights.
+    useVbmi = useVnni && has("avx512vbmi");
     return success();
   }
 
@@ -347,10 +349,10 @@ struct CPUMatmulKernelsPass
     Location loc = m.op.getLoc();
     if (epilogue)
       epilogue->prepare(b, loc);
-    if (m.kind == KernelKind::I8VNNI)
-      emitVnni(b, loc, m, tile, mFull, nFull);
-    else
+    if (m.kind != KernelKind::I8VNNI)
       emitOuterProduct(b, loc, m, tile, mFull, nFull);
+    else if (!useVbmi || !emitSparseVnni(b, loc, m, tile, mFull, nFull))
+      emitVnni(b, loc, m, tile, mFull, nFull);
     if (nFull < m.n) {
       // The columns [nFull, N) as a clone of the op on subviews; operands
       // are built in order (A, B, C) so the IR is deterministic.
@@ -1096,6 +1098,112 @@ struct CPUMatmulKernelsPass
           scf::YieldOp::create(b, loc);
         });
     return packed;
+  }
+
+  /// A constant B that is 2:4 sparse along K (each group of 4 rows of a
+  /// column has at most 2 nonzeros) runs with half the dot products: for
+  /// each block of 8 rows, a VNNI lane holds a column's 4 kept values and
+  /// `vpermb` gathers the 4 matching A bytes of the row into it from a
+  /// broadcast of the row's 8 A bytes. Values and in-block positions are
+  /// packed at compile time ([K/8][4*nFull] bytes each). False (nothing
+  /// emitted) when B is not such a constant.
+  bool emitSparseVnni(OpBuilder &b, Location loc, MatmulMatch &m,
+                      TileShape tile, int64_t mFull, int64_t nFull) {
+    DenseElementsAttr data = constantData(m.b);
+    if (!data || !data.getElementType().isInteger(8) || m.k % 8 != 0)
+      return false;
+    SmallVector<int8_t> source(data.getValues<int8_t>());
+    int64_t k8 = m.k / 8;
+    // The kept positions of each (block, column): 2 per group of 4,
+    // padded with positions whose value is zero.
+    SmallVector<int8_t> positions(k8 * nFull * 4);
+    for (int64_t q = 0; q < k8; ++q)
+      for (int64_t n = 0; n < nFull; ++n)
+        for (int64_t grp = 0; grp < 2; ++grp) {
+          int64_t kept = 0;
+          int8_t *out = &positions[(q * nFull + n) * 4 + 2 * grp];
+          for (int64_t t = 0; t < 4; ++t) {
+            int64_t pos = 4 * grp + t;
+            if (source[(8 * q + pos) * m.n + n] == 0)
+              continue;
+            if (kept == 2)
+              return false; // not 2:4
+            out[kept++] = int8_t(pos);
+          }
+          for (int64_t t = 0; kept < 2; ++t) // zeros fill the lane
+            if (source[(8 * q + 4 * grp + t) * m.n + n] == 0 &&
+                (kept == 0 || out[0] != 4 * grp + t))
+              out[kept++] = int8_t(4 * grp + t);
+        }
+    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    auto type = MemRefType::get({k8, nFull * 4}, i8);
+    auto tensorType = RankedTensorType::get(type.getShape(), i8);
+    // Both packings are keyed on B's data; the position global uses a
+    // distinct (but same-shaped) key through a rank-3 view type.
+    Value values = constantGlobal(b, loc, type, data, [&] {
+      SmallVector<int8_t> out(positions.size());
+      for (int64_t q = 0; q < k8; ++q)
+        for (int64_t n = 0; n < nFull; ++n)
+          for (int64_t t = 0; t < 4; ++t) {
+            int64_t i = (q * nFull + n) * 4 + t;
+            out[i] = source[(8 * q + positions[i]) * m.n + n];
+          }
+      return DenseElementsAttr::get(tensorType, ArrayRef(out));
+    });
+    auto indexType = MemRefType::get({k8, nFull, 4}, i8);
+    Value indices = constantGlobal(b, loc, indexType, data, [&] {
+      return DenseElementsAttr::get(
+          RankedTensorType::get(indexType.getShape(), i8), ArrayRef(positions));
+    });
+    indices = memref::CollapseShapeOp::create(
+        b, loc, indices, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
+    auto lanes32 = VectorType::get({tile.lanes}, i32);
+    auto vpdpbusd = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
+    auto vpermb = b.getStringAttr("llvm.x86.avx512.permvar.qi.512");
+    emitBlockedLoops(
+        b, loc, m, tile, mFull, nFull, k8, /*kBlock=*/128,
+        [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q, int64_t mr,
+            SmallVectorImpl<Value> &accs) {
+          SmallVector<Value> bv, bi;
+          for (int64_t j = 0; j < tile.nv; ++j) {
+            Value col = arith::MulIOp::create(
+                b, loc,
+                arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes)),
+                idx(b, loc, 4));
+            bv.push_back(vector::LoadOp::create(b, loc, bytes64, values,
+                                                ValueRange{q, col}));
+            bi.push_back(vector::LoadOp::create(b, loc, bytes64, indices,
+                                                ValueRange{q, col}));
+          }
+          Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 8));
+          for (int64_t i = 0; i < mr; ++i) {
+            Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
+            Value eight = vector::LoadOp::create(
+                b, loc, VectorType::get({8}, i8), m.a, ValueRange{row, kBase});
+            Value word = vector::ExtractOp::create(
+                b, loc,
+                vector::BitCastOp::create(b, loc, VectorType::get({1}, i64),
+                                          eight),
+                ArrayRef<int64_t>{0});
+            Value av = vector::BitCastOp::create(
+                b, loc, bytes64,
+                vector::BroadcastOp::create(
+                    b, loc, VectorType::get({tile.lanes / 2}, i64), word));
+            for (int64_t j = 0; j < tile.nv; ++j) {
+              Value gathered =
+                  LLVM::CallIntrinsicOp::create(b, loc, bytes64, vpermb,
+                                                ValueRange{av, bi[j]})
+                      .getResult(0);
+              Value &acc = accs[i * tile.nv + j];
+              acc = LLVM::CallIntrinsicOp::create(
+                        b, loc, lanes32, vpdpbusd,
+                        ValueRange{acc, gathered, bv[j]})
+                        .getResult(0);
+            }
+          }
+        });
+    return true;
   }
 
   void emitVnni(OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile,

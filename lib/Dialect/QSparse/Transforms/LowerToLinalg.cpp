@@ -602,6 +602,39 @@ struct NMDecompressLowering : OpConversionPattern<NMDecompressOp> {
         getTypeConverter()->convertType(op.getResult().getType()));
     Type element = resultType.getElementType();
     unsigned rank = resultType.getRank();
+    // Constant values and metadata (a weight) are scattered now, with the
+    // same rule: the last of the N entries of a group naming a position
+    // wins, the other positions are zero.
+    DenseElementsAttr constValues;
+    DenseIntElementsAttr constMeta;
+    if (matchPattern(values, m_Constant(&constValues)) &&
+        matchPattern(metadata, m_Constant(&constMeta))) {
+      ArrayRef<int64_t> shape = resultType.getShape();
+      int64_t inner = 1;
+      for (unsigned d = axis + 1; d < rank; ++d)
+        inner *= shape[d];
+      int64_t outer = resultType.getNumElements() / (shape[axis] * inner);
+      int64_t compressed = shape[axis] / m * n;
+      SmallVector<Attribute> source(constValues.getValues<Attribute>());
+      SmallVector<APInt> meta(constMeta.getValues<APInt>());
+      Attribute zero = isa<FloatType>(element)
+                           ? Attribute(rewriter.getFloatAttr(element, 0))
+                           : Attribute(rewriter.getIntegerAttr(element, 0));
+      SmallVector<Attribute> dense(resultType.getNumElements(), zero);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t g = 0; g < shape[axis] / m; ++g)
+          for (unsigned r = 0; r < n; ++r)
+            for (int64_t i = 0; i < inner; ++i) {
+              int64_t from = (o * compressed + g * n + r) * inner + i;
+              uint64_t pos = meta[from].getZExtValue() & 0xff;
+              if (pos >= m)
+                continue; // names no position: the element stays zero
+              dense[(o * shape[axis] + g * m + pos) * inner + i] = source[from];
+            }
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, DenseElementsAttr::get(resultType, dense));
+      return success();
+    }
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{resultType}, ValueRange{},
         ValueRange{emptyLike(rewriter, loc, resultType)},

@@ -21,6 +21,8 @@ def LowerQSparseToLinalg : Pass<"qsparse-lower-to-linalg", "mlir::ModuleOp"> {
       entry per code (so decoding is exact and costs one load); constant
       codes (weights, and their constant scales) are decoded or dequantized
       at compile time with the same values and the same f64 arithmetic;
+    - `nm_decompress` of constant values and metadata: scattered at compile
+      time with the same rule;
     - `requantize`: exact multiply (in i64 when the input has at most 32
       bits, every shift is at most 62 and the zero point fits i32, which
       bounds every intermediate below 2^63; in i128 otherwise), rounding
