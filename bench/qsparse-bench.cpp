@@ -1525,13 +1525,13 @@ std::string explainMisses(const Group &g, llvm::ArrayRef<Group> all) {
            "multiply-adds are being skipped. ";
     else
       s += "The 2:4 kernel does half the VNNI dot products, but each needs a "
-           "`vpermb` to gather its activation bytes (one per 16 columns and "
-           "8 rows of K, against two dot products in the dense kernel), and "
-           "Zen 4 issues the two on overlapping ports; the packed values "
-           "and positions also take as many bytes as the dense weight. "
-           "Halving the gathers (positions shared by 2 x 16 columns, or the "
-           "permutation applied to the weights with A shared) is the next "
-           "step. ";
+           "`vpermb` to gather its activation bytes: per 8 rows of K and 16 "
+           "columns it issues one `vpermb` and one dot product where the "
+           "dense kernel issues two dot products, so its gain comes from the "
+           "halved activation broadcasts and weight loads, not from fewer "
+           "vector instructions. Sharing each gather between more columns "
+           "(the same positions for 2 x 16 columns, as transposable or "
+           "block-shared masks allow) is the next step. ";
   } else if (g.key == "flint-gemm") {
     s += "DESIGN 5 asks that flint weights stay 4-bit in memory and be "
          "decoded in registers (a 16-entry table lookup) inside the GEMM "
