@@ -80,27 +80,6 @@ Value index(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-/// for i in [0, upper) step `step`, as an scf.parallel when `parallel`.
-void loop(OpBuilder &b, Location loc, int64_t upper, int64_t step,
-          bool parallel,
-          function_ref<void(OpBuilder &, Location, Value)> body) {
-  Value lo = index(b, loc, 0), hi = index(b, loc, upper),
-        st = index(b, loc, step);
-  if (parallel) {
-    scf::ParallelOp::create(b, loc, ValueRange{lo}, ValueRange{hi},
-                            ValueRange{st},
-                            [&](OpBuilder &b, Location loc, ValueRange ivs) {
-                              body(b, loc, ivs[0]);
-                            });
-    return;
-  }
-  scf::ForOp::create(b, loc, lo, hi, st, ValueRange{},
-                     [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
-                       body(b, loc, iv);
-                       scf::YieldOp::create(b, loc);
-                     });
-}
-
 } // namespace
 
 bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
@@ -200,23 +179,25 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
     }
   };
 
-  loop(b, loc, m.n, 1, /*parallel=*/false,
-       [&](OpBuilder &b, Location loc, Value n) {
-         loop(b, loc, m.oh, 1, threads > 1,
-              [&](OpBuilder &b, Location loc, Value oh) {
-                loop(b, loc, cFull, lanes, /*parallel=*/false,
-                     [&](OpBuilder &b, Location loc, Value c0) {
-                       if (owFull > 0)
-                         loop(b, loc, owFull, block, /*parallel=*/false,
-                              [&](OpBuilder &b, Location loc, Value ow0) {
-                                emitBlock(b, loc, n, oh, ow0, c0, block);
-                              });
-                       if (owFull < m.ow)
-                         emitBlock(b, loc, n, oh, index(b, loc, owFull), c0,
-                                   m.ow - owFull);
-                     });
-              });
-       });
+  emitLoop(b, loc, m.n, 1, /*parallel=*/false,
+           [&](OpBuilder &b, Location loc, Value n) {
+             emitLoop(b, loc, m.oh, 1, threads > 1,
+                      [&](OpBuilder &b, Location loc, Value oh) {
+                        emitLoop(
+                            b, loc, cFull, lanes, /*parallel=*/false,
+                            [&](OpBuilder &b, Location loc, Value c0) {
+                              if (owFull > 0)
+                                emitLoop(
+                                    b, loc, owFull, block, /*parallel=*/false,
+                                    [&](OpBuilder &b, Location loc, Value ow0) {
+                                      emitBlock(b, loc, n, oh, ow0, c0, block);
+                                    });
+                              if (owFull < m.ow)
+                                emitBlock(b, loc, n, oh, index(b, loc, owFull),
+                                          c0, m.ow - owFull);
+                            });
+                      });
+           });
 
   // Channels [cFull, C): the original op on channel subviews.
   if (cFull < m.c) {

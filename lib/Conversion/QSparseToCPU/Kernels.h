@@ -18,6 +18,20 @@ bool matchMacBody(mlir::Block *body, mlir::Type aElem, mlir::Type bElem,
                   mlir::Type cElem, KernelKind &kind, bool &aUnsigned,
                   bool &bUnsigned);
 
+/// for iv in [0, upper) step `step`: an scf.parallel when `parallel` (the
+/// iterations must write disjoint memory), else an scf.for.
+void emitLoop(
+    mlir::OpBuilder &b, mlir::Location loc, int64_t upper, int64_t step,
+    bool parallel,
+    llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value)>
+        body);
+
+/// The `count` (4 or 8) bytes of `buffer` at `at`, repeated across a
+/// 64-byte vector (one VNNI operand of A).
+mlir::Value broadcastBytes(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value buffer, mlir::ValueRange at,
+                           int64_t count);
+
 /// Rewrites a depthwise NHWC convolution on buffers (input [N][H][W][C],
 /// filter [KH][KW][C], output [N][OH][OW][C], any strides and dilations)
 /// into vector loops over channels, `bits` wide, with blocks of output

@@ -382,21 +382,7 @@ struct CPUMatmulKernelsPass
   /// (the tiles write disjoint rows), else an scf.for.
   void emitRowLoop(OpBuilder &b, Location loc, int64_t upper, int64_t step,
                    function_ref<void(OpBuilder &, Location, Value)> body) {
-    Value lower = idx(b, loc, 0), end = idx(b, loc, upper),
-          stride = idx(b, loc, step);
-    if (threads > 1) {
-      scf::ParallelOp::create(b, loc, ValueRange{lower}, ValueRange{end},
-                              ValueRange{stride},
-                              [&](OpBuilder &b, Location loc, ValueRange ivs) {
-                                body(b, loc, ivs[0]);
-                              });
-      return;
-    }
-    scf::ForOp::create(b, loc, lower, end, stride, ValueRange{},
-                       [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
-                         body(b, loc, m0);
-                         scf::YieldOp::create(b, loc);
-                       });
+    qsparse::cpu::emitLoop(b, loc, upper, step, threads > 1, body);
   }
 
   /// for k0 (K blocks) / n0 / m0: C tile in registers across the k loop.
@@ -855,18 +841,8 @@ struct CPUMatmulKernelsPass
                                                    cols[i], c};
                           Value av;
                           if (vnni) {
-                            Value four = vector::LoadOp::create(
-                                b, loc, VectorType::get({4}, i8), cv.input, at);
-                            Value word = vector::ExtractOp::create(
-                                b, loc,
-                                vector::BitCastOp::create(
-                                    b, loc, VectorType::get({1}, i32), four),
-                                ArrayRef<int64_t>{0});
-                            av = vector::BitCastOp::create(
-                                b, loc, bytes64,
-                                vector::BroadcastOp::create(
-                                    b, loc, VectorType::get({tile.lanes}, i32),
-                                    word));
+                            av = qsparse::cpu::broadcastBytes(b, loc, cv.input,
+                                                              at, 4);
                           } else {
                             Value a =
                                 memref::LoadOp::create(b, loc, cv.input, at);
@@ -1135,7 +1111,7 @@ struct CPUMatmulKernelsPass
                 (kept == 0 || out[0] != 4 * grp + t))
               out[kept++] = int8_t(4 * grp + t);
         }
-    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
     auto type = MemRefType::get({k8, nFull * 4}, i8);
     auto tensorType = RankedTensorType::get(type.getShape(), i8);
     // Both packings are keyed on B's data; the position global uses a
@@ -1179,17 +1155,8 @@ struct CPUMatmulKernelsPass
           Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 8));
           for (int64_t i = 0; i < mr; ++i) {
             Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-            Value eight = vector::LoadOp::create(
-                b, loc, VectorType::get({8}, i8), m.a, ValueRange{row, kBase});
-            Value word = vector::ExtractOp::create(
-                b, loc,
-                vector::BitCastOp::create(b, loc, VectorType::get({1}, i64),
-                                          eight),
-                ArrayRef<int64_t>{0});
-            Value av = vector::BitCastOp::create(
-                b, loc, bytes64,
-                vector::BroadcastOp::create(
-                    b, loc, VectorType::get({tile.lanes / 2}, i64), word));
+            Value av = qsparse::cpu::broadcastBytes(b, loc, m.a,
+                                                    ValueRange{row, kBase}, 8);
             for (int64_t j = 0; j < tile.nv; ++j) {
               Value gathered =
                   LLVM::CallIntrinsicOp::create(b, loc, bytes64, vpermb,
@@ -1266,16 +1233,8 @@ struct CPUMatmulKernelsPass
           Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
           for (int64_t i = 0; i < mr; ++i) {
             Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-            Value four = vector::LoadOp::create(
-                b, loc, VectorType::get({4}, i8), m.a, ValueRange{row, kBase});
-            Value word = vector::ExtractOp::create(
-                b, loc,
-                vector::BitCastOp::create(b, loc, VectorType::get({1}, i32),
-                                          four),
-                ArrayRef<int64_t>{0});
-            Value av = vector::BitCastOp::create(
-                b, loc, bytes64,
-                vector::BroadcastOp::create(b, loc, lanes32, word));
+            Value av = qsparse::cpu::broadcastBytes(b, loc, m.a,
+                                                    ValueRange{row, kBase}, 4);
             for (int64_t j = 0; j < tile.nv; ++j) {
               Value &acc = accs[i * tile.nv + j];
               acc = LLVM::CallIntrinsicOp::create(b, loc, lanes32, intrinsic,

@@ -1,0 +1,45 @@
+//===- Kernels.cpp - shared pieces of the CPU micro-kernels ---------------===//
+
+#include "Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+void qsparse::cpu::emitLoop(
+    OpBuilder &b, Location loc, int64_t upper, int64_t step, bool parallel,
+    function_ref<void(OpBuilder &, Location, Value)> body) {
+  Value lower = arith::ConstantIndexOp::create(b, loc, 0);
+  Value end = arith::ConstantIndexOp::create(b, loc, upper);
+  Value stride = arith::ConstantIndexOp::create(b, loc, step);
+  if (parallel) {
+    scf::ParallelOp::create(b, loc, ValueRange{lower}, ValueRange{end},
+                            ValueRange{stride},
+                            [&](OpBuilder &b, Location loc, ValueRange ivs) {
+                              body(b, loc, ivs[0]);
+                            });
+    return;
+  }
+  scf::ForOp::create(b, loc, lower, end, stride, ValueRange{},
+                     [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
+                       body(b, loc, iv);
+                       scf::YieldOp::create(b, loc);
+                     });
+}
+
+Value qsparse::cpu::broadcastBytes(OpBuilder &b, Location loc, Value buffer,
+                                   ValueRange at, int64_t count) {
+  Type word = b.getIntegerType(8 * count);
+  Value bytes = vector::LoadOp::create(
+      b, loc, VectorType::get({count}, b.getI8Type()), buffer, at);
+  Value scalar = vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(b, loc, VectorType::get({1}, word), bytes),
+      ArrayRef<int64_t>{0});
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({64}, b.getI8Type()),
+      vector::BroadcastOp::create(b, loc, VectorType::get({64 / count}, word),
+                                  scalar));
+}
