@@ -45,10 +45,11 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     8 rows of K a VNNI lane holds the column's 4 kept values, and `vpermb`
     (`llvm.x86.avx512.permvar.qi.512`) gathers the matching 4 bytes of the
     A row from a broadcast of its 8 bytes; values and in-block positions
-    are packed at compile time. The rows and columns that do not fill a register tile stay in
-    the original op on subviews (matmuls) or in scalar loops
-    (convolutions), so every shape is handled. Zero points and other bodies
-    are left to the loop lowering.
+    are packed at compile time. The last M % MR rows (pixels) run a smaller
+    register tile; the columns past the last full panel stay in the
+    original op on subviews (matmuls) or in scalar loops (convolutions), so
+    every shape is handled. Zero points and other bodies are left to the
+    loop lowering.
 
     Depthwise convolutions (`linalg.depthwise_conv_2d_nhwc_hwc` or a
     generic with its maps; f32 or i8 x i8 -> i32) are not GEMMs and get a
@@ -65,8 +66,8 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     (residuals), per-column vectors (bias, per-channel requantize) or
     splats. Columns outside the register tiles get the same epilogue in
     scalar loops. Epilogues that do not fit (other maps, ops that write
-    memory in between, outputs aliasing the contraction's inputs) stay
-    separate loops. Strided `memref.copy` (the padding of a
+    memory in between, outputs aliasing the contraction's inputs, sub-byte
+    buffers) stay separate loops. Strided `memref.copy` (the padding of a
     convolution's image) becomes `linalg.copy`, i.e. loops LLVM vectorizes,
     instead of the element-by-element runtime copy.
   }];
@@ -78,8 +79,9 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
            "Use AVX-512 VNNI for u8 x s8: auto (host), on, off">,
     Option<"threads", "threads", "unsigned", "1",
            "When > 1, the loop over row tiles (matmul rows, convolution "
-           "pixels) is an scf.parallel (each iteration writes its own rows); "
-           "the CPU pipeline maps it to OpenMP">,
+           "pixels, depthwise output rows) is an scf.parallel (each "
+           "iteration writes its own rows); the CPU pipeline maps it to "
+           "OpenMP">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",
