@@ -142,14 +142,21 @@ std::optional<DenseElementsAttr> qsparse::evaluateConstant(Value value) {
       return std::nullopt;
     numerics::CodeFormat format =
         *getCodeFormat(cast<ShapedType>(codes.getType()).getElementType());
-    std::vector<uint32_t> codeValues;
-    for (const APInt &v : stored->getValues<APInt>())
-      codeValues.push_back(uint32_t(v.getZExtValue()));
+    bool isInt = format.kind == numerics::CodeKind::Int;
+    // Integer codes keep their full width (up to 64 bits); table codes are
+    // their low bits.
+    SmallVector<APInt> rawValues(stored->getValues<APInt>());
     if (auto decode = dyn_cast<DecodeOp>(def)) {
       unsigned width = type.getElementTypeBitWidth();
       SmallVector<APInt> values;
-      for (uint32_t code : codeValues) {
-        numerics::DecodedValue d = numerics::decode(format, code);
+      for (const APInt &raw : rawValues) {
+        if (isInt) {
+          values.push_back(format.isSigned ? raw.sextOrTrunc(width)
+                                           : raw.zextOrTrunc(width));
+          continue;
+        }
+        numerics::DecodedValue d =
+            numerics::decode(format, uint32_t(raw.getZExtValue()));
         APInt v(width, d.mantissa);
         v <<= d.shift;
         if (d.negative)
@@ -163,8 +170,11 @@ std::optional<DenseElementsAttr> qsparse::evaluateConstant(Value value) {
     if (!scales)
       return std::nullopt;
     SmallVector<double> scaleValues;
-    for (const APFloat &s : scales->getValues<APFloat>())
+    for (APFloat s : scales->getValues<APFloat>()) {
+      bool lost = false;
+      s.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
       scaleValues.push_back(s.convertToDouble());
+    }
     ArrayRef<int64_t> shape = type.getShape();
     std::optional<int64_t> axis;
     if (auto a = dequantize.getAxis())
@@ -175,10 +185,15 @@ std::optional<DenseElementsAttr> qsparse::evaluateConstant(Value value) {
         inner *= shape[d];
     SmallVector<APFloat> values;
     auto floatType = cast<FloatType>(type.getElementType());
-    for (auto [i, code] : llvm::enumerate(codeValues)) {
+    for (auto [i, raw] : llvm::enumerate(rawValues)) {
       double s =
           axis ? scaleValues[(i / inner) % shape[*axis]] : scaleValues[0];
-      APFloat v(numerics::decodeToDouble(format, code) * s);
+      double code =
+          !isInt
+              ? numerics::decodeToDouble(format, uint32_t(raw.getZExtValue()))
+          : format.isSigned ? double(raw.getSExtValue())
+                            : double(raw.getZExtValue());
+      APFloat v(code * s);
       bool lost;
       v.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
                 &lost);
@@ -195,6 +210,8 @@ std::optional<DenseElementsAttr> qsparse::evaluateConstant(Value value) {
     unsigned m = decompress.getSparsity().getM();
     int64_t axis = decompress.getAxis();
     ArrayRef<int64_t> shape = type.getShape();
+    if (!type.getElementType().isIntOrFloat())
+      return std::nullopt; // code-typed tensors have no dense attribute
     auto compressedShape = values->getType().getShape();
     int64_t inner = 1;
     for (int64_t d = axis + 1; d < int64_t(shape.size()); ++d)

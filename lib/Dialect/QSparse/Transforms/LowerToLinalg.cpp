@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsparse/Dialect/QSparse/IR/QSparse.h"
+#include "qsparse/Dialect/QSparse/Transforms/Contraction.h"
 #include "qsparse/Dialect/QSparse/Transforms/Passes.h"
 #include "qsparse/Numerics/Codecs.h"
 
@@ -221,26 +222,25 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   }
 };
 
-/// The stored codes of `v` when they are a constant (through bitcasts and
-/// the casts of the conversion), so decoding can happen at compile time.
-std::optional<DenseIntElementsAttr> constantCodes(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (isa<BitcastOp>(def) ||
-        (isa<UnrealizedConversionCastOp>(def) && def->getNumOperands() == 1)) {
-      v = def->getOperand(0);
-      continue;
-    }
-    DenseIntElementsAttr attr;
-    if (matchPattern(v, m_Constant(&attr)))
-      return attr;
-    return std::nullopt;
+/// Replaces `op` by the constant it evaluates to when its inputs are
+/// constants (a weight's codes, scales, N:M values and metadata), with the
+/// values the lowered loops would compute (evaluateConstant).
+LogicalResult foldToConstant(Operation *op, Type resultType,
+                             ConversionPatternRewriter &rewriter) {
+  std::optional<DenseElementsAttr> value = evaluateConstant(op->getResult(0));
+  if (!value)
+    return failure();
+  DenseElementsAttr attr = *value;
+  Type element = cast<ShapedType>(resultType).getElementType();
+  if (attr.getElementType() != element) {
+    // ui/si integers become their signless storage.
+    if (!isa<IntegerType>(element) ||
+        !attr.getElementType().isInteger(element.getIntOrFloatBitWidth()))
+      return failure();
+    attr = attr.bitcast(element);
   }
-  return std::nullopt;
-}
-
-/// The table index of stored code `raw` (upper bits ignored).
-uint32_t tableIndex(numerics::CodeFormat format, const APInt &raw) {
-  return uint32_t(raw.getZExtValue()) & ((1u << format.bits) - 1);
+  rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, attr);
+  return success();
 }
 
 /// The value of `code` (a stored code of `format`) as an f64.
@@ -267,43 +267,9 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
         *getCodeFormat(op.getInput().getType().getElementType());
     auto resultType = op.getType();
     unsigned rank = resultType.getRank();
-    // Constant codes and scales (a weight) are dequantized now, with the
-    // same arithmetic: value * scale in f64, rounded once.
-    std::optional<DenseIntElementsAttr> codes = constantCodes(op.getInput());
-    DenseFPElementsAttr scales;
-    if (codes && matchPattern(adaptor.getScales(), m_Constant(&scales))) {
-      SmallVector<double> scaleValues;
-      for (APFloat f : scales.getValues<APFloat>()) {
-        bool lost = false;
-        f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
-        scaleValues.push_back(f.convertToDouble());
-      }
-      ArrayRef<int64_t> shape = resultType.getShape();
-      int64_t inner = 1;
-      if (std::optional<int64_t> axis = op.getAxis())
-        for (int64_t d = *axis + 1; d < int64_t(rank); ++d)
-          inner *= shape[d];
-      const auto &semantics =
-          cast<FloatType>(resultType.getElementType()).getFloatSemantics();
-      SmallVector<APFloat> values;
-      int64_t i = 0;
-      for (const APInt &raw : codes->getValues<APInt>()) {
-        int64_t channel = op.getAxis() ? (i / inner) % shape[*op.getAxis()] : 0;
-        double value =
-            isTableFormat(format)
-                ? numerics::decodeToDouble(format, tableIndex(format, raw))
-            : format.isSigned ? double(raw.getSExtValue())
-                              : double(raw.getZExtValue());
-        APFloat v(value * scaleValues[channel]);
-        bool lost = false;
-        v.convert(semantics, APFloat::rmNearestTiesToEven, &lost);
-        values.push_back(v);
-        ++i;
-      }
-      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
-          op, DenseFPElementsAttr::get(resultType, values));
+    // Constant codes and scales (a weight) are dequantized now.
+    if (succeeded(foldToConstant(op, resultType, rewriter)))
       return success();
-    }
     Value valueTable;
     if (isTableFormat(format)) {
       SmallVector<Attribute> values;
@@ -341,35 +307,20 @@ struct DecodeLowering : OpConversionPattern<DecodeOp> {
     auto resultType = op.getType();
     Type element = resultType.getElementType();
     unsigned width = element.getIntOrFloatBitWidth();
-    SmallVector<APInt> entries; // the value of each code (table formats)
+    // Constant codes (a weight) are decoded now.
+    if (succeeded(foldToConstant(op, resultType, rewriter)))
+      return success();
+    Value table;
     if (isTableFormat(format)) {
+      SmallVector<Attribute> values;
       for (uint32_t c = 0; c < numerics::numCodes(format); ++c) {
         numerics::DecodedValue d = numerics::decode(format, c);
         APInt v(width, d.mantissa);
         v <<= d.shift;
         if (d.negative)
           v.negate();
-        entries.push_back(v);
-      }
-    }
-    // Constant codes (a weight) are decoded now.
-    if (std::optional<DenseIntElementsAttr> codes =
-            constantCodes(op.getInput())) {
-      SmallVector<APInt> values;
-      for (const APInt &raw : codes->getValues<APInt>())
-        values.push_back(isTableFormat(format)
-                             ? entries[tableIndex(format, raw)]
-                         : format.isSigned ? raw.sext(width)
-                                           : raw.zext(width));
-      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
-          op, DenseIntElementsAttr::get(resultType, values));
-      return success();
-    }
-    Value table;
-    if (isTableFormat(format)) {
-      SmallVector<Attribute> values;
-      for (const APInt &v : entries)
         values.push_back(rewriter.getIntegerAttr(element, v));
+      }
       table = tableConstant(rewriter, loc, element, values);
     }
     Value result = buildElementwise(
@@ -602,39 +553,9 @@ struct NMDecompressLowering : OpConversionPattern<NMDecompressOp> {
         getTypeConverter()->convertType(op.getResult().getType()));
     Type element = resultType.getElementType();
     unsigned rank = resultType.getRank();
-    // Constant values and metadata (a weight) are scattered now, with the
-    // same rule: the last of the N entries of a group naming a position
-    // wins, the other positions are zero.
-    DenseElementsAttr constValues;
-    DenseIntElementsAttr constMeta;
-    if (matchPattern(values, m_Constant(&constValues)) &&
-        matchPattern(metadata, m_Constant(&constMeta))) {
-      ArrayRef<int64_t> shape = resultType.getShape();
-      int64_t inner = 1;
-      for (unsigned d = axis + 1; d < rank; ++d)
-        inner *= shape[d];
-      int64_t outer = resultType.getNumElements() / (shape[axis] * inner);
-      int64_t compressed = shape[axis] / m * n;
-      SmallVector<Attribute> source(constValues.getValues<Attribute>());
-      SmallVector<APInt> meta(constMeta.getValues<APInt>());
-      Attribute zero = isa<FloatType>(element)
-                           ? Attribute(rewriter.getFloatAttr(element, 0))
-                           : Attribute(rewriter.getIntegerAttr(element, 0));
-      SmallVector<Attribute> dense(resultType.getNumElements(), zero);
-      for (int64_t o = 0; o < outer; ++o)
-        for (int64_t g = 0; g < shape[axis] / m; ++g)
-          for (unsigned r = 0; r < n; ++r)
-            for (int64_t i = 0; i < inner; ++i) {
-              int64_t from = (o * compressed + g * n + r) * inner + i;
-              uint64_t pos = meta[from].getZExtValue() & 0xff;
-              if (pos >= m)
-                continue; // names no position: the element stays zero
-              dense[(o * shape[axis] + g * m + pos) * inner + i] = source[from];
-            }
-      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
-          op, DenseElementsAttr::get(resultType, dense));
+    // Constant values and metadata (a weight) are scattered now.
+    if (succeeded(foldToConstant(op, resultType, rewriter)))
       return success();
-    }
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{resultType}, ValueRange{},
         ValueRange{emptyLike(rewriter, loc, resultType)},
