@@ -741,6 +741,19 @@ std::string hexDense(const std::vector<int8_t> &values) {
   return s + "\"";
 }
 
+/// u8 [M, K] x a constant s8 [K, N] weight -> s32, as a deployed model
+/// holds its weights.
+std::string constantWeightGemmProgram(const Gemm &g, llvm::StringRef name,
+                                      const std::vector<int8_t> &weight) {
+  std::string x = tensorType({g.m, g.k}, "i8"),
+              w = tensorType({g.k, g.n}, "i8"),
+              y = tensorType({g.m, g.n}, "i32");
+  return "func.func @" + name.str() + "(%x: " + x + ") -> " + y +
+         " {\n  %w = arith.constant dense<" + hexDense(weight) + "> : " + w +
+         "\n  %y = qsparse.matmul %x, %w {input_unsigned} : " + x + ", " + w +
+         " -> " + y + "\n  return %y : " + y + "\n}\n";
+}
+
 std::string int8GemmProgram(const Gemm &g, llvm::StringRef name) {
   std::string x = tensorType({g.m, g.k}, "i8"),
               w = tensorType({g.k, g.n}, "i8"),
@@ -1082,12 +1095,7 @@ Group Harness::sparseGemm(llvm::ArrayRef<Gemm> shapes) {
     std::string argText = "func.func @sparse_arg(%x: " + tx + ", %v: " + tv +
                           ", %m: " + tv + ") -> " + ty + " {" + body;
     auto full = randomInts<int8_t>(r, s.k * s.n, -128, 127);
-    std::string denseText =
-        "func.func @dense(%x: " + tx + ") -> " + ty +
-        " {\n  %w = arith.constant dense<" + hexDense(full) + "> : " + tw +
-        "\n  %y = qsparse.matmul %x, %w {input_unsigned} "
-        ": " +
-        tx + ", " + tw + " -> " + ty + "\n  return %y : " + ty + "\n}\n";
+    std::string denseText = constantWeightGemmProgram(s, "dense", full);
     Compiled c = compiler.compile(text, "sparse");
     if (!compiled(g, row, c, "qsparse 2:4"))
       continue;
@@ -1191,12 +1199,7 @@ Group Harness::flintGemm(llvm::ArrayRef<Gemm> shapes) {
                        "> : " + tw + flintBody("%c");
     std::string argText = "func.func @flint_arg(%x: " + tx + ", %c: " + tw +
                           ") -> " + ty + " {" + flintBody("%c");
-    std::string denseText =
-        "func.func @dense(%x: " + tx + ") -> " + ty +
-        " {\n  %w = arith.constant dense<" + hexDense(dense) + "> : " + tw +
-        "\n  %y = qsparse.matmul %x, %w {input_unsigned} "
-        ": " +
-        tx + ", " + tw + " -> " + ty + "\n  return %y : " + ty + "\n}\n";
+    std::string denseText = constantWeightGemmProgram(s, "dense", dense);
     Compiled c = compiler.compile(text, "flint");
     if (!compiled(g, row, c, "qsparse flint4"))
       continue;

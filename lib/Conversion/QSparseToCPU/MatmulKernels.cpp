@@ -203,24 +203,19 @@ std::optional<ConvMatch> matchConv(linalg::LinalgOp op) {
                     cast<MemRefType>(m.output.getType()).getElementType(),
                     m.kind, m.aUnsigned, m.bUnsigned))
     return std::nullopt;
-  if (filterIs2D) {
-    // The kernels index the filter as HWCF.
+  // The kernels index the filter as HWCF and the output as NHWF.
+  auto expand = [&](Value v, ArrayRef<int64_t> shape,
+                    SmallVector<ReassociationIndices> groups) -> Value {
     OpBuilder b(op);
-    m.filter = memref::ExpandShapeOp::create(
+    return memref::ExpandShapeOp::create(
         b, op.getLoc(),
-        MemRefType::get({m.kh, m.kw, m.c, m.f},
-                        cast<MemRefType>(m.filter.getType()).getElementType()),
-        m.filter, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
-  }
-  if (outputIs3D) {
-    // The kernels index the output as NHWF.
-    OpBuilder b(op);
-    m.output = memref::ExpandShapeOp::create(
-        b, op.getLoc(),
-        MemRefType::get({m.batch, m.oh, m.ow, m.f},
-                        cast<MemRefType>(m.output.getType()).getElementType()),
-        m.output, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
-  }
+        MemRefType::get(shape, cast<MemRefType>(v.getType()).getElementType()),
+        v, groups);
+  };
+  if (filterIs2D)
+    m.filter = expand(m.filter, {m.kh, m.kw, m.c, m.f}, {{0, 1, 2}, {3}});
+  if (outputIs3D)
+    m.output = expand(m.output, {m.batch, m.oh, m.ow, m.f}, {{0}, {1, 2}, {3}});
   return m;
 }
 
