@@ -24,7 +24,23 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qsparse_tools_dir, config.llvm_tools_dir]
 tools = ["qsparse-opt", "qsparse-run"]
+# The ONNX importer is built where libonnx-dev is installed; its tests also
+# need python3-onnx to write their models.
+translate = os.path.join(config.qsparse_tools_dir, "qsparse-translate")
+if os.path.exists(translate):
+    tools.append("qsparse-translate")
+    try:
+        subprocess.run([config.python_executable, "-c", "import onnx"],
+                       check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        config.available_features.add("onnx")
+    except (OSError, subprocess.CalledProcessError):
+        pass
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+config.substitutions.append(
+    ("%expect_exit", config.python_executable + " " +
+     os.path.join(config.qsparse_src_root, "test", "tools", "Inputs",
+                  "expect_exit.py")))
 
 # The OpenMP runtime runs --cpu-threads > 1.
 libomp = getattr(config, "qsparse_libomp", "")
