@@ -142,7 +142,11 @@ LogicalResult importRelu(Node &node) {
 
 LogicalResult importClip(Node &node) {
   FailureOr<OnnxValue> x = node.required(0);
-  if (failed(node.checkAttributes({"min", "max"})) || failed(x) ||
+  // Bounds are attributes before opset 11 and inputs since.
+  SmallVector<llvm::StringRef> attrs;
+  if (node.importer.opset < 11)
+    attrs = {"min", "max"};
+  if (failed(node.checkAttributes(attrs)) || failed(x) ||
       failed(checkNumeric(node, *x, "input")))
     return failure();
   DType dtype = x->dtype;

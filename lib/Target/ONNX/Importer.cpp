@@ -149,7 +149,6 @@ onnx_import::convertTensor(const onnx::TensorProto &tensor, Location loc,
 
   unsigned bytes = elem.getIntOrFloatBitWidth() / 8;
   std::vector<char> raw;
-  raw.reserve(count * bytes);
   auto mismatch = [&](int64_t have) {
     return emitError(loc) << what << ": holds " << have << " values, " << count
                           << " expected";
@@ -190,15 +189,31 @@ onnx_import::convertTensor(const onnx::TensorProto &tensor, Location loc,
     case onnx::TensorProto::UINT64:
       if (tensor.uint64_data_size() != count)
         return mismatch(tensor.uint64_data_size());
-      for (uint64_t v : tensor.uint64_data())
+      for (uint64_t v : tensor.uint64_data()) {
+        if (bytes == 4 && v > UINT32_MAX)
+          return emitError(loc)
+                 << what << ": value " << v << " does not fit uint32";
         appendBytes(raw, v, bytes);
+      }
       break;
-    default: // int8/16/32, uint8/16 and float16 bits live in int32_data.
+    default: { // int8/16/32, uint8/16 and float16 bits live in int32_data.
       if (tensor.int32_data_size() != count)
         return mismatch(tensor.int32_data_size());
-      for (int32_t v : tensor.int32_data())
+      // Each value must fit the element type (float16: its bit pattern).
+      bool isSigned = dtype == onnx::TensorProto::INT8 ||
+                      dtype == onnx::TensorProto::INT16 ||
+                      dtype == onnx::TensorProto::INT32;
+      int64_t lo = isSigned ? -(int64_t(1) << (8 * bytes - 1)) : 0;
+      int64_t hi = isSigned ? (int64_t(1) << (8 * bytes - 1)) - 1
+                            : (int64_t(1) << (8 * bytes)) - 1;
+      for (int32_t v : tensor.int32_data()) {
+        if (v < lo || v > hi)
+          return emitError(loc) << what << ": value " << v << " does not fit "
+                                << dtypeName(dtype);
         appendBytes(raw, static_cast<uint64_t>(static_cast<int64_t>(v)), bytes);
+      }
       break;
+    }
     }
   }
 
@@ -425,23 +440,38 @@ const onnx::AttributeProto *Node::attr(llvm::StringRef name) const {
   return nullptr;
 }
 
-int64_t Node::getInt(llvm::StringRef name, int64_t dflt) const {
+const onnx::AttributeProto *Node::typedAttr(llvm::StringRef name,
+                                            int type) const {
   const onnx::AttributeProto *a = attr(name);
+  if (!a || a->type() == type)
+    return a;
+  // Reported once; the importer fails the node after its handler.
+  if (!badAttribute)
+    const_cast<Node *>(this)->error()
+        << "attribute '" << name << "' must be of type "
+        << onnx::AttributeProto::AttributeType_Name(
+               static_cast<onnx::AttributeProto::AttributeType>(type));
+  badAttribute = true;
+  return nullptr;
+}
+
+int64_t Node::getInt(llvm::StringRef name, int64_t dflt) const {
+  const onnx::AttributeProto *a = typedAttr(name, onnx::AttributeProto::INT);
   return a ? a->i() : dflt;
 }
 
 float Node::getFloat(llvm::StringRef name, float dflt) const {
-  const onnx::AttributeProto *a = attr(name);
+  const onnx::AttributeProto *a = typedAttr(name, onnx::AttributeProto::FLOAT);
   return a ? a->f() : dflt;
 }
 
 std::string Node::getString(llvm::StringRef name, llvm::StringRef dflt) const {
-  const onnx::AttributeProto *a = attr(name);
+  const onnx::AttributeProto *a = typedAttr(name, onnx::AttributeProto::STRING);
   return a ? a->s() : dflt.str();
 }
 
 std::optional<SmallVector<int64_t>> Node::getInts(llvm::StringRef name) const {
-  const onnx::AttributeProto *a = attr(name);
+  const onnx::AttributeProto *a = typedAttr(name, onnx::AttributeProto::INTS);
   if (!a)
     return std::nullopt;
   return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
@@ -470,6 +500,21 @@ Importer::Importer(MLIRContext *context, llvm::StringRef fileName,
   registerElementwiseOps(handlers);
   registerShapeOps(handlers);
   registerNNOps(handlers);
+  // Input counts of the supported operators (Concat is variadic).
+  for (llvm::StringRef op :
+       {"Identity", "Relu", "LeakyRelu", "Sigmoid", "Flatten", "Transpose",
+        "Softmax", "Constant", "MaxPool", "AveragePool", "GlobalAveragePool"})
+    maxInputs[op] = op == "Constant" ? 0 : 1;
+  for (llvm::StringRef op : {"Add", "Sub", "Mul", "Div", "MatMul", "Reshape"})
+    maxInputs[op] = 2;
+  for (llvm::StringRef op :
+       {"Clip", "QuantizeLinear", "DequantizeLinear", "Conv", "Gemm"})
+    maxInputs[op] = 3;
+  maxInputs["ConvInteger"] = 4;
+  maxInputs["MatMulInteger"] = 4;
+  maxInputs["BatchNormalization"] = 5;
+  maxInputs["QLinearMatMul"] = 8;
+  maxInputs["QLinearConv"] = 9;
 }
 
 Location Importer::nodeLoc(const onnx::NodeProto &node) {
@@ -516,6 +561,13 @@ Importer::convertValueType(const onnx::ValueInfoProto &info, DType &dtype,
              << role << " '" << info.name() << "' has dynamic dimension '"
              << d.dim_param() << "'; qsparse compiles static shapes";
     shape.push_back(d.dim_value());
+  }
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d > 0 && count > (int64_t(1) << 40) / d)
+      return emitError(loc)
+             << role << " '" << info.name() << "' has more than 2^40 elements";
+    count *= d;
   }
   return RankedTensorType::get(shape, elem);
 }
@@ -598,8 +650,13 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
     }
     while (!inputs.empty() && !inputs.back())
       inputs.pop_back();
+    auto limit = maxInputs.find(proto.op_type());
+    if (limit != maxInputs.end() && inputs.size() > limit->second)
+      return fail() << "takes at most " << limit->second
+                    << (limit->second == 1 ? " input" : " inputs") << ", got "
+                    << inputs.size();
     Node node(*this, proto, std::move(inputs));
-    if (failed(handler->second(node)))
+    if (failed(handler->second(node)) || node.badAttribute)
       return failure();
     for (int i = 0; i < proto.output_size(); ++i) {
       if (proto.output(i).empty())

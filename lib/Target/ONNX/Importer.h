@@ -79,6 +79,10 @@ public:
   constantInts(unsigned i, llvm::StringRef what);
 
   const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  /// `name` if present with attribute type `type`; a present attribute of
+  /// another type is an error (reported once, `badAttribute` set).
+  const onnx::AttributeProto *typedAttr(llvm::StringRef name, int type) const;
+  mutable bool badAttribute = false;
   int64_t getInt(llvm::StringRef name, int64_t dflt) const;
   float getFloat(llvm::StringRef name, float dflt) const;
   std::string getString(llvm::StringRef name, llvm::StringRef dflt) const;
@@ -196,6 +200,7 @@ private:
                    llvm::StringRef role);
 
   HandlerMap handlers;
+  llvm::StringMap<unsigned> maxInputs;
   llvm::StringMap<OnnxValue> values;
 };
 

@@ -221,6 +221,10 @@ FailureOr<Window> convWindow(Node &node, const OnnxValue &x, const OnnxValue &w,
                         << x.type() << ", " << w.type() << ")";
   groups = node.getInt("group", 1);
   int64_t c = x.shape()[1], m = w.shape()[0];
+  if (c == 0 || m == 0)
+    return node.error() << "X channels and W output channels must be "
+                           "positive (got "
+                        << c << ", " << m << ")";
   if (groups < 1 || c % groups != 0 || m % groups != 0 ||
       w.shape()[1] != c / groups)
     return node.error() << "group " << groups << " does not fit X channels "
@@ -350,7 +354,8 @@ LogicalResult importConvInteger(Node &node) {
 
 /// y = saturate(round(acc * (a_scale * b_scale / y_scale)) + y_zero_point):
 /// the QLinear* requantization in f32, rounding half to even. `bScale` may
-/// be per output channel along `channelAxis`.
+/// be per output channel along `channelAxis` (-1: the result has no such
+/// axis).
 FailureOr<Value> qlinearOutput(Node &node, Value acc, unsigned aScaleIdx,
                                unsigned bScaleIdx, unsigned yScaleIdx,
                                unsigned yZeroIdx, int64_t channelAxis) {
@@ -375,8 +380,8 @@ FailureOr<Value> qlinearOutput(Node &node, Value acc, unsigned aScaleIdx,
     int64_t count = s.type().getNumElements();
     if (count == 1) {
       inputs.push_back(reshapeTo(node.b, node.loc, s.value, {}));
-    } else if (i == 1 && s.rank() == 1 &&
-               count == accType.getDimSize(channelAxis)) {
+    } else if (i == 1 && s.rank() == 1 && channelAxis >= 0 &&
+               channelAxis < rank && count == accType.getDimSize(channelAxis)) {
       inputs.push_back(alongAxis(node.b, node.loc, s.value, rank, channelAxis));
     } else {
       return node.error() << "scale " << s.type() << " must be a scalar"
@@ -593,8 +598,10 @@ LogicalResult importQLinearMatMul(Node &node) {
   FailureOr<Value> acc = integerMatmul(node, 0, 2, 3, 5);
   if (failed(acc))
     return failure();
+  // A 1-D B has no output-channel axis: only a scalar b_scale fits then.
   int64_t rank = cast<RankedTensorType>(acc->getType()).getRank();
-  return qlinearOutput(node, *acc, 1, 4, 6, 7, rank - 1);
+  bool bIsVector = node.required(3)->rank() < 2;
+  return qlinearOutput(node, *acc, 1, 4, 6, 7, bIsVector ? -1 : rank - 1);
 }
 
 /// `v` transposed (2-D): folded when `v` is a constant.
@@ -722,6 +729,14 @@ LogicalResult importPool(Node &node, PoolKind kind) {
                                         node.getInt("ceil_mode", 0));
   if (failed(win))
     return failure();
+  // As in onnxruntime: a pad as wide as the kernel makes windows of padding
+  // only, which have no maximum, no index and nothing to average.
+  for (int64_t i = 0; i < n; ++i)
+    if (win->padBegin[i] >= (*kernel)[i] || win->padEnd[i] >= (*kernel)[i])
+      return node.error() << "pads (" << win->padBegin[i] << ", "
+                          << win->padEnd[i] << ") must be smaller than the "
+                          << "kernel (" << (*kernel)[i]
+                          << ") along spatial dimension " << i;
   OpBuilder &b = node.b;
   Location loc = node.loc;
   MLIRContext *context = b.getContext();
@@ -845,11 +860,21 @@ LogicalResult importPool(Node &node, PoolKind kind) {
                                                   : arith::CmpIPredicate::sgt,
                                               args[0], args[2])
                             .getResult();
-          // The first element of a window seeds it even when equal to the
-          // padding value.
+          // The first element of a window inside the input seeds it even
+          // when equal to the padding value; padding is never an index.
           Value unset = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
                                               args[3], cst(-1));
-          Value take = arith::OrIOp::create(nb, l, better, unset);
+          Value inBounds = arith::ConstantIntOp::create(nb, l, 1, 1);
+          for (int64_t i = 0; i < n; ++i) {
+            Value lo = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge,
+                                             pos[i], cst(0));
+            Value hi = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
+                                             pos[i], cst(xs[2 + i]));
+            inBounds = arith::AndIOp::create(
+                nb, l, inBounds, arith::AndIOp::create(nb, l, lo, hi));
+          }
+          Value take = arith::AndIOp::create(
+              nb, l, inBounds, arith::OrIOp::create(nb, l, better, unset));
           linalg::YieldOp::create(
               nb, l,
               ValueRange{arith::SelectOp::create(nb, l, take, args[0], args[2]),

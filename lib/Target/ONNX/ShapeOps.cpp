@@ -93,6 +93,8 @@ LogicalResult importReshape(Node &node) {
       return node.error() << "shape entry " << d << " is invalid";
     }
     shape.push_back(d);
+    if (d != 0 && known > (int64_t(1) << 40) / d)
+      return node.error() << "shape has more than 2^40 elements";
     known *= d;
   }
   int64_t count = x->type().getNumElements();
@@ -150,6 +152,11 @@ LogicalResult importTranspose(Node &node) {
       return node.error() << "perm is not a permutation of 0.." << rank - 1;
     seen[p] = true;
   }
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, rank))) {
+    // The identity (and any rank-0 transpose) is the input itself.
+    node.setOutput(0, x->value, x->dtype);
+    return success();
+  }
   SmallVector<int64_t> shape;
   for (int64_t p : perm)
     shape.push_back(x->shape()[p]);
@@ -168,6 +175,9 @@ LogicalResult importConcat(Node &node) {
     return node.error() << "needs at least one input";
   if (!node.attr("axis"))
     return node.error() << "attribute 'axis' is required";
+  for (unsigned i = 0; i < node.numInputs(); ++i)
+    if (!node.has(i))
+      return node.error() << "input " << i << " is missing";
   const OnnxValue &first = node.in(0);
   int64_t rank = first.rank();
   FailureOr<int64_t> axis = normalizeAxis(node, node.getInt("axis", 0), rank);
@@ -176,8 +186,6 @@ LogicalResult importConcat(Node &node) {
   SmallVector<int64_t> shape(first.shape());
   shape[*axis] = 0;
   for (unsigned i = 0; i < node.numInputs(); ++i) {
-    if (!node.has(i))
-      return node.error() << "input " << i << " is missing";
     const OnnxValue &v = node.in(i);
     if (v.dtype != first.dtype || v.rank() != rank)
       return node.error() << "input " << i

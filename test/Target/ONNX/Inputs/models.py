@@ -156,11 +156,73 @@ def pools_softmax():
         [vi("x", F, [2, 4, 9, 9])], [vi("y", F, [2, 4])])
 
 
+def maxpool_indices():
+    # int8 with few distinct values: windows that start in the padding meet
+    # ties with the padding value (-128), which must never win the index.
+    return model(
+        [helper.make_node("MaxPool", ["x"], ["p", "i"], name="mp",
+                          kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])],
+        [vi("x", TensorProto.INT8, [1, 2, 5, 5])],
+        [vi("i", TensorProto.INT64, [1, 2, 3, 3])])
+
+
+def pool_pad_too_wide():
+    return model(
+        [helper.make_node("AveragePool", ["x"], ["y"], name="ap",
+                          kernel_shape=[2], pads=[2, 0])],
+        [vi("x", F, [1, 1, 4])], [vi("y", F, [1, 1, 5])])
+
+
+def conv_no_filters():
+    return model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="c", group=2)],
+        [vi("x", F, [1, 2, 4, 4])], [vi("y", F, [1, 0, 4, 4])],
+        [tensor("w", np.zeros((0, 1, 1, 1), np.float32))])
+
+
+def qlinear_matmul_vector_b():
+    # B is a vector, so the result has no column axis for a per-column scale.
+    return model(
+        [helper.make_node("QLinearMatMul",
+                          ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+                          ["y"], name="qmm")],
+        [vi("a", TensorProto.INT8, [3, 2]), vi("b", TensorProto.INT8, [2])],
+        [vi("y", TensorProto.INT8, [3])],
+        [tensor("as", np.float32(1)), tensor("az", np.int8(0)),
+         tensor("bs", np.ones(3, np.float32)), tensor("bz", np.int8(0)),
+         tensor("ys", np.float32(1)), tensor("yz", np.int8(0))])
+
+
+def attribute_type():
+    return model([helper.make_node("Flatten", ["x"], ["y"], name="f",
+                                   axis=1.0)],
+                 [vi("x", F, [2, 3])], [vi("y", F, [2, 3])])
+
+
+def extra_input():
+    return model([helper.make_node("Relu", ["x", "x"], ["y"], name="r")],
+                 [vi("x", F, [4])], [vi("y", F, [4])])
+
+
+def int8_out_of_range():
+    w = helper.make_tensor("w", TensorProto.INT8, [2], [1, 1000])
+    return model([helper.make_node("Add", ["x", "w"], ["y"], name="add")],
+                 [vi("x", TensorProto.INT8, [2])],
+                 [vi("y", TensorProto.INT8, [2])], [w])
+
+
+def clip_attributes_opset13():
+    return model([helper.make_node("Clip", ["x"], ["y"], name="clip", max=6.0)],
+                 [vi("x", F, [4])], [vi("y", F, [4])])
+
+
 MODELS = {f.__name__: f for f in [
     conv_bn_relu, large_weight, gemm_transb, reshape_input_shape,
     unsupported_op, custom_domain, dynamic_dim, bad_attribute, bad_raw_data,
     bad_broadcast, undefined_input, wrong_output_shape, sequence_input,
-    qlinear_matmul, pools_softmax]}
+    qlinear_matmul, pools_softmax, maxpool_indices, pool_pad_too_wide,
+    conv_no_filters, qlinear_matmul_vector_b, attribute_type, extra_input, int8_out_of_range,
+    clip_attributes_opset13]}
 
 def conv2d(x, w, stride, pad):
     x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -193,6 +255,20 @@ def oracle(name, m, inputs):
         scale = init["as"] * init["ws"] / init["ys"]  # float32, as ONNX
         y = np.rint(acc.astype(np.float32) * scale) + 100
         return np.clip(y, 0, 255).astype(np.uint8)
+    if name == "maxpool_indices":
+        # First maximum in window order among the in-bounds elements, as a
+        # flat NCHW index.
+        n, c, h, w = x.shape
+        out = np.zeros((n, c, 3, 3), np.int64)
+        for b, ch, i, j in np.ndindex(out.shape):
+            best = None
+            for di, dj in np.ndindex(3, 3):
+                r, q = 2 * i + di - 1, 2 * j + dj - 1
+                if 0 <= r < h and 0 <= q < w and (best is None or
+                                                  x[b, ch, r, q] > best[0]):
+                    best = (x[b, ch, r, q], ((b * c + ch) * h + r) * w + q)
+            out[b, ch, i, j] = best[1]
+        return out
     raise KeyError(name)
 
 
@@ -205,6 +281,10 @@ def run(name, mlir, tool):
         shape = [d.dim_value for d in t.shape.dim]
         if t.elem_type == TensorProto.UINT8:
             inputs.append(gen.integers(0, 256, shape).astype(np.uint8))
+        elif t.elem_type == TensorProto.INT8:
+            # Mostly int8's minimum: ties with the padding value abound.
+            inputs.append(np.where(gen.random(shape) < 0.8, -128,
+                                   -127).astype(np.int8))
         else:
             inputs.append(gen.standard_normal(shape).astype(np.float32))
     expected = oracle(name, m, inputs)

@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""cnn.py OUT_DIR [--arch resnet18|mobilenetv2] [--size S] [--width W]
+[--seed N]: writes a CNN as OUT_DIR/model.onnx, built with onnx.helper and
+seeded random weights (He initialisation, random batch norm statistics),
+plus an input OUT_DIR/x.npy and the numpy forward pass of the same graph,
+OUT_DIR/y_ref.npy, the oracle the compiled model must match.
+
+- resnet18 (He et al. 2016): 7x7/2 stem, max pool, four stages of two basic
+  blocks, global average pool, fully connected layer. --width is the
+  channels of the first stage (64 in the real network).
+- mobilenetv2 (Sandler et al. 2018): 3x3/2 stem, 17 inverted residual
+  blocks (1x1 expand, 3x3 depthwise, 1x1 project; ReLU6 as Clip), 1x1 to
+  1280 channels, global average pool, fully connected layer. --width is the
+  width multiplier in percent (100 in the real network).
+
+--size is the input resolution (224 for the real networks); smaller values
+make quick tests. The models use Conv (groups for depthwise),
+BatchNormalization, Relu, Clip, MaxPool, Add, GlobalAveragePool, Flatten and
+Gemm, as torchvision's export does (without folding batch norm into the
+convolutions)."""
+import argparse
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+class Builder:
+    def __init__(self, rng):
+        self.rng = rng
+        self.nodes, self.inits = [], []
+        self.count = 0
+
+    def name(self, kind):
+        self.count += 1
+        return f"{kind}{self.count}"
+
+    def const(self, kind, array):
+        n = self.name(kind)
+        self.inits.append(numpy_helper.from_array(array.astype(np.float32), n))
+        return n, array.astype(np.float32)
+
+    def node(self, op, inputs, **attrs):
+        out = self.name(op.lower() + "_")
+        self.nodes.append(helper.make_node(op, inputs, [out], name=out,
+                                           **attrs))
+        return out
+
+
+# numpy reference ops (float64 accumulation)
+def np_conv(x, w, stride, pad, groups=1):
+    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    oh, ow = (h - kh) // stride + 1, (wd - kw) // stride + 1
+    y = np.zeros((n, groups, f // groups, oh, ow))
+    xg = x.reshape(n, groups, cg, h, wd)
+    wg = w.reshape(groups, f // groups, cg, kh, kw)
+    for i in range(kh):
+        for j in range(kw):
+            patch = xg[:, :, :, i:i + stride * oh:stride,
+                       j:j + stride * ow:stride]
+            y += np.einsum("ngchw,gfc->ngfhw", patch, wg[:, :, :, i, j])
+    return y.reshape(n, f, oh, ow)
+
+
+def np_maxpool(x, k, stride, pad):
+    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)),
+               constant_values=-np.inf)
+    n, c, h, w = x.shape
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    y = np.full((n, c, oh, ow), -np.inf)
+    for i in range(k):
+        for j in range(k):
+            y = np.maximum(y, x[:, :, i:i + stride * oh:stride,
+                                 j:j + stride * ow:stride])
+    return y
+
+
+def conv_bn(b, x, xv, cin, cout, k, stride, relu, groups=1, relu6=False):
+    """Conv (no bias) + BatchNormalization (+ Relu or ReLU6), graph and
+    reference."""
+    cg = cin // groups
+    w_name, w = b.const("w", b.rng.standard_normal((cout, cg, k, k)) *
+                        np.sqrt(2.0 / (cg * k * k)))
+    y = b.node("Conv", [x, w_name], kernel_shape=[k, k], strides=[stride] * 2,
+               pads=[k // 2] * 4, group=groups)
+    params = [b.const(kind, arr) for kind, arr in (
+        ("gamma", b.rng.uniform(0.5, 1.5, cout)),
+        ("beta", b.rng.uniform(-0.2, 0.2, cout)),
+        ("mean", b.rng.uniform(-0.2, 0.2, cout)),
+        ("var", b.rng.uniform(0.5, 1.5, cout)))]
+    y = b.node("BatchNormalization", [y] + [p[0] for p in params],
+               epsilon=1e-5)
+    g, be, m, v = (p[1].astype(np.float64).reshape(1, -1, 1, 1)
+                   for p in params)
+    yv = np_conv(xv, w.astype(np.float64), stride, k // 2, groups)
+    yv = (yv - m) / np.sqrt(v + 1e-5) * g + be
+    if relu6:
+        lo, _ = b.const("lo", np.array(0.0))
+        hi, _ = b.const("hi", np.array(6.0))
+        y = b.node("Clip", [y, lo, hi])
+        yv = np.clip(yv, 0, 6)
+    elif relu:
+        y = b.node("Relu", [y])
+        yv = np.maximum(yv, 0)
+    return y, yv
+
+
+def basic_block(b, x, xv, cin, cout, stride):
+    y, yv = conv_bn(b, x, xv, cin, cout, 3, stride, True)
+    y, yv = conv_bn(b, y, yv, cout, cout, 3, 1, False)
+    if stride != 1 or cin != cout:
+        x, xv = conv_bn(b, x, xv, cin, cout, 1, stride, False)
+    y = b.node("Add", [y, x])
+    y = b.node("Relu", [y])
+    return y, np.maximum(yv + xv, 0)
+
+
+def inverted_residual(b, x, xv, cin, cout, stride, expand):
+    hidden = cin * expand
+    y, yv = x, xv
+    if expand != 1:
+        y, yv = conv_bn(b, y, yv, cin, hidden, 1, 1, False, relu6=True)
+    y, yv = conv_bn(b, y, yv, hidden, hidden, 3, stride, False,
+                    groups=hidden, relu6=True)
+    y, yv = conv_bn(b, y, yv, hidden, cout, 1, 1, False)
+    if stride == 1 and cin == cout:
+        y = b.node("Add", [y, x])
+        yv = yv + xv
+    return y, yv
+
+
+def mobilenetv2(b, x, xv, width):
+    ch = lambda c: max(8, (c * width // 100 + 4) // 8 * 8)
+    cin = ch(32)
+    y, yv = conv_bn(b, x, xv, 3, cin, 3, 2, False, relu6=True)
+    for t, c, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2),
+                       (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                       (6, 320, 1, 1)]:
+        for i in range(n):
+            y, yv = inverted_residual(b, y, yv, cin, ch(c), s if i == 0 else 1,
+                                      t)
+            cin = ch(c)
+    last = max(1280, ch(1280))
+    y, yv = conv_bn(b, y, yv, cin, last, 1, 1, False, relu6=True)
+    return y, yv, last
+
+
+def resnet18(b, x, xv, width):
+    y, yv = conv_bn(b, x, xv, 3, width, 7, 2, True)
+    y = b.node("MaxPool", [y], kernel_shape=[3, 3], strides=[2, 2],
+               pads=[1, 1, 1, 1])
+    yv = np_maxpool(yv, 3, 2, 1)
+    cin = width
+    for stage, cout in enumerate([width, 2 * width, 4 * width, 8 * width]):
+        for block in range(2):
+            stride = 2 if stage > 0 and block == 0 else 1
+            y, yv = basic_block(b, y, yv, cin, cout, stride)
+            cin = cout
+    return y, yv, cin
+
+
+def build(arch, size, width, classes, seed):
+    rng = np.random.default_rng(seed)
+    b = Builder(rng)
+    x = rng.standard_normal((1, 3, size, size)).astype(np.float32)
+    body = resnet18 if arch == "resnet18" else mobilenetv2
+    y, yv, cin = body(b, "x", x.astype(np.float64), width)
+    y = b.node("GlobalAveragePool", [y])
+    yv = yv.mean(axis=(2, 3), keepdims=True)
+    y = b.node("Flatten", [y])
+    yv = yv.reshape(1, -1)
+    fc_name, fc = b.const("fc", rng.standard_normal((classes, cin)) *
+                          np.sqrt(1.0 / cin))
+    bias_name, bias = b.const("fcb", rng.uniform(-0.1, 0.1, classes))
+    out = b.node("Gemm", [y, fc_name, bias_name], transB=1)
+    yv = yv @ fc.astype(np.float64).T + bias
+    b.nodes[-1].output[0] = "logits"
+    graph = helper.make_graph(
+        b.nodes, arch,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       [1, 3, size, size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT,
+                                       [1, classes])],
+        b.inits)
+    del out
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    return model, x, yv.astype(np.float32)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("out")
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--arch", choices=["resnet18", "mobilenetv2"],
+                        default="resnet18")
+    parser.add_argument("--width", type=int, default=0,
+                        help="resnet18: first-stage channels (64); "
+                             "mobilenetv2: width multiplier in percent (100)")
+    parser.add_argument("--classes", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    width = args.width or (64 if args.arch == "resnet18" else 100)
+    model, x, y = build(args.arch, args.size, width, args.classes, args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    onnx.save(model, os.path.join(args.out, "model.onnx"))
+    np.save(os.path.join(args.out, "x.npy"), x)
+    np.save(os.path.join(args.out, "y_ref.npy"), y)
+
+
+if __name__ == "__main__":
+    main()
