@@ -3,7 +3,10 @@
 [--seed N]: writes a CNN as OUT_DIR/model.onnx, built with onnx.helper and
 seeded random weights (He initialisation, random batch norm statistics),
 plus an input OUT_DIR/x.npy and the numpy forward pass of the same graph,
-OUT_DIR/y_ref.npy, the oracle the compiled model must match.
+OUT_DIR/y_ref.npy, the oracle the compiled model must match, and
+OUT_DIR/y_ref_24.npy, the forward pass with every weight magnitude-pruned to
+2:4 along its reduction (input channels; groups of four), the oracle of
+the model after --qsparse-sparsify.
 
 - resnet18 (He et al. 2016): 7x7/2 stem, max pool, four stages of two basic
   blocks, global average pool, fully connected layer. --width is the
@@ -27,8 +30,11 @@ from onnx import TensorProto, helper, numpy_helper
 
 
 class Builder:
-    def __init__(self, rng):
+    def __init__(self, rng, prune=False):
         self.rng = rng
+        # The numpy reference uses 2:4-pruned weights (the graph keeps them
+        # dense): the oracle for qsparse's --qsparse-sparsify.
+        self.prune = prune
         self.nodes, self.inits = [], []
         self.count = 0
 
@@ -65,6 +71,21 @@ def np_conv(x, w, stride, pad, groups=1):
     return y.reshape(n, f, oh, ow)
 
 
+def prune24(w, axis):
+    """Magnitude 2:4 along `axis` (the two largest |w| of every group of four
+    consecutive elements survive; ties go to the lower index). Axes whose
+    length is not a multiple of 4 stay dense, as --qsparse-sparsify skips
+    them."""
+    if w.shape[axis] % 4:
+        return w
+    v = np.moveaxis(w, axis, -1)
+    g = v.reshape(-1, 4)
+    keep = np.argsort(-np.abs(g), axis=1, kind="stable")[:, :2]
+    mask = np.zeros_like(g, dtype=bool)
+    np.put_along_axis(mask, keep, True, axis=1)
+    return np.moveaxis(np.where(mask, g, 0).reshape(v.shape), -1, axis)
+
+
 def np_maxpool(x, k, stride, pad):
     x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)),
                constant_values=-np.inf)
@@ -95,7 +116,8 @@ def conv_bn(b, x, xv, cin, cout, k, stride, relu, groups=1, relu6=False):
                epsilon=1e-5)
     g, be, m, v = (p[1].astype(np.float64).reshape(1, -1, 1, 1)
                    for p in params)
-    yv = np_conv(xv, w.astype(np.float64), stride, k // 2, groups)
+    wv = prune24(w, 1) if b.prune and groups == 1 else w
+    yv = np_conv(xv, wv.astype(np.float64), stride, k // 2, groups)
     yv = (yv - m) / np.sqrt(v + 1e-5) * g + be
     if relu6:
         lo, _ = b.const("lo", np.array(0.0))
@@ -162,9 +184,9 @@ def resnet18(b, x, xv, width):
     return y, yv, cin
 
 
-def build(arch, size, width, classes, seed):
+def build(arch, size, width, classes, seed, prune=False):
     rng = np.random.default_rng(seed)
-    b = Builder(rng)
+    b = Builder(rng, prune)
     x = rng.standard_normal((1, 3, size, size)).astype(np.float32)
     body = resnet18 if arch == "resnet18" else mobilenetv2
     y, yv, cin = body(b, "x", x.astype(np.float64), width)
@@ -176,7 +198,8 @@ def build(arch, size, width, classes, seed):
                           np.sqrt(1.0 / cin))
     bias_name, bias = b.const("fcb", rng.uniform(-0.1, 0.1, classes))
     out = b.node("Gemm", [y, fc_name, bias_name], transB=1)
-    yv = yv @ fc.astype(np.float64).T + bias
+    fcv = prune24(fc, 1) if prune else fc
+    yv = yv @ fcv.astype(np.float64).T + bias
     b.nodes[-1].output[0] = "logits"
     graph = helper.make_graph(
         b.nodes, arch,
@@ -210,6 +233,10 @@ def main():
     onnx.save(model, os.path.join(args.out, "model.onnx"))
     np.save(os.path.join(args.out, "x.npy"), x)
     np.save(os.path.join(args.out, "y_ref.npy"), y)
+    # The same network with 2:4 magnitude-pruned weights.
+    _, _, y24 = build(args.arch, args.size, width, args.classes, args.seed,
+                      prune=True)
+    np.save(os.path.join(args.out, "y_ref_24.npy"), y24)
 
 
 if __name__ == "__main__":

@@ -137,7 +137,8 @@ struct ConvOperands {
 
 /// An N-D grouped convolution of already padded `x` [N, C, ...] and `w`
 /// [M, C/G, k...] into [N, M, out...] of `accType`. Loops (n, m, o..., c,
-/// k...) with the maps of linalg.conv_2d_nchw_fchw for G == 1.
+/// k...) with the maps of linalg.conv_2d_nchw_fchw for G == 1 (that named
+/// op for 2-D float convolutions).
 Value buildConv(Node &node, const ConvOperands &ops, const Window &win,
                 int64_t groups, DType accType) {
   OpBuilder &b = node.b;
@@ -185,6 +186,15 @@ Value buildConv(Node &node, const ConvOperands &ops, const Window &win,
   Value init =
       filledTensor(b, loc, outShape, acc, scalarConstant(b, loc, acc, 0));
   bool isFloat = isFloatDType(accType);
+  // The common float case is the named op, which the deciding passes and
+  // the CPU pipeline know by name.
+  if (isFloat && groups == 1 && n == 2 && !ops.xZero && !ops.wZero &&
+      ops.x.dtype == accType && ops.w.dtype == accType)
+    return linalg::Conv2DNchwFchwOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{inputs},
+               ValueRange{init}, b.getI64TensorAttr(win.strides),
+               b.getI64TensorAttr(win.dilations))
+        .getResult(0);
   DType xType = ops.x.dtype, wType = ops.w.dtype;
   return linalg::GenericOp::create(
              b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,

@@ -47,8 +47,9 @@ struct EnforceAccumulatorBoundPass
         decisions.skip(op, why);
         continue;
       }
-      DenseIntElementsAttr weight;
-      if (!matchPattern(c->getWeight(), m_Constant(&weight))) {
+      std::optional<DenseElementsAttr> weight =
+          getConstantElements(c->getWeight());
+      if (!weight || !isa<IntegerType>(weight->getElementType())) {
         decisions.skip(op, "weight is not a plain integer constant (enforce "
                            "before encoding or compressing it)");
         continue;
@@ -64,9 +65,9 @@ struct EnforceAccumulatorBoundPass
         continue;
       }
       // Back to the weight's layout, zero point restored.
-      auto type = cast<RankedTensorType>(weight.getType());
+      auto type = cast<RankedTensorType>(weight->getType());
       unsigned width = type.getElementTypeBitWidth();
-      SmallVector<APInt> values(weight.getValues<APInt>());
+      SmallVector<APInt> values(weight->getValues<APInt>());
       std::vector<int64_t> positions = channelMatrixPositions(*c);
       for (auto [i, pos] : llvm::enumerate(positions))
         values[pos] = APInt(width, p.weights[i] + c->weightZeroPoint,

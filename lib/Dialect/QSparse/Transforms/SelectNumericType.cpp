@@ -11,8 +11,6 @@
 #include "qsparse/Dialect/QSparse/Transforms/Passes.h"
 #include "qsparse/Numerics/Quantization.h"
 
-#include "mlir/IR/Matchers.h"
-
 namespace qsparse {
 #define GEN_PASS_DEF_SELECTNUMERICTYPE
 #include "qsparse/Dialect/QSparse/Transforms/Passes.h.inc"
@@ -92,9 +90,28 @@ struct SelectNumericTypePass
   std::string select(const Contraction &c, DecisionReport &decisions) {
     if (!c.isFloat())
       return "integer contraction: its weights are already quantized";
-    DenseFPElementsAttr weight;
-    if (!matchPattern(c.getWeight(), m_Constant(&weight)))
+    // A constant, or an N:M-compressed constant (--qsparse-sparsify ran
+    // first): then the types are chosen on the pruned dense weight and the
+    // kept values are the ones encoded.
+    auto decompress = c.getWeight().getDefiningOp<NMDecompressOp>();
+    std::optional<DenseElementsAttr> dense, kept, metadata;
+    if (decompress) {
+      kept = getConstantElements(decompress.getValues());
+      metadata = getConstantElements(decompress.getMetadata());
+      if (!kept || !metadata)
+        return "weight is not a constant";
+      if (perChannel && c.channelDims.size() == 1 &&
+          c.channelDims[0] == int64_t(decompress.getAxis()))
+        return "the N:M axis is the output-channel axis";
+      dense = evaluateConstant(c.getWeight());
+    } else {
+      dense = getConstantElements(c.getWeight());
+    }
+    if (!dense)
       return "weight is not a constant";
+    auto weight = dyn_cast<DenseFPElementsAttr>(*dense);
+    if (!weight)
+      return "weight is not a float constant";
     if (perChannel && c.channelDims.size() != 1)
       return "per-channel scales need a single output-channel dimension";
     auto type = cast<RankedTensorType>(weight.getType());
@@ -123,7 +140,36 @@ struct SelectNumericTypePass
       scales.push_back(s);
     }
 
-    OpBuilder b(c.op);
+    if (decompress) {
+      // Gather the codes of the kept positions (as nm_decompress scatters
+      // them); a dropped slot (metadata outside [0, M)) gets code 0.
+      unsigned n = decompress.getSparsity().getN();
+      unsigned m = decompress.getSparsity().getM();
+      int64_t axis = decompress.getAxis();
+      ArrayRef<int64_t> shape = type.getShape();
+      ArrayRef<int64_t> keptShape = kept->getType().getShape();
+      int64_t inner = 1;
+      for (int64_t d = axis + 1; d < int64_t(shape.size()); ++d)
+        inner *= shape[d];
+      auto slots = llvm::to_vector(metadata->getValues<APInt>());
+      SmallVector<APInt> keptCodes;
+      for (int64_t i = 0, e = kept->getNumElements(); i < e; ++i) {
+        int64_t outer = i / (inner * keptShape[axis]);
+        int64_t j = (i / inner) % keptShape[axis];
+        int64_t slot = slots[i].getSExtValue();
+        if (slot < 0 || slot >= int64_t(m)) {
+          keptCodes.push_back(APInt(storage.getWidth(), 0));
+          continue;
+        }
+        int64_t dj = j / n * m + slot;
+        keptCodes.push_back(
+            codes[(outer * shape[axis] + dj) * inner + i % inner]);
+      }
+      codes = std::move(keptCodes);
+      type = cast<RankedTensorType>(kept->getType());
+    }
+
+    OpBuilder b(decompress ? decompress.getOperation() : c.op);
     Location loc = c.getWeight().getLoc();
     Value stored = arith::ConstantOp::create(
         b, loc,
@@ -140,7 +186,10 @@ struct SelectNumericTypePass
       axis = b.getI64IntegerAttr(c.channelDims[0]);
     Value dequantized = DequantizeOp::create(b, c.op->getLoc(), type,
                                              codesValue, scaleValue, axis);
-    c.op->setOperand(c.weightOperand, dequantized);
+    if (decompress)
+      decompress->setOperand(0, dequantized);
+    else
+      c.op->setOperand(c.weightOperand, dequantized);
 
     llvm::json::Object &entry = decisions.add(c.op);
     entry["chosen"] = candidateName(best.format);

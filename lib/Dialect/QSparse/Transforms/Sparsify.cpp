@@ -64,9 +64,11 @@ struct SparsifyPass
                        DecisionReport &decisions) {
     if (!c.groupDim)
       return "no N:M axis (a depthwise reduction runs over the window only)";
-    DenseElementsAttr weight;
-    if (!matchPattern(c.getWeight(), m_Constant(&weight)))
+    std::optional<DenseElementsAttr> weightAttr =
+        getConstantElements(c.getWeight());
+    if (!weightAttr)
       return "weight is not a constant";
+    DenseElementsAttr weight = *weightAttr;
     auto type = cast<RankedTensorType>(c.getWeight().getType());
     ArrayRef<int64_t> shape = type.getShape();
     int64_t axis = *c.groupDim;

@@ -174,7 +174,12 @@ def SelectNumericType : Pass<"qsparse-select-numeric-type", "mlir::ModuleOp"> {
     scales + `qsparse.dequantize`. Only the weight changes: activations keep
     their type, so the program differs from the original only by the rounding
     of its weights, and weights that are exactly grid value x scale come back
-    exactly.
+    exactly. Constants may be inline or `dense_resource` blobs (as
+    qsparse-translate writes large ONNX initializers). After
+    `--qsparse-sparsify` the weight is `qsparse.nm_decompress` of constant
+    kept values: the type is chosen on the pruned weight and the kept values
+    become codes + scales + `qsparse.dequantize` (prune first, then
+    quantize what survives).
 
     Report keys: "chosen" (e.g. "flint4"), "mse" (candidate -> summed MSE),
     "per_channel".
