@@ -339,6 +339,26 @@ LogicalResult importDequantizeLinear(Node &node) {
         return arith::MulFOp::create(b, loc, v, args[1]);
       });
   node.setOutput(0, out, scaleType);
+  // Remember int8 dequantizations with constant parameters (QDQ).
+  std::optional<DenseElementsAttr> scales = node.constant(1);
+  std::optional<DenseElementsAttr> zeroPoints =
+      node.has(2) ? node.constant(2) : std::nullopt;
+  if (xType != i32 && scales && (!node.has(2) || zeroPoints)) {
+    Importer::Dequantized d;
+    d.quantized = *x;
+    d.axis = x->rank() ? (axis < 0 ? axis + x->rank() : axis) : 0;
+    for (APFloat f : scales->getValues<APFloat>()) {
+      bool lost;
+      f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+      d.scales.push_back(f.convertToDouble());
+    }
+    if (zeroPoints)
+      for (const APInt &z : zeroPoints->getValues<APInt>())
+        d.zeroPoints.push_back(xType == onnx::TensorProto::UINT8
+                                   ? int64_t(z.getZExtValue())
+                                   : z.getSExtValue());
+    node.importer.dequantized[out] = std::move(d);
+  }
   return success();
 }
 

@@ -6,6 +6,8 @@
 
 #include "Importer.h"
 
+#include "qsparse/Dialect/QSparse/IR/QSparse.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -411,10 +413,7 @@ FailureOr<OnnxValue> Node::required(unsigned i) {
 std::optional<DenseElementsAttr> Node::constant(unsigned i) const {
   if (!has(i))
     return std::nullopt;
-  DenseElementsAttr attr;
-  if (matchPattern(inputs[i].value, m_Constant(&attr)))
-    return attr;
-  return std::nullopt;
+  return getConstantElements(inputs[i].value);
 }
 
 FailureOr<SmallVector<int64_t>> Node::constantInts(unsigned i,
@@ -755,7 +754,7 @@ OwningOpRef<ModuleOp> onnx_import::importModel(llvm::StringRef bytes,
                                                const ImportOptions &options) {
   context->loadDialect<arith::ArithDialect, func::FuncDialect,
                        linalg::LinalgDialect, math::MathDialect,
-                       tensor::TensorDialect>();
+                       tensor::TensorDialect, qsparse::QSparseDialect>();
   Location fileLoc = FileLineColLoc::get(context, fileName, 0, 0);
   onnx::ModelProto model;
   if (bytes.size() > (size_t)INT32_MAX) {
@@ -785,5 +784,6 @@ std::vector<std::string> onnx_import::supportedOperators() {
 
 void onnx_import::registerImportDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  math::MathDialect, tensor::TensorDialect>();
+                  math::MathDialect, tensor::TensorDialect,
+                  qsparse::QSparseDialect>();
 }

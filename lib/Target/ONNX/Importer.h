@@ -169,6 +169,25 @@ mlir::Value convertScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 mlir::FailureOr<int64_t> normalizeAxis(Node &node, int64_t axis, int64_t rank,
                                        llvm::StringRef what = "axis");
 
+/// `v` with its dimensions permuted (result dim i = input dim perm[i]), as
+/// linalg.transpose; folded when `v` is a constant (dense or resource).
+mlir::Value permute(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                    llvm::ArrayRef<int64_t> perm);
+
+/// QDQ: a Conv (2-D, one group) whose X and W are DequantizeLinear results
+/// with constant parameters (X per tensor; W constant int8, per tensor or
+/// per output channel, one zero point) becomes qsparse.conv2d on the
+/// quantized tensors (NHWC image, HWCF filter, i32 accumulator) and one
+/// elementwise op y = acc * (x_scale * w_scale[m]) + B[m] back in NCHW.
+/// std::nullopt (no error) when the pattern does not apply.
+std::optional<mlir::Value> importQdqConv(Node &node,
+                                         llvm::ArrayRef<int64_t> strides,
+                                         llvm::ArrayRef<int64_t> dilations,
+                                         llvm::ArrayRef<int64_t> padding);
+/// The same for Gemm (transA = 0, alpha = 1, C absent or a 1-D bias with
+/// beta = 1) and 2-D MatMul: qsparse.matmul, then the dequantization.
+std::optional<mlir::Value> importQdqMatmul(Node &node, bool transB);
+
 /// The importer: graph walk, values, constants.
 class Importer {
 public:
@@ -185,6 +204,18 @@ public:
   int64_t opset = 0;
   /// ONNX element type of every imported value.
   llvm::DenseMap<mlir::Value, DType> dtypes;
+
+  /// A DequantizeLinear result with constant scale and zero point: the
+  /// quantized tensor and its parameters (one, or one per index of `axis`).
+  /// Conv and Gemm/MatMul read through it to form quantized contractions
+  /// (QDQ); unused, the float dequantization is erased as dead code.
+  struct Dequantized {
+    OnnxValue quantized;
+    llvm::SmallVector<double> scales;
+    llvm::SmallVector<int64_t> zeroPoints;
+    int64_t axis = 0;
+  };
+  llvm::DenseMap<mlir::Value, Dequantized> dequantized;
 
   mlir::Location nodeLoc(const onnx::NodeProto &node);
   /// A constant from a tensor proto (named `what` in errors).

@@ -6,13 +6,17 @@
 // auto_pad), MatMul, MatMulInteger, QLinearMatMul (batched, broadcast),
 // Gemm, MaxPool (with Indices), AveragePool and GlobalAveragePool.
 //
-// Convolutions are linalg.generic ops with the maps of the named NCHW
-// convolutions, so a 2-D one is recognised by --qsparse-conv-to-nhwc and
-// --qsparse-implicit-im2col; 2-D matmuls are linalg.matmul.
+// 2-D float convolutions are linalg.conv_2d_nchw_fchw, the others
+// linalg.generic ops with the maps of the named NCHW convolutions (a 2-D one
+// is recognised by --qsparse-conv-to-nhwc and --qsparse-implicit-im2col);
+// 2-D matmuls are linalg.matmul. QDQ-quantized Conv, Gemm and MatMul become
+// qsparse contractions (QDQ.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Importer.h"
+
+#include "qsparse/Dialect/QSparse/IR/QSparse.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -273,6 +277,15 @@ LogicalResult importConv(Node &node) {
   FailureOr<Window> win = convWindow(node, *x, *w, groups);
   if (failed(win))
     return failure();
+  if (win->out.size() == 2) {
+    SmallVector<int64_t> padding{win->padBegin[0], win->padBegin[1],
+                                 win->padEnd[0], win->padEnd[1]};
+    if (std::optional<Value> y =
+            importQdqConv(node, win->strides, win->dilations, padding)) {
+      node.setOutput(0, *y, x->dtype);
+      return success();
+    }
+  }
   Type elem = x->type().getElementType();
   ConvOperands ops;
   ops.x = {padSpatial(node.b, node.loc, x->value, win->padBegin, win->padEnd,
@@ -567,6 +580,10 @@ LogicalResult importMatMul(Node &node) {
   if (a->dtype != bm->dtype ||
       !(isFloatDType(a->dtype) || isIntegerDType(a->dtype)))
     return node.error() << "A and B must be numeric tensors of one type";
+  if (std::optional<Value> y = importQdqMatmul(node, false)) {
+    node.setOutput(0, *y, a->dtype);
+    return success();
+  }
   FailureOr<Value> y = buildMatmul(node, *a, *bm, {}, {}, a->dtype);
   if (failed(y))
     return failure();
@@ -614,46 +631,8 @@ LogicalResult importQLinearMatMul(Node &node) {
   return qlinearOutput(node, *acc, 1, 4, 6, 7, bIsVector ? -1 : rank - 1);
 }
 
-/// `v` transposed (2-D): folded when `v` is a constant.
 Value transpose2D(OpBuilder &b, Location loc, Value v) {
-  auto type = cast<RankedTensorType>(v.getType());
-  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  auto resultType = RankedTensorType::get({cols, rows}, type.getElementType());
-  if (auto cst = v.getDefiningOp<arith::ConstantOp>()) {
-    ArrayRef<char> raw;
-    bool splat = false;
-    if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue())) {
-      splat = dense.isSplat();
-      if (splat)
-        return arith::ConstantOp::create(b, loc, dense.reshape(resultType));
-      raw = dense.getRawData();
-    } else if (auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValue())) {
-      if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
-        raw = blob->getData();
-    }
-    unsigned width = type.getElementTypeBitWidth();
-    if (!raw.empty() && width % 8 == 0 &&
-        (int64_t)raw.size() == rows * cols * (width / 8)) {
-      unsigned bytes = width / 8;
-      std::vector<char> out(raw.size());
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c)
-          std::memcpy(&out[(c * rows + r) * bytes],
-                      &raw[(r * cols + c) * bytes], bytes);
-      Attribute attr;
-      if (auto res = dyn_cast<DenseResourceElementsAttr>(cst.getValue()))
-        attr = DenseResourceElementsAttr::get(
-            resultType, res.getRawHandle().getKey().str() + "_t",
-            HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(out),
-                                                          8));
-      else
-        attr = DenseElementsAttr::getFromRawBuffer(resultType, out);
-      return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
-    }
-  }
-  Value init = emptyTensor(b, loc, {cols, rows}, type.getElementType());
-  return linalg::TransposeOp::create(b, loc, v, init, ArrayRef<int64_t>{1, 0})
-      .getResult()[0];
+  return permute(b, loc, v, {1, 0});
 }
 
 LogicalResult importGemm(Node &node) {
@@ -665,6 +644,15 @@ LogicalResult importGemm(Node &node) {
   if (a->rank() != 2 || bm->rank() != 2 || a->dtype != bm->dtype ||
       !isFloatDType(a->dtype))
     return node.error() << "A and B must be 2-D float tensors of one type";
+  double alpha = node.getFloat("alpha", 1.0f);
+  double beta = node.getFloat("beta", 1.0f);
+  if (!node.getInt("transA", 0) && alpha == 1.0 &&
+      (!node.has(2) || beta == 1.0))
+    if (std::optional<Value> y =
+            importQdqMatmul(node, node.getInt("transB", 0))) {
+      node.setOutput(0, *y, a->dtype);
+      return success();
+    }
   OnnxValue at = *a, bt = *bm;
   if (node.getInt("transA", 0))
     at.value = transpose2D(node.b, node.loc, a->value);
@@ -673,8 +661,6 @@ LogicalResult importGemm(Node &node) {
   FailureOr<Value> y = buildMatmul(node, at, bt, {}, {}, a->dtype);
   if (failed(y))
     return failure();
-  double alpha = node.getFloat("alpha", 1.0f);
-  double beta = node.getFloat("beta", 1.0f);
   auto shape = cast<RankedTensorType>(y->getType()).getShape();
   Type elem = a->type().getElementType();
   SmallVector<Value> inputs{*y};

@@ -3,8 +3,10 @@
 #include "qsparse/Dialect/QSparse/IR/QSparse.h"
 #include "qsparse/Numerics/AccumulatorBounds.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -458,4 +460,26 @@ int64_t Conv2DOp::getMultiplyAdds() {
   if (!result.hasStaticShape() || ShapedType::isDynamic(getReductionSize()))
     return 0;
   return result.getNumElements() * getReductionSize();
+}
+
+std::optional<DenseElementsAttr> qsparse::getConstantElements(Value value) {
+  DenseElementsAttr attr;
+  if (matchPattern(value, m_Constant(&attr)))
+    return attr;
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+  if (!resource)
+    return std::nullopt;
+  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  auto type = cast<ShapedType>(resource.getType());
+  if (!blob || !type.getElementType().isIntOrFloat() ||
+      type.getElementType().isInteger(1))
+    return std::nullopt;
+  ArrayRef<char> data = blob->getData();
+  if (int64_t(data.size()) !=
+      type.getNumElements() * (type.getElementTypeBitWidth() / 8))
+    return std::nullopt;
+  return DenseElementsAttr::getFromRawBuffer(type, data);
 }

@@ -3,9 +3,7 @@
 #include "qsparse/Dialect/QSparse/Transforms/Contraction.h"
 #include "qsparse/Numerics/Codecs.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FileSystem.h"
@@ -117,28 +115,6 @@ std::optional<Contraction> qsparse::matchContraction(Operation *op,
   }
   c.accumulatorType = resultType.getElementType();
   return c;
-}
-
-std::optional<DenseElementsAttr> qsparse::getConstantElements(Value value) {
-  DenseElementsAttr attr;
-  if (matchPattern(value, m_Constant(&attr)))
-    return attr;
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
-  if (!constant)
-    return std::nullopt;
-  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
-  if (!resource)
-    return std::nullopt;
-  AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-  auto type = cast<ShapedType>(resource.getType());
-  if (!blob || !type.getElementType().isIntOrFloat() ||
-      type.getElementType().isInteger(1))
-    return std::nullopt;
-  ArrayRef<char> data = blob->getData();
-  if (int64_t(data.size()) !=
-      type.getNumElements() * (type.getElementTypeBitWidth() / 8))
-    return std::nullopt;
-  return DenseElementsAttr::getFromRawBuffer(type, data);
 }
 
 std::optional<DenseElementsAttr> qsparse::evaluateConstant(Value value) {

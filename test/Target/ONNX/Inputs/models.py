@@ -156,6 +156,34 @@ def pools_softmax():
         [vi("x", F, [2, 4, 9, 9])], [vi("y", F, [2, 4])])
 
 
+QDQ_W = rng.integers(-127, 128, (4, 3, 3, 3)).astype(np.int8)
+QDQ_WS = np.array([0.02, 0.05, 0.01, 0.03], np.float32)
+QDQ_B = np.array([0.5, -1.0, 0.0, 2.0], np.float32)
+
+
+def qdq_conv(weight_zero_points=(0, 0, 0, 0)):
+    # x -> QuantizeLinear (uint8, zero point 120) -> DequantizeLinear ->
+    # Conv(., DequantizeLinear(int8 weight, per-channel scales), bias).
+    return model(
+        [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+         helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+         helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"],
+                          axis=0),
+         helper.make_node("Conv", ["xd", "wd", "b"], ["y"], name="conv",
+                          pads=[1, 1, 1, 1], strides=[2, 2])],
+        [vi("x", F, [1, 3, 6, 6])], [vi("y", F, [1, 4, 3, 3])],
+        [tensor("xs", np.float32(0.03)), tensor("xz", np.uint8(120)),
+         tensor("w", QDQ_W), tensor("ws", QDQ_WS),
+         tensor("wz", np.array(weight_zero_points, np.int8)),
+         tensor("b", QDQ_B)])
+
+
+def qdq_conv_mixed_zero_points():
+    # Per-channel weight zero points that differ: qsparse.conv2d has one,
+    # so the float convolution of the dequantized tensors stays.
+    return qdq_conv((0, 1, 0, 0))
+
+
 def maxpool_indices():
     # int8 with few distinct values: windows that start in the padding meet
     # ties with the padding value (-128), which must never win the index.
@@ -222,7 +250,7 @@ MODELS = {f.__name__: f for f in [
     bad_broadcast, undefined_input, wrong_output_shape, sequence_input,
     qlinear_matmul, pools_softmax, maxpool_indices, pool_pad_too_wide,
     conv_no_filters, qlinear_matmul_vector_b, attribute_type, extra_input, int8_out_of_range,
-    clip_attributes_opset13]}
+    clip_attributes_opset13, qdq_conv, qdq_conv_mixed_zero_points]}
 
 def conv2d(x, w, stride, pad):
     x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -255,6 +283,13 @@ def oracle(name, m, inputs):
         scale = init["as"] * init["ws"] / init["ys"]  # float32, as ONNX
         y = np.rint(acc.astype(np.float32) * scale) + 100
         return np.clip(y, 0, 255).astype(np.uint8)
+    if name == "qdq_conv":
+        xs, xz = np.float64(np.float32(0.03)), 120
+        xq = np.clip(np.rint(x / xs) + xz, 0, 255)
+        w = QDQ_W.astype(np.float64) * QDQ_WS.astype(np.float64).reshape(
+            -1, 1, 1, 1)
+        y = conv2d((xq - xz) * xs, w, 2, 1)
+        return y + QDQ_B.reshape(1, -1, 1, 1)
     if name == "maxpool_indices":
         # First maximum in window order among the in-bounds elements, as a
         # flat NCHW index.

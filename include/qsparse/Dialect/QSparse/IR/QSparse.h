@@ -43,6 +43,11 @@ bool isDialectCodeType(mlir::Type type);
 /// flint and PoT (B <= 8), the same-width signless integer for integer codes.
 mlir::IntegerType getCodeStorageType(mlir::Type type);
 
+/// The elements of a plain constant: an `arith.constant` holding dense
+/// elements or a `dense_resource` blob (as importers write large weights);
+/// std::nullopt for anything else, including a blob that was released.
+std::optional<mlir::DenseElementsAttr> getConstantElements(mlir::Value value);
+
 } // namespace qsparse
 
 #endif // QSPARSE_DIALECT_QSPARSE_IR_QSPARSE_H

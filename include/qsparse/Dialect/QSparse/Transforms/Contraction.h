@@ -56,11 +56,6 @@ struct Contraction {
 std::optional<Contraction> matchContraction(mlir::Operation *op,
                                             std::string &whyNot);
 
-/// The elements of a plain constant: an `arith.constant` holding dense
-/// elements or a `dense_resource` blob (as importers write large weights);
-/// std::nullopt for anything else, including a blob that was released.
-std::optional<mlir::DenseElementsAttr> getConstantElements(mlir::Value value);
-
 /// The weight's value when it is a constant, folding through the qsparse ops
 /// that only reinterpret constants (bitcast, decode, dequantize,
 /// nm_decompress); std::nullopt otherwise.
