@@ -17,7 +17,10 @@ using namespace mlir;
 /// The shared lowering; `kernels` adds the CPU micro-kernels on buffers.
 static void buildLowering(OpPassManager &pm,
                           const qsparse::CPUPipelineOptions *kernels) {
-  pm.addPass(qsparse::createLowerQSparseToLinalg());
+  // The CPU kernels take u8 x s8 dot products without a zero point in them.
+  qsparse::LowerQSparseToLinalgOptions lower;
+  lower.hoistInputZeroPoint = kernels != nullptr;
+  pm.addPass(qsparse::createLowerQSparseToLinalg(lower));
   // Elementwise arith/math on whole tensors become linalg.generic too.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());

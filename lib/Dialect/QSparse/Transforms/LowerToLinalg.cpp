@@ -597,11 +597,12 @@ struct NMDecompressLowering : OpConversionPattern<NMDecompressOp> {
 /// The body shared by both contractions: acc + (x - zx) * (w - zw) in the
 /// accumulator type (wrapping two's-complement arithmetic).
 template <typename OpTy>
-void buildMacBody(OpBuilder &b, Location l, ValueRange args, OpTy op) {
+void buildMacBody(OpBuilder &b, Location l, ValueRange args, OpTy op,
+                  bool hoisted) {
   Type acc = args[2].getType();
   Value x = castInteger(b, l, args[0], acc, op.getInputUnsigned());
   Value w = castInteger(b, l, args[1], acc, false);
-  if (op.getInputZeroPoint() != 0)
+  if (op.getInputZeroPoint() != 0 && !hoisted)
     x = arith::SubIOp::create(b, l, x,
                               intConstant(b, l, acc, op.getInputZeroPoint()));
   if (op.getWeightZeroPoint() != 0)
@@ -618,8 +619,83 @@ Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type) {
       .getResult(0);
 }
 
+/// Whether the input zero point of `op` moves out of its multiply-accumulate.
+template <typename OpTy> bool hoistsInputZeroPoint(OpTy op, bool enabled) {
+  return enabled && op.getInputZeroPoint() != 0 &&
+         op.getType().getElementType().getIntOrFloatBitWidth() >= 32;
+}
+
+/// acc - zx * sum_k (w[k, f] - zw), f the last dimension of both the weight
+/// (`weight`, storage type) and the accumulator: the input zero point's
+/// share of sum_k (x - zx) * (w - zw), exact in wrapping arithmetic.
+template <typename OpTy>
+Value subtractInputZeroPoint(OpBuilder &b, Location loc, OpTy op, Value weight,
+                             Value acc) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  Type elem = accType.getElementType();
+  unsigned width = elem.getIntOrFloatBitWidth();
+  auto wType = cast<RankedTensorType>(weight.getType());
+  int64_t channels = wType.getShape().back();
+  int64_t zx = op.getInputZeroPoint(), zw = op.getWeightZeroPoint();
+  auto sumType = RankedTensorType::get({channels}, elem);
+  Value sums;
+  if (std::optional<DenseElementsAttr> w = evaluateConstant(op.getWeight())) {
+    // Constant weights: the per-channel terms at compile time.
+    SmallVector<APInt> terms(channels, APInt(width, 0));
+    int64_t i = 0;
+    for (const APInt &v : w->getValues<APInt>()) {
+      APInt term(width, uint64_t(v.getSExtValue() - zw), /*isSigned=*/true);
+      terms[i++ % channels] += term * APInt(width, uint64_t(zx), true);
+    }
+    sums = arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(sumType, terms));
+  } else {
+    unsigned rank = wType.getRank();
+    MLIRContext *ctx = b.getContext();
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::reduction);
+    iterators.back() = utils::IteratorType::parallel;
+    sums =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{sumType}, ValueRange{weight},
+            ValueRange{zeroFilled(b, loc, sumType)},
+            SmallVector<AffineMap>{
+                b.getMultiDimIdentityMap(rank),
+                AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx))},
+            iterators,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value v = castInteger(nb, l, args[0], elem, false);
+              v = arith::SubIOp::create(nb, l, v, intConstant(nb, l, elem, zw));
+              v = arith::MulIOp::create(nb, l, v, intConstant(nb, l, elem, zx));
+              linalg::YieldOp::create(
+                  nb, l, arith::AddIOp::create(nb, l, args[1], v).getResult());
+            })
+            .getResult(0);
+  }
+  unsigned rank = accType.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{accType}, ValueRange{acc, sums},
+             ValueRange{emptyLike(b, loc, accType)},
+             SmallVector<AffineMap>{
+                 b.getMultiDimIdentityMap(rank),
+                 AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx)),
+                 b.getMultiDimIdentityMap(rank)},
+             iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::SubIOp::create(nb, l, args[0], args[1]).getResult());
+             })
+      .getResult(0);
+}
+
 struct MatmulLowering : OpConversionPattern<MatmulOp> {
-  using OpConversionPattern::OpConversionPattern;
+  MatmulLowering(const TypeConverter &converter, MLIRContext *ctx, bool hoist)
+      : OpConversionPattern(converter, ctx), hoist(hoist) {}
+  bool hoist;
   LogicalResult
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -639,15 +715,21 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
         ValueRange{adaptor.getInput(), adaptor.getWeight()},
         ValueRange{zeroFilled(rewriter, loc, op.getType())}, maps,
         {par, par, red}, [&](OpBuilder &b, Location l, ValueRange args) {
-          buildMacBody(b, l, args, op);
+          buildMacBody(b, l, args, op, hoistsInputZeroPoint(op, hoist));
         });
-    rewriter.replaceOp(op, generic.getResults());
+    Value result = generic.getResult(0);
+    if (hoistsInputZeroPoint(op, hoist))
+      result = subtractInputZeroPoint(rewriter, loc, op, adaptor.getWeight(),
+                                      result);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
 
 struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
-  using OpConversionPattern::OpConversionPattern;
+  Conv2DLowering(const TypeConverter &converter, MLIRContext *ctx, bool hoist)
+      : OpConversionPattern(converter, ctx), hoist(hoist) {}
+  bool hoist;
   LogicalResult
   matchAndRewrite(Conv2DOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -693,9 +775,13 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
         ValueRange{zeroFilled(rewriter, loc, op.getType())}, maps,
         {par, par, par, par, red, red, red},
         [&](OpBuilder &b, Location l, ValueRange args) {
-          buildMacBody(b, l, args, op);
+          buildMacBody(b, l, args, op, hoistsInputZeroPoint(op, hoist));
         });
-    rewriter.replaceOp(op, generic.getResults());
+    Value result = generic.getResult(0);
+    if (hoistsInputZeroPoint(op, hoist))
+      result = subtractInputZeroPoint(rewriter, loc, op, adaptor.getWeight(),
+                                      result);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -747,6 +833,7 @@ struct StorageTypeConverter : TypeConverter {
 
 struct LowerQSparseToLinalgPass
     : qsparse::impl::LowerQSparseToLinalgBase<LowerQSparseToLinalgPass> {
+  using LowerQSparseToLinalgBase::LowerQSparseToLinalgBase;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     StorageTypeConverter converter;
@@ -763,8 +850,9 @@ struct LowerQSparseToLinalgPass
     RewritePatternSet patterns(ctx);
     patterns.add<QuantizeLowering, DequantizeLowering, DecodeLowering,
                  BitcastLowering, RequantizeLowering, NMCompressLowering,
-                 NMDecompressLowering, MatmulLowering, Conv2DLowering>(
-        converter, ctx);
+                 NMDecompressLowering>(converter, ctx);
+    patterns.add<MatmulLowering, Conv2DLowering>(converter, ctx,
+                                                 hoistInputZeroPoint);
     patterns.add<ConvertOpTypes>(converter, ctx);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
