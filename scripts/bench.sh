@@ -3,7 +3,8 @@
 # (Debian libdnnl-dev) when missing, sets up and builds qsparse
 # (scripts/setup.sh), reconfigures so that bench/ finds oneDNN, builds
 # qsparse-bench and runs it. Without arguments it writes docs/benchmarks.md
-# (a few minutes); arguments replace that and go to qsparse-bench as they are:
+# (a few minutes) and appends bench/onnx-models.sh (whole ONNX models, a few
+# more); arguments replace that and go to qsparse-bench as they are:
 #   scripts/bench.sh --quick                  # smoke run, report on stdout
 #   scripts/bench.sh --filter=int8-conv --out=/tmp/conv.md
 # Exits non-zero when a result is wrong or a case fails to compile.
@@ -31,4 +32,9 @@ ninja -C build qsparse-bench
 args=("$@")
 [ $# -gt 0 ] || args=(--out=docs/benchmarks.md)
 echo "bench: build/bin/qsparse-bench ${args[*]}"
-exec build/bin/qsparse-bench "${args[@]}"
+build/bin/qsparse-bench "${args[@]}"
+if [ $# -eq 0 ]; then
+  # Whole models (a few minutes): ResNet-18 and MobileNetV2 from ONNX.
+  echo "bench: bench/onnx-models.sh >> docs/benchmarks.md"
+  { echo; bench/onnx-models.sh build; } >> docs/benchmarks.md
+fi

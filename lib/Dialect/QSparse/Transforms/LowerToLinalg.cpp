@@ -692,6 +692,26 @@ Value subtractInputZeroPoint(OpBuilder &b, Location loc, OpTy op, Value weight,
       .getResult(0);
 }
 
+/// The multiply-accumulate generic of `op` over `maps` into a zero-filled
+/// accumulator, with the input zero point hoisted when `hoist` allows it.
+template <typename OpTy>
+Value buildContraction(OpBuilder &b, Location loc, OpTy op, Value input,
+                       Value weight, ArrayRef<AffineMap> maps,
+                       ArrayRef<utils::IteratorType> iterators, bool hoist) {
+  bool hoisted = hoistsInputZeroPoint(op, hoist);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{op.getType()}, ValueRange{input, weight},
+          ValueRange{zeroFilled(b, loc, op.getType())}, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            buildMacBody(nb, l, args, op, hoisted);
+          })
+          .getResult(0);
+  if (hoisted)
+    result = subtractInputZeroPoint(b, loc, op, weight, result);
+  return result;
+}
+
 struct MatmulLowering : OpConversionPattern<MatmulOp> {
   MatmulLowering(const TypeConverter &converter, MLIRContext *ctx, bool hoist)
       : OpConversionPattern(converter, ctx), hoist(hoist) {}
@@ -710,18 +730,10 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
                                    AffineMap::get(3, 0, {m, n}, ctx)};
     auto par = utils::IteratorType::parallel;
     auto red = utils::IteratorType::reduction;
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{op.getType()},
-        ValueRange{adaptor.getInput(), adaptor.getWeight()},
-        ValueRange{zeroFilled(rewriter, loc, op.getType())}, maps,
-        {par, par, red}, [&](OpBuilder &b, Location l, ValueRange args) {
-          buildMacBody(b, l, args, op, hoistsInputZeroPoint(op, hoist));
-        });
-    Value result = generic.getResult(0);
-    if (hoistsInputZeroPoint(op, hoist))
-      result = subtractInputZeroPoint(rewriter, loc, op, adaptor.getWeight(),
-                                      result);
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op,
+                       buildContraction(rewriter, loc, op, adaptor.getInput(),
+                                        adaptor.getWeight(), maps,
+                                        {par, par, red}, hoist));
     return success();
   }
 };
@@ -769,19 +781,9 @@ struct Conv2DLowering : OpConversionPattern<Conv2DOp> {
         AffineMap::get(7, 0, {n, oh, ow, f}, ctx)};
     auto par = utils::IteratorType::parallel;
     auto red = utils::IteratorType::reduction;
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{op.getType()},
-        ValueRange{input, adaptor.getWeight()},
-        ValueRange{zeroFilled(rewriter, loc, op.getType())}, maps,
-        {par, par, par, par, red, red, red},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          buildMacBody(b, l, args, op, hoistsInputZeroPoint(op, hoist));
-        });
-    Value result = generic.getResult(0);
-    if (hoistsInputZeroPoint(op, hoist))
-      result = subtractInputZeroPoint(rewriter, loc, op, adaptor.getWeight(),
-                                      result);
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(
+        op, buildContraction(rewriter, loc, op, input, adaptor.getWeight(),
+                             maps, {par, par, par, par, red, red, red}, hoist));
     return success();
   }
 };
