@@ -170,9 +170,11 @@ mlir::FailureOr<int64_t> normalizeAxis(Node &node, int64_t axis, int64_t rank,
                                        llvm::StringRef what = "axis");
 
 /// `v` with its dimensions permuted (result dim i = input dim perm[i]), as
-/// linalg.transpose; folded when `v` is a constant (dense or resource).
+/// linalg.transpose, then reshaped to `reshaped` when given; folded when `v`
+/// is a constant (dense or resource).
 mlir::Value permute(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
-                    llvm::ArrayRef<int64_t> perm);
+                    llvm::ArrayRef<int64_t> perm,
+                    llvm::ArrayRef<int64_t> reshaped = {});
 
 /// QDQ: a Conv (2-D, one group) whose X and W are DequantizeLinear results
 /// with constant parameters (X per tensor; W constant int8, per tensor or

@@ -192,13 +192,33 @@ Value buildConv(Node &node, const ConvOperands &ops, const Window &win,
   bool isFloat = isFloatDType(accType);
   // The common float case is the named op, which the deciding passes and
   // the CPU pipeline know by name.
-  if (isFloat && groups == 1 && n == 2 && !ops.xZero && !ops.wZero &&
-      ops.x.dtype == accType && ops.w.dtype == accType)
+  bool plainFloat = isFloat && n == 2 && !ops.xZero && !ops.wZero &&
+                    ops.x.dtype == accType && ops.w.dtype == accType;
+  if (plainFloat && groups == 1)
     return linalg::Conv2DNchwFchwOp::create(
                b, loc, TypeRange{init.getType()}, ValueRange{inputs},
                ValueRange{init}, b.getI64TensorAttr(win.strides),
                b.getI64TensorAttr(win.dilations))
         .getResult(0);
+  // Depthwise (one filter per channel): linalg.depthwise_conv_2d_nhwc_hwc
+  // between transposes, the form the depthwise micro-kernel takes; the
+  // filter [C, 1, KH, KW] becomes [KH, KW, C] at import time.
+  if (plainFloat && groups == xs[1] && outC == groups && cPerGroup == 1) {
+    int64_t channels = outC;
+    Value image = permute(b, loc, ops.x.value, {0, 2, 3, 1});
+    Value filter =
+        permute(b, loc, ops.w.value, {2, 3, 0, 1}, {ws[2], ws[3], channels});
+    SmallVector<int64_t> nhwc{batch, win.out[0], win.out[1], channels};
+    Value nhwcInit =
+        filledTensor(b, loc, nhwc, acc, scalarConstant(b, loc, acc, 0));
+    Value y =
+        linalg::DepthwiseConv2DNhwcHwcOp::create(
+            b, loc, TypeRange{nhwcInit.getType()}, ValueRange{image, filter},
+            ValueRange{nhwcInit}, b.getI64TensorAttr(win.strides),
+            b.getI64TensorAttr(win.dilations))
+            .getResult(0);
+    return permute(b, loc, y, {0, 3, 1, 2});
+  }
   DType xType = ops.x.dtype, wType = ops.w.dtype;
   return linalg::GenericOp::create(
              b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,

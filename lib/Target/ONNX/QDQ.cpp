@@ -30,13 +30,17 @@ using namespace qsparse;
 using namespace qsparse::onnx_import;
 
 Value onnx_import::permute(OpBuilder &b, Location loc, Value v,
-                           ArrayRef<int64_t> perm) {
+                           ArrayRef<int64_t> perm, ArrayRef<int64_t> reshaped) {
   auto type = cast<RankedTensorType>(v.getType());
   ArrayRef<int64_t> shape = type.getShape();
   SmallVector<int64_t> outShape;
   for (int64_t p : perm)
     outShape.push_back(shape[p]);
-  auto resultType = RankedTensorType::get(outShape, type.getElementType());
+  // The type the caller gets: the permuted shape, or `reshaped` (the same
+  // elements in the same order).
+  auto resultType = RankedTensorType::get(
+      reshaped.empty() ? ArrayRef<int64_t>(outShape) : reshaped,
+      type.getElementType());
   std::optional<DenseElementsAttr> dense = getConstantElements(v);
   unsigned width = type.getElementTypeBitWidth();
   if (dense && dense->isSplat())
@@ -73,7 +77,8 @@ Value onnx_import::permute(OpBuilder &b, Location loc, Value v,
     return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
   }
   Value init = emptyTensor(b, loc, outShape, type.getElementType());
-  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+  Value t = linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+  return reshaped.empty() ? t : reshapeTo(b, loc, t, reshaped);
 }
 
 namespace {

@@ -184,6 +184,15 @@ def qdq_conv_mixed_zero_points():
     return qdq_conv((0, 1, 0, 0))
 
 
+def depthwise_conv():
+    w = rng.standard_normal((4, 1, 3, 3)).astype(np.float32)
+    return model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["y"], name="dw", group=4,
+                          pads=[1, 1, 1, 1], strides=[2, 2])],
+        [vi("x", F, [2, 4, 7, 7])], [vi("y", F, [2, 4, 4, 4])],
+        [tensor("w", w), tensor("b", np.arange(4, dtype=np.float32))])
+
+
 def maxpool_indices():
     # int8 with few distinct values: windows that start in the padding meet
     # ties with the padding value (-128), which must never win the index.
@@ -250,7 +259,8 @@ MODELS = {f.__name__: f for f in [
     bad_broadcast, undefined_input, wrong_output_shape, sequence_input,
     qlinear_matmul, pools_softmax, maxpool_indices, pool_pad_too_wide,
     conv_no_filters, qlinear_matmul_vector_b, attribute_type, extra_input, int8_out_of_range,
-    clip_attributes_opset13, qdq_conv, qdq_conv_mixed_zero_points]}
+    clip_attributes_opset13, qdq_conv, qdq_conv_mixed_zero_points,
+    depthwise_conv]}
 
 def conv2d(x, w, stride, pad):
     x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -290,6 +300,12 @@ def oracle(name, m, inputs):
             -1, 1, 1, 1)
         y = conv2d((xq - xz) * xs, w, 2, 1)
         return y + QDQ_B.reshape(1, -1, 1, 1)
+    if name == "depthwise_conv":
+        # Each channel convolved with its own filter.
+        w = init["w"].astype(np.float64)
+        y = np.concatenate([conv2d(x[:, c:c + 1].astype(np.float64),
+                                   w[c:c + 1], 2, 1) for c in range(4)], 1)
+        return y + init["b"].reshape(1, -1, 1, 1)
     if name == "maxpool_indices":
         # First maximum in window order among the in-bounds elements, as a
         # flat NCHW index.
