@@ -60,10 +60,16 @@ for arch in resnet18 mobilenetv2; do
   import_float=$(secs "$t0" "$t1")
   t0=$(now); "$BIN/qsparse-translate" --import-onnx "$dir/model_qdq.onnx" -o "$dir/qdq.mlir"; t1=$(now)
   import_qdq=$(secs "$t0" "$t1")
+  t0=$(now); "$BIN/qsparse-translate" --import-onnx "$dir/model_qdq.onnx" --qdq-weights=flint4 -o "$dir/qdqf4.mlir"; t1=$(now)
+  import_qdqf4=$(secs "$t0" "$t1")
   # variant: name, source, passes, own oracle
   while IFS='|' read -r name src passes oracle; do
     in=$dir/$src.mlir
-    [[ $src == float ]] && import=$import_float || import=$import_qdq
+    case $src in
+      float) import=$import_float ;;
+      qdq) import=$import_qdq ;;
+      *) import=$import_qdqf4 ;;
+    esac
     t0=$(now)
     if [[ -n $passes ]]; then
       eval "\"\$BIN/qsparse-opt\" \"\$in\" $passes -o \"\$dir/v.mlir\""
@@ -87,5 +93,6 @@ f32, 2:4 weights|float|--qsparse-sparsify="n=2 m=4"|y_ref_24.npy
 f32, flint4 weights|float|--qsparse-select-numeric-type="bits=4 candidates=flint"|
 int8 QDQ|qdq|--qsparse-accumulator-analysis|y_ref_qdq.npy
 int8 QDQ, 2:4 weights|qdq|--qsparse-sparsify="n=2 m=4" --qsparse-accumulator-analysis|y_ref_qdq_24.npy
+QDQ, flint4 weights (--qdq-weights=flint4), narrowed accumulators|qdqf4|--qsparse-accumulator-analysis --qsparse-narrow-accumulators|
 VARIANTS
 done

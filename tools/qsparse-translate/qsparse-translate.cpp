@@ -2,7 +2,7 @@
 //
 // qsparse-translate --import-onnx model.onnx [-o model.mlir]
 //                   [--entry-name=NAME] [--constant-input=NAME=FILE.pb ...]
-//                   [--resource-threshold=BYTES]
+//                   [--resource-threshold=BYTES] [--qdq-weights=int8|flint4]
 // qsparse-translate --list-onnx-operators
 //
 // Exit codes (DESIGN 4): 0 success, 2 bad input (one clear error line per
@@ -59,6 +59,13 @@ static cl::opt<int64_t> resourceThreshold(
              "dense_resource blobs instead of inline constants (-1: never)"),
     cl::value_desc("bytes"), cl::init(4096), cl::cat(category));
 
+static cl::opt<std::string> qdqWeights(
+    "qdq-weights",
+    cl::desc("Weights of QDQ-quantized Conv/Gemm/MatMul: 'int8' (as in the "
+             "model) or 'flint4' (re-encoded as signed flint4 codes, "
+             "per-channel scales)"),
+    cl::value_desc("int8|flint4"), cl::init("int8"), cl::cat(category));
+
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "qsparse-translate: error: " << message << "\n";
   return 2;
@@ -84,6 +91,12 @@ int main(int argc, char **argv) {
   if (options.entryName.empty())
     return fail("--entry-name must not be empty");
   options.resourceThresholdBytes = resourceThreshold;
+  using QdqWeights = qsparse::onnx_import::ImportOptions::QdqWeights;
+  if (qdqWeights == "flint4")
+    options.qdqWeights = QdqWeights::Flint4;
+  else if (qdqWeights != "int8")
+    return fail("--qdq-weights must be int8 or flint4, got '" + qdqWeights +
+                "'");
   for (const std::string &spec : constantInputs) {
     auto [name, path] = llvm::StringRef(spec).split('=');
     if (name.empty() || path.empty())

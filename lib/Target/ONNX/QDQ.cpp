@@ -18,6 +18,7 @@
 #include "Importer.h"
 
 #include "qsparse/Dialect/QSparse/IR/QSparse.h"
+#include "qsparse/Numerics/Quantization.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -137,6 +138,56 @@ std::optional<QuantizedOperand> weight(Node &node, unsigned input,
   return q;
 }
 
+/// The weight for the contraction: the int8 constant `weight` (already in
+/// the contraction's layout, output channels along `channelAxis`) as it is,
+/// or, with --qdq-weights=flint4, re-encoded: the dequantized values get
+/// signed flint4 codes and per-channel scales (numerics::quantizePerChannel,
+/// DESIGN 3.1), the weight becomes qsparse.decode of the constant codes
+/// (small integers, exact) and `w` takes the flint4 scales, zero point 0.
+Value contractionWeight(Node &node, Value weight, int64_t channelAxis,
+                        QuantizedOperand &w) {
+  if (node.importer.options.qdqWeights != ImportOptions::QdqWeights::Flint4)
+    return weight;
+  OpBuilder &b = node.b;
+  Location loc = node.loc;
+  auto type = cast<RankedTensorType>(weight.getType());
+  std::optional<DenseElementsAttr> values = getConstantElements(weight);
+  if (!values)
+    return weight;
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t channels = shape[channelAxis], inner = 1;
+  for (int64_t d = channelAxis + 1; d < int64_t(shape.size()); ++d)
+    inner *= shape[d];
+  int64_t count = type.getNumElements(), perChannel = count / channels;
+  // Channel-major matrix of the dequantized weights and, per element, its
+  // position in it.
+  std::vector<double> matrix(count);
+  std::vector<int64_t> slot(count);
+  std::vector<int64_t> filled(channels, 0);
+  int64_t i = 0;
+  for (const APInt &v : values->getValues<APInt>()) {
+    int64_t c = (i / inner) % channels;
+    slot[i] = c * perChannel + filled[c]++;
+    matrix[slot[i]] = double(v.getSExtValue() - w.zeroPoint) * w.scales[c];
+    ++i;
+  }
+  numerics::CodeFormat format{numerics::CodeKind::Flint, 4, true};
+  numerics::TensorQuantization q =
+      numerics::quantizePerChannel(matrix.data(), channels, perChannel, format);
+  SmallVector<APInt> codes;
+  for (int64_t e = 0; e < count; ++e)
+    codes.push_back(APInt(8, q.codes[slot[e]]));
+  Value stored = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<APInt>(codes)));
+  Type flint4 = FlintType::get(b.getContext(), 4, /*isSigned=*/true);
+  Value coded =
+      BitcastOp::create(b, loc, type.clone(flint4), stored).getResult();
+  w.zeroPoint = 0;
+  for (int64_t c = 0; c < channels; ++c)
+    w.scales[c] = q.channels[c].scale;
+  return DecodeOp::create(b, loc, type, coded).getResult();
+}
+
 /// y[i] = float(acc[accMap(i)]) * scale[c] + bias[c], c = i[channelDim],
 /// scale = x_scale * w_scale (rounded to f32), over `outShape`.
 Value dequantizeAccumulator(Node &node, Value acc, AffineMap accMap,
@@ -213,7 +264,8 @@ std::optional<Value> onnx_import::importQdqConv(Node &node,
   OpBuilder &builder = node.b;
   Location loc = node.loc;
   Value image = permute(builder, loc, x->quantized, {0, 2, 3, 1});
-  Value filter = permute(builder, loc, w->quantized, {2, 3, 1, 0});
+  Value filter = contractionWeight(
+      node, permute(builder, loc, w->quantized, {2, 3, 1, 0}), 3, *w);
   // Output size from the padded extent, as the verifier requires.
   SmallVector<int64_t> out;
   for (unsigned d = 0; d < 2; ++d) {
@@ -260,6 +312,7 @@ std::optional<Value> onnx_import::importQdqMatmul(Node &node, bool transB) {
   Value weightKN = w->quantized;
   if (transB)
     weightKN = permute(builder, loc, weightKN, {1, 0});
+  weightKN = contractionWeight(node, weightKN, 1, *w);
   auto accType = RankedTensorType::get({rows, cols}, builder.getI32Type());
   Value acc =
       MatmulOp::create(builder, loc, accType, a->quantized, weightKN,

@@ -40,6 +40,12 @@ struct ImportOptions {
   /// onnx.TensorProto. Such an input becomes a constant and is dropped from
   /// the function's arguments (e.g. Reshape's shape).
   llvm::StringMap<std::string> constantInputs;
+  /// Weights of QDQ contractions (qsparse.conv2d / qsparse.matmul): the
+  /// model's int8 values, or re-encoded as signed flint4 codes (ANT's
+  /// per-channel search on the dequantized weights) decoded by
+  /// qsparse.decode, with the flint4 scales in the dequantizing epilogue.
+  enum class QdqWeights { Int8, Flint4 };
+  QdqWeights qdqWeights = QdqWeights::Int8;
 };
 
 /// Imports the serialized onnx.ModelProto in `bytes`. `fileName` names the
