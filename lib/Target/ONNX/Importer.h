@@ -176,11 +176,19 @@ mlir::Value permute(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                     llvm::ArrayRef<int64_t> perm,
                     llvm::ArrayRef<int64_t> reshaped = {});
 
+/// Pads the spatial dimensions (2..) of `x` with `value`.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       llvm::ArrayRef<int64_t> low,
+                       llvm::ArrayRef<int64_t> high, mlir::Value value);
+
 /// QDQ: a Conv (2-D, one group) whose X and W are DequantizeLinear results
 /// with constant parameters (X per tensor; W constant int8, per tensor or
 /// per output channel, one zero point) becomes qsparse.conv2d on the
 /// quantized tensors (NHWC image, HWCF filter, i32 accumulator) and one
 /// elementwise op y = acc * (x_scale * w_scale[m]) + B[m] back in NCHW.
+/// A depthwise one (group = channels, one filter each, weight zero point 0)
+/// becomes linalg.depthwise_conv_2d_nhwc_hwc on int8 (uint8 inputs shifted
+/// by 128) with the input zero point's share subtracted per channel.
 /// std::nullopt (no error) when the pattern does not apply.
 std::optional<mlir::Value> importQdqConv(Node &node,
                                          llvm::ArrayRef<int64_t> strides,

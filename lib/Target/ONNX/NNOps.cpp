@@ -110,9 +110,11 @@ FailureOr<Window> computeWindow(Node &node, ArrayRef<int64_t> in,
   return w;
 }
 
-/// Pads the spatial dimensions (2..) of `x` with `value`.
-Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> low,
-                 ArrayRef<int64_t> high, Value value) {
+} // namespace
+
+Value onnx_import::padSpatial(OpBuilder &b, Location loc, Value x,
+                              ArrayRef<int64_t> low, ArrayRef<int64_t> high,
+                              Value value) {
   if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&
       llvm::all_of(high, [](int64_t v) { return v == 0; }))
     return x;
@@ -127,6 +129,8 @@ Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> low,
   auto result = RankedTensorType::get(shape, type.getElementType());
   return tensor::PadOp::create(b, loc, result, x, lo, hi, value);
 }
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Convolutions

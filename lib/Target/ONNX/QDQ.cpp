@@ -192,8 +192,8 @@ Value contractionWeight(Node &node, Value weight, int64_t channelAxis,
 /// scale = x_scale * w_scale (rounded to f32), over `outShape`.
 Value dequantizeAccumulator(Node &node, Value acc, AffineMap accMap,
                             ArrayRef<int64_t> outShape, unsigned channelDim,
-                            double xScale, ArrayRef<double> wScales,
-                            Value bias) {
+                            double xScale, ArrayRef<double> wScales, Value bias,
+                            Value offset = {}) {
   OpBuilder &b = node.b;
   Location loc = node.loc;
   MLIRContext *context = b.getContext();
@@ -213,6 +213,10 @@ Value dequantizeAccumulator(Node &node, Value acc, AffineMap accMap,
     inputs.push_back(bias);
     maps.push_back(channel);
   }
+  if (offset) {
+    inputs.push_back(offset);
+    maps.push_back(channel);
+  }
   maps.push_back(b.getMultiDimIdentityMap(rank));
   Value init = emptyTensor(b, loc, outShape, f32);
   SmallVector<utils::IteratorType> iterators(rank,
@@ -221,7 +225,10 @@ Value dequantizeAccumulator(Node &node, Value acc, AffineMap accMap,
              b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
              iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value v = arith::SIToFPOp::create(nb, l, f32, args[0]);
+               Value a = args[0];
+               if (offset)
+                 a = arith::SubIOp::create(nb, l, a, args[bias ? 3 : 2]);
+               Value v = arith::SIToFPOp::create(nb, l, f32, a);
                v = arith::MulFOp::create(nb, l, v, args[1]);
                if (bias)
                  v = arith::AddFOp::create(nb, l, v, args[2]);
@@ -244,13 +251,110 @@ FailureOr<Value> bias(Node &node, unsigned input, int64_t size) {
 
 } // namespace
 
+/// The depthwise case of importQdqConv: x [N, C, H, W], w [C, 1, KH, KW].
+/// linalg.depthwise_conv_2d_nhwc_hwc extends its operands as signed, so a
+/// uint8 x is moved to int8 (x ^ 0x80 = x - 128, zero point - 128); the
+/// image is padded with the zero point and the MAC reads raw values, so
+/// acc[c] - zx * sum(w[., ., c]) = sum (x - zx) * w exactly.
+static std::optional<Value> importQdqDepthwise(Node &node,
+                                               ArrayRef<int64_t> strides,
+                                               ArrayRef<int64_t> dilations,
+                                               ArrayRef<int64_t> padding) {
+  std::optional<QuantizedOperand> x = activation(node, 0);
+  std::optional<QuantizedOperand> w = weight(node, 1, 0);
+  if (!x || !w || w->zeroPoint != 0)
+    return std::nullopt;
+  auto xType = cast<RankedTensorType>(x->quantized.getType());
+  auto wType = cast<RankedTensorType>(w->quantized.getType());
+  int64_t batch = xType.getDimSize(0), channels = xType.getDimSize(1);
+  if (wType.getDimSize(0) != channels || wType.getDimSize(1) != 1)
+    return std::nullopt;
+  FailureOr<Value> b = bias(node, 2, channels);
+  if (failed(b))
+    return std::nullopt;
+  OpBuilder &builder = node.b;
+  Location loc = node.loc;
+  Type i8 = builder.getI8Type(), i32 = builder.getI32Type();
+  Value image = x->quantized;
+  int64_t zeroPoint = x->zeroPoint;
+  if (x->isUnsigned) {
+    image = elementwise(builder, loc, {image}, xType.getShape(), i8,
+                        [&](OpBuilder &nb, Location l, ValueRange args) {
+                          return arith::XOrIOp::create(
+                              nb, l, args[0], scalarConstant(nb, l, i8, -128));
+                        });
+    zeroPoint -= 128;
+  }
+  image = padSpatial(builder, loc, image, {padding[0], padding[1]},
+                     {padding[2], padding[3]},
+                     scalarConstant(builder, loc, i8, zeroPoint));
+  image = permute(builder, loc, image, {0, 2, 3, 1});
+  int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+  Value filter = contractionWeight(
+      node,
+      permute(builder, loc, w->quantized, {2, 3, 0, 1}, {kh, kw, channels}), 2,
+      *w);
+  auto imageType = cast<RankedTensorType>(image.getType());
+  SmallVector<int64_t> out;
+  for (unsigned d = 0; d < 2; ++d) {
+    int64_t span = (d == 0 ? kh - 1 : kw - 1) * dilations[d] + 1;
+    out.push_back((imageType.getDimSize(1 + d) - span) / strides[d] + 1);
+  }
+  SmallVector<int64_t> accShape{batch, out[0], out[1], channels};
+  Value init = filledTensor(builder, loc, accShape, i32,
+                            scalarConstant(builder, loc, i32, 0));
+  Value acc =
+      linalg::DepthwiseConv2DNhwcHwcOp::create(
+          builder, loc, TypeRange{init.getType()}, ValueRange{image, filter},
+          ValueRange{init}, builder.getI64TensorAttr(strides),
+          builder.getI64TensorAttr(dilations))
+          .getResult(0);
+  // zx * sum over the window of w, per channel.
+  Value offset;
+  if (zeroPoint != 0) {
+    MLIRContext *context = builder.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
+    auto red = utils::IteratorType::reduction;
+    Value sums = filledTensor(builder, loc, {channels}, i32,
+                              scalarConstant(builder, loc, i32, 0));
+    offset =
+        linalg::GenericOp::create(
+            builder, loc, TypeRange{sums.getType()}, ValueRange{filter},
+            ValueRange{sums},
+            SmallVector<AffineMap>{
+                AffineMap::get(3, 0, {d(0), d(1), d(2)}, context),
+                AffineMap::get(3, 0, {d(2)}, context)},
+            SmallVector<utils::IteratorType>{red, red,
+                                             utils::IteratorType::parallel},
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value v = arith::ExtSIOp::create(nb, l, i32, args[0]);
+              v = arith::MulIOp::create(nb, l, v,
+                                        scalarConstant(nb, l, i32, zeroPoint));
+              linalg::YieldOp::create(
+                  nb, l, arith::AddIOp::create(nb, l, args[1], v).getResult());
+            })
+            .getResult(0);
+  }
+  MLIRContext *context = builder.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, context); };
+  AffineMap accMap = AffineMap::get(4, 0, {d(0), d(2), d(3), d(1)}, context);
+  return dequantizeAccumulator(node, acc, accMap,
+                               {batch, channels, out[0], out[1]}, 1,
+                               x->scales[0], w->scales, *b, offset);
+}
+
 std::optional<Value> onnx_import::importQdqConv(Node &node,
                                                 ArrayRef<int64_t> strides,
                                                 ArrayRef<int64_t> dilations,
                                                 ArrayRef<int64_t> padding) {
-  if (node.getInt("group", 1) != 1 || node.in(0).rank() != 4 ||
-      node.in(0).dtype != onnx::TensorProto::FLOAT)
+  if (node.in(0).rank() != 4 || node.in(0).dtype != onnx::TensorProto::FLOAT)
     return std::nullopt;
+  int64_t groups = node.getInt("group", 1);
+  if (groups != 1) {
+    if (groups != node.in(0).shape()[1])
+      return std::nullopt;
+    return importQdqDepthwise(node, strides, dilations, padding);
+  }
   std::optional<QuantizedOperand> x = activation(node, 0);
   std::optional<QuantizedOperand> w = weight(node, 1, 0);
   if (!x || !w)

@@ -178,6 +178,24 @@ def qdq_conv(weight_zero_points=(0, 0, 0, 0)):
          tensor("b", QDQ_B)])
 
 
+QDQ_DW = rng.integers(-127, 128, (4, 1, 3, 3)).astype(np.int8)
+
+
+def qdq_depthwise():
+    # As qdq_conv, with group = 4 and one 3x3 filter per channel.
+    return model(
+        [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+         helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+         helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"],
+                          axis=0),
+         helper.make_node("Conv", ["xd", "wd", "b"], ["y"], name="dw",
+                          group=4, pads=[1, 1, 1, 1], strides=[2, 2])],
+        [vi("x", F, [1, 4, 6, 6])], [vi("y", F, [1, 4, 3, 3])],
+        [tensor("xs", np.float32(0.03)), tensor("xz", np.uint8(120)),
+         tensor("w", QDQ_DW), tensor("ws", QDQ_WS),
+         tensor("wz", np.zeros(4, np.int8)), tensor("b", QDQ_B)])
+
+
 def qdq_conv_mixed_zero_points():
     # Per-channel weight zero points that differ: qsparse.conv2d has one,
     # so the float convolution of the dequantized tensors stays.
@@ -260,7 +278,7 @@ MODELS = {f.__name__: f for f in [
     qlinear_matmul, pools_softmax, maxpool_indices, pool_pad_too_wide,
     conv_no_filters, qlinear_matmul_vector_b, attribute_type, extra_input, int8_out_of_range,
     clip_attributes_opset13, qdq_conv, qdq_conv_mixed_zero_points,
-    depthwise_conv]}
+    depthwise_conv, qdq_depthwise]}
 
 def conv2d(x, w, stride, pad):
     x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -299,6 +317,14 @@ def oracle(name, m, inputs):
         w = QDQ_W.astype(np.float64) * QDQ_WS.astype(np.float64).reshape(
             -1, 1, 1, 1)
         y = conv2d((xq - xz) * xs, w, 2, 1)
+        return y + QDQ_B.reshape(1, -1, 1, 1)
+    if name == "qdq_depthwise":
+        xs, xz = np.float64(np.float32(0.03)), 120
+        xd = (np.clip(np.rint(x / xs) + xz, 0, 255) - xz) * xs
+        w = QDQ_DW.astype(np.float64) * QDQ_WS.astype(np.float64).reshape(
+            -1, 1, 1, 1)
+        y = np.concatenate([conv2d(xd[:, c:c + 1], w[c:c + 1], 2, 1)
+                            for c in range(4)], 1)
         return y + QDQ_B.reshape(1, -1, 1, 1)
     if name == "depthwise_conv":
         # Each channel convolved with its own filter.
