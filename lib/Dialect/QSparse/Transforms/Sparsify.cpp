@@ -12,6 +12,9 @@
 
 #include "mlir/IR/Matchers.h"
 
+#include <cmath>
+#include <cstring>
+
 namespace qsparse {
 #define GEN_PASS_DEF_SPARSIFY
 #include "qsparse/Dialect/QSparse/Transforms/Passes.h.inc"
@@ -21,12 +24,6 @@ using namespace mlir;
 using namespace qsparse;
 
 namespace {
-
-double magnitude(Attribute a) {
-  if (auto f = dyn_cast<FloatAttr>(a))
-    return std::fabs(f.getValueAsDouble());
-  return std::fabs(double(cast<IntegerAttr>(a).getValue().getSExtValue()));
-}
 
 struct SparsifyPass
     : OptionCheckedPass<SparsifyPass,
@@ -96,15 +93,32 @@ struct SparsifyPass
     else
       mask = numerics::transposableMaskGreedy(kf.data(), k, channels, n, m);
 
-    // Prune in the weight's own layout.
-    Attribute zero =
-        Builder(c.op->getContext()).getZeroAttr(type.getElementType());
-    SmallVector<Attribute> pruned(weight.getValues<Attribute>());
+    // Prune in the weight's own layout, on raw element bytes (a zero of
+    // every integer and IEEE float type is all zero bits): per-element
+    // attributes would intern millions of constants for a real model.
+    if (type.getElementTypeBitWidth() % 8 != 0)
+      return "weight elements of " +
+             std::to_string(type.getElementTypeBitWidth()) +
+             " bits are not whole bytes";
+    unsigned bytes = type.getElementTypeBitWidth() / 8;
+    int64_t count = type.getNumElements();
+    std::vector<char> raw(count * bytes);
+    ArrayRef<char> stored = weight.getRawData();
+    for (int64_t i = 0; i < count; ++i)
+      std::memcpy(&raw[i * bytes], &stored[weight.isSplat() ? 0 : i * bytes],
+                  bytes);
+    std::vector<double> absolute(count);
     std::vector<int64_t> positions = channelMatrixPositions(c);
     for (int64_t ch = 0; ch < channels; ++ch)
-      for (int64_t i = 0; i < k; ++i)
-        if (!mask[i * channels + ch])
-          pruned[positions[ch * k + i]] = zero;
+      for (int64_t i = 0; i < k; ++i) {
+        int64_t pos = positions[ch * k + i];
+        if (mask[i * channels + ch]) {
+          absolute[pos] = std::fabs(matrix[ch * k + i]);
+        } else {
+          std::memset(&raw[pos * bytes], 0, bytes);
+          absolute[pos] = 0;
+        }
+      }
 
     // Canonical compressed form along `axis` (qsparse.nm_compress).
     int64_t inner = 1, outer = 1;
@@ -115,8 +129,9 @@ struct SparsifyPass
     int64_t groups = shape[axis] / m, keptAxis = groups * n;
     SmallVector<int64_t> compressedShape(shape);
     compressedShape[axis] = keptAxis;
-    SmallVector<Attribute> values(outer * keptAxis * inner, zero);
-    SmallVector<int8_t> metadata(values.size(), 0);
+    int64_t keptCount = outer * keptAxis * inner;
+    std::vector<char> values(keptCount * bytes, 0);
+    SmallVector<int8_t> metadata(keptCount, 0);
     std::vector<double> group(m);
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t g = 0; g < groups; ++g)
@@ -125,12 +140,12 @@ struct SparsifyPass
             return (o * shape[axis] + g * m + j) * inner + in;
           };
           for (unsigned j = 0; j < m; ++j)
-            group[j] = magnitude(pruned[at(j)]);
+            group[j] = absolute[at(j)];
           std::vector<uint8_t> kept =
               numerics::magnitudeGroupMask(group.data(), n, m);
           for (unsigned r = 0; r < n; ++r) {
             int64_t dst = (o * keptAxis + g * n + r) * inner + in;
-            values[dst] = pruned[at(kept[r])];
+            std::memcpy(&values[dst * bytes], &raw[at(kept[r]) * bytes], bytes);
             metadata[dst] = int8_t(kept[r]);
           }
         }
@@ -141,7 +156,7 @@ struct SparsifyPass
         RankedTensorType::get(compressedShape, type.getElementType());
     auto metaType = RankedTensorType::get(compressedShape, b.getI8Type());
     Value valuesConst = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(valuesType, values));
+        b, loc, DenseElementsAttr::getFromRawBuffer(valuesType, values));
     Value metaConst = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(metaType, ArrayRef<int8_t>(metadata)));
     auto plain = NMAttr::get(b.getContext(), n, m, false);
