@@ -155,6 +155,8 @@ Value contractionWeight(Node &node, Value weight, int64_t channelAxis,
   if (!values)
     return weight;
   ArrayRef<int64_t> shape = type.getShape();
+  if (type.getNumElements() == 0)
+    return weight; // nothing to encode
   int64_t channels = shape[channelAxis], inner = 1;
   for (int64_t d = channelAxis + 1; d < int64_t(shape.size()); ++d)
     inner *= shape[d];

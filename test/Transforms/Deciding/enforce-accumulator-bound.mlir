@@ -28,3 +28,18 @@ func.func @fits(%x: tensor<1x2xi8>) -> tensor<1x1xi32> {
   %0 = qsparse.matmul %x, %w : tensor<1x2xi8>, tensor<2x1xi8> -> tensor<1x1xi32>
   return %0 : tensor<1x1xi32>
 }
+
+// A weight another op also reads (the ONNX importer's depthwise zero-point
+// correction sums it) is left alone: changing it for one user only would
+// make the two disagree.
+// CHECK-LABEL: func.func @shared
+// CHECK: %[[W:.*]] = arith.constant dense<127> : tensor<2x1xi8>
+// CHECK: qsparse.matmul %{{.*}}, %[[W]]
+// CHECK: qsparse.matmul %{{.*}}, %[[W]]
+// REPORT: "skipped": "the weight constant has other users, which would keep the old values"
+func.func @shared(%x: tensor<1x2xi8>) -> (tensor<1x1xi32>, tensor<1x1xi32>) {
+  %w = arith.constant dense<127> : tensor<2x1xi8>
+  %0 = qsparse.matmul %x, %w : tensor<1x2xi8>, tensor<2x1xi8> -> tensor<1x1xi32>
+  %1 = qsparse.matmul %x, %w : tensor<1x2xi8>, tensor<2x1xi8> -> tensor<1x1xi32>
+  return %0, %1 : tensor<1x1xi32>, tensor<1x1xi32>
+}

@@ -69,3 +69,15 @@ func.func @square(%x: tensor<1x4xi8>) -> tensor<1x4xi32> {
   %0 = qsparse.matmul %x, %w : tensor<1x4xi8>, tensor<4x4xi8> -> tensor<1x4xi32>
   return %0 : tensor<1x4xi32>
 }
+
+// With a weight zero point a stored 0 is the weight -zw, not a pruned one:
+// such contractions are not sparsified.
+// CHECK-LABEL: func.func @zero_point
+// CHECK-NOT: nm_decompress
+// CHECK: qsparse.matmul {{.*}}weight_zero_point = -20
+// REPORT: "skipped": "weight zero point -20: a stored 0 would not be a zero weight"
+func.func @zero_point(%x: tensor<2x8xi8>) -> tensor<2x4xi32> {
+  %w = arith.constant dense<[[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16], [1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]> : tensor<8x4xi8>
+  %0 = qsparse.matmul %x, %w {weight_zero_point = -20 : i64} : tensor<2x8xi8>, tensor<8x4xi8> -> tensor<2x4xi32>
+  return %0 : tensor<2x4xi32>
+}

@@ -54,6 +54,14 @@ struct EnforceAccumulatorBoundPass
                            "before encoding or compressing it)");
         continue;
       }
+      // Another op may depend on these exact values (the ONNX importer's
+      // zero-point correction of a depthwise convolution sums them): a
+      // changed weight here would disagree with it.
+      if (!c->getWeight().hasOneUse()) {
+        decisions.skip(op, "the weight constant has other users, which "
+                           "would keep the old values");
+        continue;
+      }
       IntegerProblem &p = *problem;
       int64_t channels = c->numChannels(), k = c->reductionSize();
       std::optional<double> error = numerics::enforceAccumulatorBits(

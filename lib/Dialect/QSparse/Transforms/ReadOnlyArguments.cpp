@@ -3,6 +3,9 @@
 #include "qsparse/Dialect/QSparse/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace qsparse {
 #define GEN_PASS_DEF_READONLYARGUMENTS
@@ -24,6 +27,21 @@ struct ReadOnlyArgumentsPass
           func.setArgAttr(
               i, bufferization::BufferizationDialect::kWritableAttrName,
               b.getBoolAttr(false));
+      // Each result gets its own out-parameter: a repeated value is copied.
+      func.walk([&](func::ReturnOp ret) {
+        llvm::SmallPtrSet<Value, 4> seen;
+        OpBuilder builder(ret);
+        for (OpOperand &operand : ret->getOpOperands()) {
+          Value v = operand.get();
+          auto type = dyn_cast<RankedTensorType>(v.getType());
+          if (seen.insert(v).second || !type || !type.hasStaticShape())
+            continue;
+          Value empty = tensor::EmptyOp::create(
+              builder, ret.getLoc(), type.getShape(), type.getElementType());
+          operand.set(linalg::CopyOp::create(builder, ret.getLoc(), v, empty)
+                          .getResult(0));
+        }
+      });
     }
   }
 };

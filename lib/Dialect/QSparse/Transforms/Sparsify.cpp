@@ -61,6 +61,9 @@ struct SparsifyPass
                        DecisionReport &decisions) {
     if (!c.groupDim)
       return "no N:M axis (a depthwise reduction runs over the window only)";
+    if (c.weightZeroPoint != 0)
+      return "weight zero point " + std::to_string(c.weightZeroPoint) +
+             ": a stored 0 would not be a zero weight";
     std::optional<DenseElementsAttr> weightAttr =
         getConstantElements(c.getWeight());
     if (!weightAttr)

@@ -196,6 +196,18 @@ def qdq_depthwise():
          tensor("wz", np.zeros(4, np.int8)), tensor("b", QDQ_B)])
 
 
+def qdq_matmul_no_columns():
+    # A [5, 0] weight: nothing to re-encode with --qdq-weights=flint4.
+    return model(
+        [helper.make_node("DequantizeLinear", ["a", "as", "az"], ["ad"]),
+         helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"]),
+         helper.make_node("MatMul", ["ad", "wd"], ["y"], name="mm")],
+        [vi("a", TensorProto.UINT8, [3, 5])], [vi("y", F, [3, 0])],
+        [tensor("as", np.float32(0.1)), tensor("az", np.uint8(3)),
+         tensor("w", np.zeros((5, 0), np.int8)), tensor("ws", np.float32(1)),
+         tensor("wz", np.int8(0))])
+
+
 def qdq_conv_mixed_zero_points():
     # Per-channel weight zero points that differ: qsparse.conv2d has one,
     # so the float convolution of the dequantized tensors stays.
@@ -278,7 +290,7 @@ MODELS = {f.__name__: f for f in [
     qlinear_matmul, pools_softmax, maxpool_indices, pool_pad_too_wide,
     conv_no_filters, qlinear_matmul_vector_b, attribute_type, extra_input, int8_out_of_range,
     clip_attributes_opset13, qdq_conv, qdq_conv_mixed_zero_points,
-    depthwise_conv, qdq_depthwise]}
+    depthwise_conv, qdq_depthwise, qdq_matmul_no_columns]}
 
 def conv2d(x, w, stride, pad):
     x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))

@@ -62,8 +62,12 @@ def ReadOnlyArguments : Pass<"qsparse-readonly-arguments", "mlir::ModuleOp"> {
     boundaries otherwise treats arguments as writable and may compute a
     result in place of an input, so a caller that runs the function twice
     on the same inputs (a benchmark, a reference check) would see its inputs
-    change. The pipelines run this before bufferization.
+    change. Results become out-parameters, one buffer each, so a value
+    returned more than once is copied (`linalg.copy`) for its later
+    positions. The pipelines run this before bufferization.
   }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def Fuse : Pass<"qsparse-fuse", "mlir::ModuleOp"> {
@@ -219,7 +223,8 @@ def Sparsify : Pass<"qsparse-sparsify", "mlir::ModuleOp"> {
     `qsparse.nm_decompress`; qsparse contractions also get
     `weight_sparsity`. Modes: `magnitude` (N largest |w| per group),
     `transposable-exact` (min-cost flow per M x M tile, the most L1 mass
-    with N per row and column) and `transposable-greedy`.
+    with N per row and column) and `transposable-greedy`. Contractions
+    with a weight zero point are skipped (a stored 0 is not a zero weight).
 
     Report keys: "n", "m", "mode", "kept_l1_fraction",
     "mask_diversity_log10".
@@ -290,7 +295,9 @@ def EnforceAccumulatorBound : Pass<"qsparse-enforce-accumulator-bound", "mlir::M
     smallest L2 change that makes the exact accumulator range of each output
     channel fit a signed `bits`-bit accumulator (each tile of `tile` reduction
     elements when `tile` > 0): projection onto the L1 ball, then rounding
-    toward zero. Report keys: "bits", "tile", "relative_l2_error".
+    toward zero. A weight constant that other ops read too is skipped (they
+    would keep the old values). Report keys: "bits", "tile",
+    "relative_l2_error".
   }];
   let options = [
     Option<"bits", "bits", "unsigned", "16", "Target accumulator width">,
