@@ -161,19 +161,21 @@ QDQ_WS = np.array([0.02, 0.05, 0.01, 0.03], np.float32)
 QDQ_B = np.array([0.5, -1.0, 0.0, 2.0], np.float32)
 
 
-def qdq_conv(weight_zero_points=(0, 0, 0, 0)):
+def qdq_conv(weight_zero_points=(0, 0, 0, 0), w=QDQ_W, group=1):
     # x -> QuantizeLinear (uint8, zero point 120) -> DequantizeLinear ->
     # Conv(., DequantizeLinear(int8 weight, per-channel scales), bias).
+    c = w.shape[1] * group
     return model(
         [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
          helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
          helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"],
                           axis=0),
-         helper.make_node("Conv", ["xd", "wd", "b"], ["y"], name="conv",
+         helper.make_node("Conv", ["xd", "wd", "b"], ["y"],
+                          name="conv" if group == 1 else "dw", group=group,
                           pads=[1, 1, 1, 1], strides=[2, 2])],
-        [vi("x", F, [1, 3, 6, 6])], [vi("y", F, [1, 4, 3, 3])],
+        [vi("x", F, [1, c, 6, 6])], [vi("y", F, [1, 4, 3, 3])],
         [tensor("xs", np.float32(0.03)), tensor("xz", np.uint8(120)),
-         tensor("w", QDQ_W), tensor("ws", QDQ_WS),
+         tensor("w", w), tensor("ws", QDQ_WS),
          tensor("wz", np.array(weight_zero_points, np.int8)),
          tensor("b", QDQ_B)])
 
@@ -183,17 +185,7 @@ QDQ_DW = rng.integers(-127, 128, (4, 1, 3, 3)).astype(np.int8)
 
 def qdq_depthwise():
     # As qdq_conv, with group = 4 and one 3x3 filter per channel.
-    return model(
-        [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
-         helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
-         helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wd"],
-                          axis=0),
-         helper.make_node("Conv", ["xd", "wd", "b"], ["y"], name="dw",
-                          group=4, pads=[1, 1, 1, 1], strides=[2, 2])],
-        [vi("x", F, [1, 4, 6, 6])], [vi("y", F, [1, 4, 3, 3])],
-        [tensor("xs", np.float32(0.03)), tensor("xz", np.uint8(120)),
-         tensor("w", QDQ_DW), tensor("ws", QDQ_WS),
-         tensor("wz", np.zeros(4, np.int8)), tensor("b", QDQ_B)])
+    return qdq_conv(w=QDQ_DW, group=4)
 
 
 def qdq_matmul_no_columns():
