@@ -253,6 +253,29 @@ FailureOr<Value> quantParam(Node &node, const OnnxValue &param,
   return alongAxis(node.b, node.loc, param.value, shape.size(), *a);
 }
 
+/// x, its scale and (input 2, when present) its zero point, the parameters
+/// broadcast along attribute `axis`: the inputs of a Quantize/
+/// DequantizeLinear body. `prefix` ("x" or "y") names them in errors.
+FailureOr<SmallVector<Value>> quantInputs(Node &node, const OnnxValue &x,
+                                          const OnnxValue &scale,
+                                          llvm::StringRef prefix) {
+  int64_t axis = node.getInt("axis", 1);
+  SmallVector<Value> inputs{x.value};
+  FailureOr<Value> s =
+      quantParam(node, scale, x.shape(), axis, (prefix + "_scale").str());
+  if (failed(s))
+    return failure();
+  inputs.push_back(*s);
+  if (node.has(2)) {
+    FailureOr<Value> zp = quantParam(node, node.in(2), x.shape(), axis,
+                                     (prefix + "_zero_point").str());
+    if (failed(zp))
+      return failure();
+    inputs.push_back(*zp);
+  }
+  return inputs;
+}
+
 LogicalResult importQuantizeLinear(Node &node) {
   FailureOr<OnnxValue> x = node.required(0), scale = node.required(1);
   if (failed(node.checkAttributes({"axis"})) || failed(x) || failed(scale))
@@ -264,19 +287,10 @@ LogicalResult importQuantizeLinear(Node &node) {
   if (outType != onnx::TensorProto::UINT8 && outType != onnx::TensorProto::INT8)
     return node.error() << "quantizing to " << dtypeName(outType)
                         << " is not supported (int8 and uint8 are)";
-  int64_t axis = node.getInt("axis", 1);
-  SmallVector<Value> inputs{x->value};
-  FailureOr<Value> s = quantParam(node, *scale, x->shape(), axis, "y_scale");
-  if (failed(s))
+  FailureOr<SmallVector<Value>> params = quantInputs(node, *x, *scale, "y");
+  if (failed(params))
     return failure();
-  inputs.push_back(*s);
-  if (node.has(2)) {
-    FailureOr<Value> zp =
-        quantParam(node, node.in(2), x->shape(), axis, "y_zero_point");
-    if (failed(zp))
-      return failure();
-    inputs.push_back(*zp);
-  }
+  SmallVector<Value> inputs = std::move(*params);
   DType xType = x->dtype, scaleType = scale->dtype;
   bool isUnsigned = outType == onnx::TensorProto::UINT8;
   Value out = elementwise(
@@ -312,19 +326,10 @@ LogicalResult importDequantizeLinear(Node &node) {
                         << " is not supported (int8, uint8 and int32 are)";
   if (node.has(2) && node.in(2).dtype != x->dtype)
     return node.error() << "x_zero_point must have the input's type";
-  int64_t axis = node.getInt("axis", 1);
-  SmallVector<Value> inputs{x->value};
-  FailureOr<Value> s = quantParam(node, *scale, x->shape(), axis, "x_scale");
-  if (failed(s))
+  FailureOr<SmallVector<Value>> params = quantInputs(node, *x, *scale, "x");
+  if (failed(params))
     return failure();
-  inputs.push_back(*s);
-  if (node.has(2)) {
-    FailureOr<Value> zp =
-        quantParam(node, node.in(2), x->shape(), axis, "x_zero_point");
-    if (failed(zp))
-      return failure();
-    inputs.push_back(*zp);
-  }
+  SmallVector<Value> inputs = std::move(*params);
   DType xType = x->dtype, scaleType = scale->dtype;
   const DType i32 = onnx::TensorProto::INT32;
   Value out = elementwise(
@@ -346,6 +351,7 @@ LogicalResult importDequantizeLinear(Node &node) {
   if (xType != i32 && scales && (!node.has(2) || zeroPoints)) {
     Importer::Dequantized d;
     d.quantized = *x;
+    int64_t axis = node.getInt("axis", 1);
     d.axis = x->rank() ? (axis < 0 ? axis + x->rank() : axis) : 0;
     for (APFloat f : scales->getValues<APFloat>()) {
       bool lost;
@@ -500,16 +506,20 @@ LogicalResult importBatchNormalization(Node &node) {
 } // namespace
 
 void onnx_import::registerElementwiseOps(HandlerMap &handlers) {
-  handlers["Identity"] = importIdentity;
-  handlers["Relu"] = importRelu;
-  handlers["Clip"] = importClip;
-  handlers["LeakyRelu"] = importLeakyRelu;
-  handlers["Sigmoid"] = importSigmoid;
-  handlers["Add"] = [](Node &n) { return importBinary(n, BinaryKind::Add); };
-  handlers["Sub"] = [](Node &n) { return importBinary(n, BinaryKind::Sub); };
-  handlers["Mul"] = [](Node &n) { return importBinary(n, BinaryKind::Mul); };
-  handlers["Div"] = [](Node &n) { return importBinary(n, BinaryKind::Div); };
-  handlers["QuantizeLinear"] = importQuantizeLinear;
-  handlers["DequantizeLinear"] = importDequantizeLinear;
-  handlers["BatchNormalization"] = importBatchNormalization;
+  handlers["Identity"] = {importIdentity, 1};
+  handlers["Relu"] = {importRelu, 1};
+  handlers["Clip"] = {importClip, 3};
+  handlers["LeakyRelu"] = {importLeakyRelu, 1};
+  handlers["Sigmoid"] = {importSigmoid, 1};
+  handlers["Add"] = {[](Node &n) { return importBinary(n, BinaryKind::Add); },
+                     2};
+  handlers["Sub"] = {[](Node &n) { return importBinary(n, BinaryKind::Sub); },
+                     2};
+  handlers["Mul"] = {[](Node &n) { return importBinary(n, BinaryKind::Mul); },
+                     2};
+  handlers["Div"] = {[](Node &n) { return importBinary(n, BinaryKind::Div); },
+                     2};
+  handlers["QuantizeLinear"] = {importQuantizeLinear, 3};
+  handlers["DequantizeLinear"] = {importDequantizeLinear, 3};
+  handlers["BatchNormalization"] = {importBatchNormalization, 5};
 }

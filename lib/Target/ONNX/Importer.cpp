@@ -499,21 +499,6 @@ Importer::Importer(MLIRContext *context, llvm::StringRef fileName,
   registerElementwiseOps(handlers);
   registerShapeOps(handlers);
   registerNNOps(handlers);
-  // Input counts of the supported operators (Concat is variadic).
-  for (llvm::StringRef op :
-       {"Identity", "Relu", "LeakyRelu", "Sigmoid", "Flatten", "Transpose",
-        "Softmax", "Constant", "MaxPool", "AveragePool", "GlobalAveragePool"})
-    maxInputs[op] = op == "Constant" ? 0 : 1;
-  for (llvm::StringRef op : {"Add", "Sub", "Mul", "Div", "MatMul", "Reshape"})
-    maxInputs[op] = 2;
-  for (llvm::StringRef op :
-       {"Clip", "QuantizeLinear", "DequantizeLinear", "Conv", "Gemm"})
-    maxInputs[op] = 3;
-  maxInputs["ConvInteger"] = 4;
-  maxInputs["MatMulInteger"] = 4;
-  maxInputs["BatchNormalization"] = 5;
-  maxInputs["QLinearMatMul"] = 8;
-  maxInputs["QLinearConv"] = 9;
 }
 
 Location Importer::nodeLoc(const onnx::NodeProto &node) {
@@ -649,13 +634,13 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
     }
     while (!inputs.empty() && !inputs.back())
       inputs.pop_back();
-    auto limit = maxInputs.find(proto.op_type());
-    if (limit != maxInputs.end() && inputs.size() > limit->second)
-      return fail() << "takes at most " << limit->second
-                    << (limit->second == 1 ? " input" : " inputs") << ", got "
+    unsigned limit = handler->second.maxInputs;
+    if (inputs.size() > limit)
+      return fail() << "takes at most " << limit
+                    << (limit == 1 ? " input" : " inputs") << ", got "
                     << inputs.size();
     Node node(*this, proto, std::move(inputs));
-    if (failed(handler->second(node)) || node.badAttribute)
+    if (failed(handler->second.import(node)) || node.badAttribute)
       return failure();
     for (int i = 0; i < proto.output_size(); ++i) {
       if (proto.output(i).empty())

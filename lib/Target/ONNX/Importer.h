@@ -103,7 +103,14 @@ public:
 };
 
 using Handler = std::function<mlir::LogicalResult(Node &)>;
-using HandlerMap = llvm::StringMap<Handler>;
+/// A supported operator: its importer and how many inputs it takes at most
+/// (`kVariadic`: any number); more is an error before the handler runs.
+struct OpImporter {
+  Handler import;
+  unsigned maxInputs;
+};
+constexpr unsigned kVariadic = ~0u;
+using HandlerMap = llvm::StringMap<OpImporter>;
 void registerElementwiseOps(HandlerMap &handlers);
 void registerShapeOps(HandlerMap &handlers);
 void registerNNOps(HandlerMap &handlers);
@@ -241,7 +248,6 @@ private:
                    llvm::StringRef role);
 
   HandlerMap handlers;
-  llvm::StringMap<unsigned> maxInputs;
   llvm::StringMap<OnnxValue> values;
 };
 

@@ -136,6 +136,29 @@ namespace {
 // Convolutions
 //===----------------------------------------------------------------------===//
 
+/// The body of a (zero-point-corrected) multiply-accumulate: yields
+/// out + (a - a_zero) * (b - b_zero) in `accType`; `aZero`/`bZero` index
+/// the zero points among `args` (-1: none), the accumulator is last.
+void yieldMac(OpBuilder &b, Location l, ValueRange args, DType aType,
+              DType bType, int aZero, int bZero, DType accType) {
+  Value x = convertScalar(b, l, args[0], aType, accType);
+  Value y = convertScalar(b, l, args[1], bType, accType);
+  if (aZero >= 0)
+    x = arith::SubIOp::create(b, l, x,
+                              convertScalar(b, l, args[aZero], aType, accType));
+  if (bZero >= 0)
+    y = arith::SubIOp::create(b, l, y,
+                              convertScalar(b, l, args[bZero], bType, accType));
+  Value r = isFloatDType(accType)
+                ? arith::AddFOp::create(b, l, args.back(),
+                                        arith::MulFOp::create(b, l, x, y))
+                      .getResult()
+                : arith::AddIOp::create(b, l, args.back(),
+                                        arith::MulIOp::create(b, l, x, y))
+                      .getResult();
+  linalg::YieldOp::create(b, l, r);
+}
+
 /// The pieces of an (integer) convolution's body.
 struct ConvOperands {
   OnnxValue x, w;
@@ -228,25 +251,7 @@ Value buildConv(Node &node, const ConvOperands &ops, const Window &win,
              b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
              iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value x = convertScalar(nb, l, args[0], xType, accType);
-               Value w = convertScalar(nb, l, args[1], wType, accType);
-               if (xZero >= 0)
-                 x = arith::SubIOp::create(
-                     nb, l, x,
-                     convertScalar(nb, l, args[xZero], xType, accType));
-               if (wZero >= 0)
-                 w = arith::SubIOp::create(
-                     nb, l, w,
-                     convertScalar(nb, l, args[wZero], wType, accType));
-               Value out = args.back();
-               Value r =
-                   isFloat ? arith::AddFOp::create(
-                                 nb, l, out, arith::MulFOp::create(nb, l, x, w))
-                                 .getResult()
-                           : arith::AddIOp::create(
-                                 nb, l, out, arith::MulIOp::create(nb, l, x, w))
-                                 .getResult();
-               linalg::YieldOp::create(nb, l, r);
+               yieldMac(nb, l, args, xType, wType, xZero, wZero, accType);
              })
       .getResult(0);
 }
@@ -509,7 +514,6 @@ FailureOr<Value> buildMatmul(Node &node, OnnxValue a, OnnxValue bm,
     return node.error() << "batch dimensions of " << a.type() << " and "
                         << bm.type() << " do not broadcast";
   Type acc = elementType(context, accType);
-  bool isFloat = isFloatDType(accType);
   SmallVector<int64_t> outShape(*batch);
   outShape.append({m, n});
   Value init =
@@ -561,30 +565,13 @@ FailureOr<Value> buildMatmul(Node &node, OnnxValue a, OnnxValue bm,
                                                utils::IteratorType::parallel);
     iterators.back() = utils::IteratorType::reduction;
     DType aType = a.dtype, bType = bm.dtype;
-    result =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
-            iterators,
-            [&](OpBuilder &nb2, Location l, ValueRange args) {
-              Value x = convertScalar(nb2, l, args[0], aType, accType);
-              Value y = convertScalar(nb2, l, args[1], bType, accType);
-              if (aZ >= 0)
-                x = arith::SubIOp::create(
-                    nb2, l, x, convertScalar(nb2, l, args[aZ], aType, accType));
-              if (bZ >= 0)
-                y = arith::SubIOp::create(
-                    nb2, l, y, convertScalar(nb2, l, args[bZ], bType, accType));
-              Value r = isFloat ? arith::AddFOp::create(
-                                      nb2, l, args.back(),
-                                      arith::MulFOp::create(nb2, l, x, y))
-                                      .getResult()
-                                : arith::AddIOp::create(
-                                      nb2, l, args.back(),
-                                      arith::MulIOp::create(nb2, l, x, y))
-                                      .getResult();
-              linalg::YieldOp::create(nb2, l, r);
-            })
-            .getResult(0);
+    result = linalg::GenericOp::create(
+                 b, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+                 maps, iterators,
+                 [&](OpBuilder &nb2, Location l, ValueRange args) {
+                   yieldMac(nb2, l, args, aType, bType, aZ, bZ, accType);
+                 })
+                 .getResult(0);
   }
   if (dropM || dropN) {
     SmallVector<int64_t> shape(*batch);
@@ -1016,16 +1003,16 @@ LogicalResult importGlobalAveragePool(Node &node) {
 } // namespace
 
 void onnx_import::registerNNOps(HandlerMap &handlers) {
-  handlers["Conv"] = importConv;
-  handlers["ConvInteger"] = importConvInteger;
-  handlers["QLinearConv"] = importQLinearConv;
-  handlers["MatMul"] = importMatMul;
-  handlers["MatMulInteger"] = importMatMulInteger;
-  handlers["QLinearMatMul"] = importQLinearMatMul;
-  handlers["Gemm"] = importGemm;
-  handlers["MaxPool"] = [](Node &n) { return importPool(n, PoolKind::Max); };
-  handlers["AveragePool"] = [](Node &n) {
-    return importPool(n, PoolKind::Average);
-  };
-  handlers["GlobalAveragePool"] = importGlobalAveragePool;
+  handlers["Conv"] = {importConv, 3};
+  handlers["ConvInteger"] = {importConvInteger, 4};
+  handlers["QLinearConv"] = {importQLinearConv, 9};
+  handlers["MatMul"] = {importMatMul, 2};
+  handlers["MatMulInteger"] = {importMatMulInteger, 4};
+  handlers["QLinearMatMul"] = {importQLinearMatMul, 8};
+  handlers["Gemm"] = {importGemm, 3};
+  handlers["MaxPool"] = {[](Node &n) { return importPool(n, PoolKind::Max); },
+                         1};
+  handlers["AveragePool"] = {
+      [](Node &n) { return importPool(n, PoolKind::Average); }, 1};
+  handlers["GlobalAveragePool"] = {importGlobalAveragePool, 1};
 }

@@ -310,10 +310,10 @@ LogicalResult importSoftmax(Node &node) {
 } // namespace
 
 void onnx_import::registerShapeOps(HandlerMap &handlers) {
-  handlers["Constant"] = importConstant;
-  handlers["Reshape"] = importReshape;
-  handlers["Flatten"] = importFlatten;
-  handlers["Transpose"] = importTranspose;
-  handlers["Concat"] = importConcat;
-  handlers["Softmax"] = importSoftmax;
+  handlers["Constant"] = {importConstant, 0};
+  handlers["Reshape"] = {importReshape, 2};
+  handlers["Flatten"] = {importFlatten, 1};
+  handlers["Transpose"] = {importTranspose, 1};
+  handlers["Concat"] = {importConcat, kVariadic};
+  handlers["Softmax"] = {importSoftmax, 1};
 }
