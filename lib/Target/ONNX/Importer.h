@@ -196,11 +196,14 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// A depthwise one (group = channels, one filter each, weight zero point 0)
 /// becomes linalg.depthwise_conv_2d_nhwc_hwc on int8 (uint8 inputs shifted
 /// by 128) with the input zero point's share subtracted per channel.
-/// std::nullopt (no error) when the pattern does not apply.
+/// `padding` is [top, left, bottom, right], `out` the output's spatial size
+/// (as the ONNX window computed them). std::nullopt (no error) when the
+/// pattern does not apply.
 std::optional<mlir::Value> importQdqConv(Node &node,
                                          llvm::ArrayRef<int64_t> strides,
                                          llvm::ArrayRef<int64_t> dilations,
-                                         llvm::ArrayRef<int64_t> padding);
+                                         llvm::ArrayRef<int64_t> padding,
+                                         llvm::ArrayRef<int64_t> out);
 /// The same for Gemm (transA = 0, alpha = 1, C absent or a 1-D bias with
 /// beta = 1) and 2-D MatMul: qsparse.matmul, then the dequantization.
 std::optional<mlir::Value> importQdqMatmul(Node &node, bool transB);

@@ -309,8 +309,8 @@ LogicalResult importConv(Node &node) {
   if (win->out.size() == 2) {
     SmallVector<int64_t> padding{win->padBegin[0], win->padBegin[1],
                                  win->padEnd[0], win->padEnd[1]};
-    if (std::optional<Value> y =
-            importQdqConv(node, win->strides, win->dilations, padding)) {
+    if (std::optional<Value> y = importQdqConv(
+            node, win->strides, win->dilations, padding, win->out)) {
       node.setOutput(0, *y, x->dtype);
       return success();
     }

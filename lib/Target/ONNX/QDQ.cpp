@@ -261,7 +261,8 @@ FailureOr<Value> bias(Node &node, unsigned input, int64_t size) {
 static std::optional<Value> importQdqDepthwise(Node &node,
                                                ArrayRef<int64_t> strides,
                                                ArrayRef<int64_t> dilations,
-                                               ArrayRef<int64_t> padding) {
+                                               ArrayRef<int64_t> padding,
+                                               ArrayRef<int64_t> out) {
   std::optional<QuantizedOperand> x = activation(node, 0);
   std::optional<QuantizedOperand> w = weight(node, 1, 0);
   if (!x || !w || w->zeroPoint != 0)
@@ -296,12 +297,6 @@ static std::optional<Value> importQdqDepthwise(Node &node,
       node,
       permute(builder, loc, w->quantized, {2, 3, 0, 1}, {kh, kw, channels}), 2,
       *w);
-  auto imageType = cast<RankedTensorType>(image.getType());
-  SmallVector<int64_t> out;
-  for (unsigned d = 0; d < 2; ++d) {
-    int64_t span = (d == 0 ? kh - 1 : kw - 1) * dilations[d] + 1;
-    out.push_back((imageType.getDimSize(1 + d) - span) / strides[d] + 1);
-  }
   SmallVector<int64_t> accShape{batch, out[0], out[1], channels};
   Value init = filledTensor(builder, loc, accShape, i32,
                             scalarConstant(builder, loc, i32, 0));
@@ -348,14 +343,15 @@ static std::optional<Value> importQdqDepthwise(Node &node,
 std::optional<Value> onnx_import::importQdqConv(Node &node,
                                                 ArrayRef<int64_t> strides,
                                                 ArrayRef<int64_t> dilations,
-                                                ArrayRef<int64_t> padding) {
+                                                ArrayRef<int64_t> padding,
+                                                ArrayRef<int64_t> out) {
   if (node.in(0).rank() != 4 || node.in(0).dtype != onnx::TensorProto::FLOAT)
     return std::nullopt;
   int64_t groups = node.getInt("group", 1);
   if (groups != 1) {
     if (groups != node.in(0).shape()[1])
       return std::nullopt;
-    return importQdqDepthwise(node, strides, dilations, padding);
+    return importQdqDepthwise(node, strides, dilations, padding, out);
   }
   std::optional<QuantizedOperand> x = activation(node, 0);
   std::optional<QuantizedOperand> w = weight(node, 1, 0);
@@ -372,13 +368,6 @@ std::optional<Value> onnx_import::importQdqConv(Node &node,
   Value image = permute(builder, loc, x->quantized, {0, 2, 3, 1});
   Value filter = contractionWeight(
       node, permute(builder, loc, w->quantized, {2, 3, 1, 0}), 3, *w);
-  // Output size from the padded extent, as the verifier requires.
-  SmallVector<int64_t> out;
-  for (unsigned d = 0; d < 2; ++d) {
-    int64_t padded = xType.getDimSize(2 + d) + padding[d] + padding[d + 2];
-    int64_t span = (wType.getDimSize(2 + d) - 1) * dilations[d] + 1;
-    out.push_back((padded - span) / strides[d] + 1);
-  }
   auto accType = RankedTensorType::get({batch, out[0], out[1], filters},
                                        builder.getI32Type());
   Value acc =
