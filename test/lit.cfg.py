@@ -73,3 +73,12 @@ try:
     config.available_features.add("numpy")
 except (OSError, subprocess.CalledProcessError):
     pass
+
+# CUDA's ptxas assembles the PTX of the GPU pipeline (no GPU needed).
+ptxas = os.environ.get("QSPARSE_PTXAS", "/usr/local/cuda/bin/ptxas")
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+config.substitutions.append(
+    ("%extract_ptx", config.python_executable + " " +
+     os.path.join(config.qsparse_src_root, "scripts", "extract-ptx.py")))

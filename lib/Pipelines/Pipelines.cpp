@@ -7,6 +7,8 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -14,17 +16,26 @@
 
 using namespace mlir;
 
-/// The shared lowering; `kernels` adds the CPU micro-kernels on buffers.
-static void buildLowering(OpPassManager &pm,
-                          const qsparse::CPUPipelineOptions *kernels) {
-  // The CPU kernels take u8 x s8 dot products without a zero point in them.
+namespace {
+enum class Target { Reference, CPU, GPU };
+} // namespace
+
+/// qsparse to linalg, the structural passes of `target`, bufferization with
+/// results as out-parameters.
+static void buildFront(OpPassManager &pm, Target target) {
+  // The kernels take dot products without an input zero point in them.
   qsparse::LowerQSparseToLinalgOptions lower;
-  lower.hoistInputZeroPoint = kernels != nullptr;
+  lower.hoistInputZeroPoint = target != Target::Reference;
   pm.addPass(qsparse::createLowerQSparseToLinalg(lower));
   // Elementwise arith/math on whole tensors become linalg.generic too.
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
-  if (kernels) {
+  if (target == Target::GPU) {
+    // Elementwise chains merged (fewer kernels).
+    pm.addPass(qsparse::createFuse());
+    pm.addPass(createCanonicalizerPass());
+  }
+  if (target == Target::CPU) {
     // Elementwise chains merged, contraction epilogues marked for the
     // micro-kernels (the reference pipeline keeps every op separate).
     // NCHW convolutions in NHWC, for the NHWC convolution kernels.
@@ -48,7 +59,12 @@ static void buildLowering(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+}
 
+/// The shared lowering; `kernels` adds the CPU micro-kernels on buffers.
+static void buildLowering(OpPassManager &pm,
+                          const qsparse::CPUPipelineOptions *kernels) {
+  buildFront(pm, kernels ? Target::CPU : Target::Reference);
   if (kernels) {
     qsparse::CPUMatmulKernelsOptions options;
     options.vectorBits = kernels->vectorBits;
@@ -92,6 +108,39 @@ void qsparse::buildCPUPipeline(OpPassManager &pm,
   buildLowering(pm, &options);
 }
 
+std::string
+qsparse::checkGPUPipelineOptions(const GPUPipelineOptions &options) {
+  if (options.chip != "sm_80" && options.chip != "sm_90")
+    return "qsparse-gpu-pipeline: unknown chip '" + options.chip +
+           "' (expected sm_80 or sm_90)";
+  if (options.format != "isa" && options.format != "bin" &&
+      options.format != "fatbin")
+    return "qsparse-gpu-pipeline: unknown format '" + options.format +
+           "' (expected isa, bin or fatbin)";
+  return "";
+}
+
+void qsparse::buildGPUPipeline(OpPassManager &pm,
+                               const GPUPipelineOptions &options) {
+  buildFront(pm, Target::GPU);
+  pm.addPass(qsparse::createGPUMatmulKernels());
+  // (No canonicalization before the mapping: it would fold one-trip
+  // loops into bare host code.)
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(qsparse::createGPUMapHost());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  // The shared-memory globals now live in the GPU modules only.
+  pm.addPass(createSymbolDCEPass());
+  gpu::GPUToNVVMPipelineOptions nvvm;
+  nvvm.cubinChip = options.chip.getValue();
+  nvvm.cubinFeatures = "+ptx80";
+  nvvm.cubinFormat = options.format.getValue();
+  gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
+}
+
 void qsparse::registerPipelines() {
   PassPipelineRegistration<>(
       "qsparse-reference-pipeline",
@@ -105,5 +154,25 @@ void qsparse::registerPipelines() {
       "contractions, loops elsewhere)",
       [](OpPassManager &pm, const CPUPipelineOptions &options) {
         buildCPUPipeline(pm, options);
+      });
+  // Registered by hand so that a bad chip or format fails the parse.
+  registerPassPipeline(
+      "qsparse-gpu-pipeline",
+      "Lower qsparse and upstream linalg programs to NVIDIA GPU kernels "
+      "(tensor-core mma.sync for int8 matmuls, one thread per iteration "
+      "elsewhere) and a gpu.binary for the chip; functions take device "
+      "memory",
+      [](OpPassManager &pm, StringRef text,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        GPUPipelineOptions options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        if (std::string why = checkGPUPipelineOptions(options); !why.empty())
+          return errorHandler(why);
+        buildGPUPipeline(pm, options);
+        return success();
+      },
+      [](function_ref<void(const mlir::detail::PassOptions &)> handler) {
+        handler(GPUPipelineOptions());
       });
 }

@@ -90,4 +90,87 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect"];
 }
 
+def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
+  let summary = "Tensor-core kernels (mma.sync) for int8 matmuls on buffers";
+  let description = [{
+    Runs on buffers (after bufferization). Every statically shaped
+    matmul-shaped contraction (`linalg.matmul`, or a `linalg.generic` with the
+    maps (m, k), (k, n) -> (m, n) and a multiply-accumulate body) of i8 x i8
+    -> i32 whose K is a multiple of 4 becomes a `gpu.launch`:
+
+    - one block per `tile-m` x `tile-n` tile of C, `warps-m` x `warps-n`
+      warps, each owning a (tile-m / warps-m) x (tile-n / warps-n) warp tile
+      of m16n8 accumulator fragments held in registers across K;
+    - A and B stream through `stages` shared-memory buffers of `tile-k`
+      columns of K, filled by `nvgpu.device_async_copy` (16-byte cp.async
+      when K % 16 == 0, else 8 or 4 bytes) `stages - 1` tiles ahead of the
+      math (`nvgpu.device_async_create_group` / `device_async_wait`); rows
+      and columns of K past the matrix are zero-filled by the copy;
+    - per 32 columns of K each warp loads its A fragments with
+      `nvgpu.ldmatrix` x4 (16 x 32 bytes) and its B fragments, two n8 tiles
+      at a time, with `nvgpu.ldmatrix` x4 from B stored transposed ([N][K]),
+      then issues one m16n8k32 mma per fragment pair: `nvgpu.mma.sync` for
+      s8 x s8, `nvvm.mma.sync` with u8 types when an operand is zero
+      extended;
+    - the lane -> element maps are those of `qsparse/Numerics/MmaLayouts.h`
+      (checked against them for all 32 lanes when the kernel is built);
+    - the fragments are added to C (or stored over it when C was just
+      filled with zeros: the fill is removed) with bounds checks only where
+      M or N is not a multiple of the tile.
+
+    B is read as [N][K]: a constant B (a constant `memref.global`) is
+    transposed at compile time into a new constant global, any other B by a
+    `linalg.transpose` into a new buffer before the kernel. The mma
+    instructions saturate on overflow where the linalg reference wraps;
+    accumulators proven by the deciding passes never overflow. Other
+    contractions are left alone.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", "128", "Rows of C per block">,
+    Option<"tileN", "tile-n", "int64_t", "128", "Columns of C per block">,
+    Option<"tileK", "tile-k", "int64_t", "64",
+           "Columns of K per shared-memory stage (a multiple of 32)">,
+    Option<"warpsM", "warps-m", "int64_t", "2", "Warps along M per block">,
+    Option<"warpsN", "warps-n", "int64_t", "2", "Warps along N per block">,
+    Option<"stages", "stages", "int64_t", "3",
+           "Shared-memory buffers in flight (>= 2)">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::gpu::GPUDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::nvgpu::NVGPUDialect",
+                           "mlir::NVVM::NVVMDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::LLVM::LLVMDialect"];
+}
+
+def GPUMapHost : Pass<"qsparse-gpu-map-host", "mlir::ModuleOp"> {
+  let summary = "Host functions of the GPU pipeline work on device memory";
+  let description = [{
+    Runs on buffers after the loop lowering of the ops the kernels did not
+    take. The functions' memref arguments are device memory, so the host
+    code may only launch kernels and manage buffers:
+
+    - each outermost `scf.parallel` with static bounds becomes a
+      `gpu.launch` with one thread per iteration (linearized over blocks of
+      256 threads, the nested loops inside); an outermost `scf.for` runs on
+      a single thread;
+    - `memref.alloc` / `memref.dealloc` become `gpu.alloc` / `gpu.dealloc`;
+    - `memref.copy` becomes `gpu.memcpy` (both sides contiguous);
+    - `memref.get_global` of a constant global used by a launch is cloned
+      into the launch (the kernel outlining copies the global into the GPU
+      module, so constants live in device memory).
+
+    Any other host operation that reads or writes a memref is an error
+    naming the operation.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::gpu::GPUDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 #endif // QSPARSE_CONVERSION_PASSES_TD

@@ -37,7 +37,32 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options = {});
 
-/// Registers both pipelines with the global pass registry.
+/// Options of --qsparse-gpu-pipeline.
+struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("NVIDIA chip: sm_80 (A100) or sm_90 (H100)"),
+      llvm::cl::init("sm_80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu.binary contents: isa (PTX text), bin (cubin, "
+                     "needs ptxas), fatbin (cubin and PTX)"),
+      llvm::cl::init("isa")};
+};
+
+/// --qsparse-gpu-pipeline: the shared front of the lowering (qsparse ops to
+/// linalg, fusion, bufferization) then int8 matmuls on tensor-core kernels
+/// (--qsparse-gpu-matmul-kernels), every other loop nest mapped to a simple
+/// kernel, and the GPU modules compiled to a gpu.binary for `chip`. The
+/// functions take device memory (results become out-parameters as in the
+/// other pipelines). Check the options first with checkGPUPipelineOptions.
+void buildGPUPipeline(mlir::OpPassManager &pm,
+                      const GPUPipelineOptions &options);
+
+/// Empty when `options` name a supported chip and format, else the error.
+std::string checkGPUPipelineOptions(const GPUPipelineOptions &options);
+
+/// Registers the pipelines with the global pass registry.
 void registerPipelines();
 
 } // namespace qsparse

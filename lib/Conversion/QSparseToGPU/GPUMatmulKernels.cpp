@@ -1,0 +1,587 @@
+//===- GPUMatmulKernels.cpp - tensor-core kernels for int8 matmuls --------===//
+//
+// --qsparse-gpu-matmul-kernels: an int8 matmul on buffers becomes a
+// gpu.launch of block tiles staged through shared memory by cp.async
+// (nvgpu.device_async_copy, `stages` deep), warp tiles of m16n8k32 mma
+// fragments fed by nvgpu.ldmatrix, and the accumulators added to C.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../QSparseToCPU/Kernels.h"
+#include "qsparse/Conversion/Passes.h"
+#include "qsparse/Numerics/MmaLayouts.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/NVGPU/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace qsparse {
+#define GEN_PASS_DEF_GPUMATMULKERNELS
+#include "qsparse/Conversion/Passes.h.inc"
+} // namespace qsparse
+
+using namespace mlir;
+namespace mma = qsparse::numerics::mma;
+
+namespace {
+
+/// C[M][N] += A[M][K] * B[K][N] on static identity-layout i8/i8/i32 buffers.
+struct Match {
+  linalg::LinalgOp op;
+  Value a, b, c;
+  int64_t m, n, k;
+  bool aUnsigned = false, bUnsigned = false;
+};
+
+bool isStatic2D(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
+         type.getRank() == 2;
+}
+
+std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  AffineExpr m, n, k;
+  bindDims(op->getContext(), m, n, k);
+  MLIRContext *ctx = op->getContext();
+  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
+                                     AffineMap::get(3, 0, {k, n}, ctx),
+                                     AffineMap::get(3, 0, {m, n}, ctx)};
+  if (op.getIndexingMapsArray() != expected)
+    return std::nullopt;
+  auto iterators = op.getIteratorTypesArray();
+  if (iterators[0] != utils::IteratorType::parallel ||
+      iterators[1] != utils::IteratorType::parallel ||
+      iterators[2] != utils::IteratorType::reduction)
+    return std::nullopt;
+  Match match;
+  match.op = op;
+  match.a = op.getDpsInputOperand(0)->get();
+  match.b = op.getDpsInputOperand(1)->get();
+  match.c = op.getDpsInitOperand(0)->get();
+  if (!isStatic2D(match.a) || !isStatic2D(match.b) || !isStatic2D(match.c))
+    return std::nullopt;
+  auto aType = cast<MemRefType>(match.a.getType());
+  auto bType = cast<MemRefType>(match.b.getType());
+  auto cType = cast<MemRefType>(match.c.getType());
+  qsparse::cpu::KernelKind kind;
+  if (!qsparse::cpu::matchMacBody(
+          op.getBlock(), aType.getElementType(), bType.getElementType(),
+          cType.getElementType(), kind, match.aUnsigned, match.bUnsigned) ||
+      kind != qsparse::cpu::KernelKind::I8)
+    return std::nullopt;
+  match.m = aType.getDimSize(0);
+  match.k = aType.getDimSize(1);
+  match.n = bType.getDimSize(1);
+  if (match.m == 0 || match.n == 0 || match.k == 0 || match.k % 4 != 0)
+    return std::nullopt;
+  return match;
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Index arithmetic inside the kernel.
+struct IndexBuilder {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value add(Value x, int64_t y) { return y ? add(x, c(y)) : x; }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t y) {
+    return y == 1 ? x : arith::MulIOp::create(b, loc, x, c(y)).getResult();
+  }
+  Value div(Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, c(y));
+  }
+  Value rem(Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, c(y));
+  }
+  Value min(Value x, int64_t y) {
+    return arith::MinSIOp::create(b, loc, x, c(y));
+  }
+  Value max(Value x, int64_t y) {
+    return arith::MaxSIOp::create(b, loc, x, c(y));
+  }
+  Value lt(Value x, int64_t y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, c(y));
+  }
+  /// `map` (one dim, one result) applied to `x`.
+  Value apply(AffineMap map, Value x) {
+    return affine::AffineApplyOp::create(b, loc, map, ValueRange{x});
+  }
+};
+
+/// A lane -> (row, column) address map as two affine maps of the lane,
+/// checked against the Numerics function it implements for all 32 lanes.
+struct LaneMap {
+  AffineMap row, col;
+};
+
+FailureOr<LaneMap> laneMap(MLIRContext *ctx, AffineExpr row, AffineExpr col,
+                           mma::Coord (*expected)(int)) {
+  LaneMap map{AffineMap::get(1, 0, row), AffineMap::get(1, 0, col)};
+  for (int lane = 0; lane < mma::kWarpSize; ++lane) {
+    SmallVector<int64_t> r = map.row.compose({lane}),
+                         c = map.col.compose({lane});
+    mma::Coord want = expected(lane);
+    if (r[0] != want.row || c[0] != want.col)
+      return failure();
+  }
+  (void)ctx;
+  return map;
+}
+
+struct Config {
+  int64_t bm, bn, bk, warpsM, warpsN, stages;
+  int64_t threads() const { return 32 * warpsM * warpsN; }
+  int64_t warpM() const { return bm / warpsM; }
+  int64_t warpN() const { return bn / warpsN; }
+};
+
+struct GPUMatmulKernelsPass
+    : public qsparse::impl::GPUMatmulKernelsBase<GPUMatmulKernelsPass> {
+  using Base::Base;
+
+  Config config;
+  LaneMap addressA, addressBt;
+  std::shared_ptr<SymbolTable> symbols;
+  unsigned transposedCount = 0;
+
+  LogicalResult validate() {
+    config = {tileM, tileN, tileK, warpsM, warpsN, stages};
+    auto fail = [&](const Twine &why) {
+      getOperation().emitError("qsparse-gpu-matmul-kernels: ") << why;
+      return failure();
+    };
+    if (config.bm <= 0 || config.bn <= 0 || config.bk <= 0 ||
+        config.warpsM <= 0 || config.warpsN <= 0)
+      return fail("tile sizes and warp counts must be positive");
+    if (config.bm % (16 * config.warpsM) != 0)
+      return fail("tile-m must be a multiple of 16 * warps-m");
+    if (config.bn % (16 * config.warpsN) != 0)
+      return fail("tile-n must be a multiple of 16 * warps-n (two n8 "
+                  "fragments per ldmatrix)");
+    if (config.bk % 32 != 0)
+      return fail("tile-k must be a multiple of 32 (the k of m16n8k32)");
+    if (config.stages < 2)
+      return fail("stages must be at least 2");
+    if (config.threads() > 1024)
+      return fail("warps-m * warps-n * 32 exceeds 1024 threads per block");
+    // 4-byte copies are the smallest; every thread issues the same number.
+    for (int64_t rows : {config.bm, config.bn})
+      if ((rows * config.bk / 16) % config.threads() != 0)
+        return fail("tile-m * tile-k / 16 and tile-n * tile-k / 16 must be "
+                    "multiples of the thread count");
+    int64_t bytes = config.stages * (config.bm + config.bn) * config.bk;
+    if (bytes > 48 * 1024)
+      return fail("the tiles need " + Twine(bytes) +
+                  " bytes of shared memory; at most 49152 (static)");
+    return success();
+  }
+
+  void runOnOperation() override {
+    if (failed(validate()))
+      return signalPassFailure();
+    MLIRContext *ctx = &getContext();
+    AffineExpr lane = getAffineDimExpr(0, ctx);
+    // The x4 address maps of MmaLayouts.h, as affine maps of the lane.
+    auto a = laneMap(ctx, lane % 8 + (lane.floorDiv(8) % 2) * 8,
+                     lane.floorDiv(16) * 16, mma::ldmatrixAddressA);
+    auto bt = laneMap(ctx, lane % 8 + lane.floorDiv(16) * 8,
+                      (lane.floorDiv(8) % 2) * 16, mma::ldmatrixAddressBt);
+    if (failed(a) || failed(bt)) {
+      getOperation().emitError("ldmatrix address maps disagree with "
+                               "qsparse/Numerics/MmaLayouts.h");
+      return signalPassFailure();
+    }
+    addressA = *a;
+    addressBt = *bt;
+    symbols = std::make_shared<SymbolTable>(getOperation());
+
+    SmallVector<Match> matches;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op->getParentOfType<gpu::LaunchOp>())
+        return;
+      if (auto match = matchInt8Matmul(op))
+        matches.push_back(*match);
+    });
+    for (Match &match : matches)
+      rewrite(match);
+
+    // Strided copies (the padding of an image) become linalg.copy, which
+    // the pipeline maps to a kernel; contiguous ones stay memcpy.
+    getOperation().walk([&](memref::CopyOp copy) {
+      if (copy->getParentOfType<gpu::LaunchOp>())
+        return;
+      auto source = cast<MemRefType>(copy.getSource().getType());
+      auto target = cast<MemRefType>(copy.getTarget().getType());
+      if (memref::isStaticShapeAndContiguousRowMajor(source) &&
+          memref::isStaticShapeAndContiguousRowMajor(target))
+        return;
+      OpBuilder b(copy);
+      linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
+                             copy.getTarget());
+      copy.erase();
+    });
+  }
+
+  /// A constant global's dense data behind `v`, else null.
+  DenseElementsAttr constantData(Value v) {
+    auto get = v.getDefiningOp<memref::GetGlobalOp>();
+    if (!get)
+      return {};
+    auto global = symbols->lookup<memref::GlobalOp>(get.getName());
+    if (!global || !global.getConstant())
+      return {};
+    return dyn_cast_or_null<DenseElementsAttr>(global.getConstantInitValue());
+  }
+
+  /// B as [N][K]: a transposed constant global, or a linalg.transpose into
+  /// a new buffer (freed after `after`).
+  Value transposedB(OpBuilder &b, Location loc, Match &m, Operation *after) {
+    auto type = MemRefType::get({m.n, m.k}, b.getI8Type());
+    if (DenseElementsAttr data = constantData(m.b)) {
+      SmallVector<int8_t> source(data.getValues<int8_t>());
+      SmallVector<int8_t> out(m.n * m.k);
+      for (int64_t k = 0; k < m.k; ++k)
+        for (int64_t n = 0; n < m.n; ++n)
+          out[n * m.k + k] = source[k * m.n + n];
+      auto tensorType = RankedTensorType::get({m.n, m.k}, b.getI8Type());
+      OpBuilder detached(b.getContext());
+      auto global = memref::GlobalOp::create(
+          detached, loc, "__qsparse_weight_nk", b.getStringAttr("private"),
+          type, DenseElementsAttr::get(tensorType, ArrayRef(out)),
+          /*constant=*/true, b.getI64IntegerAttr(16));
+      symbols->insert(global, getOperation().getBody()->begin());
+      return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+    }
+    Value buffer =
+        memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(16));
+    linalg::TransposeOp::create(b, loc, m.b, buffer, ArrayRef<int64_t>{1, 0});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointAfter(after);
+    memref::DeallocOp::create(b, loc, buffer);
+    return buffer;
+  }
+
+  /// The linalg.fill of zero that initializes C before `op` with nothing
+  /// touching memory in between, if any.
+  linalg::FillOp zeroFill(Match &m) {
+    for (Operation *op = m.op->getPrevNode(); op; op = op->getPrevNode()) {
+      auto fill = dyn_cast<linalg::FillOp>(op);
+      if (!fill)
+        if (isMemoryEffectFree(op))
+          continue;
+      if (!fill || !fill.hasPureBufferSemantics() ||
+          fill.getDpsInitOperand(0)->get() != m.c ||
+          !matchPattern(fill.getDpsInputOperand(0)->get(), m_Zero()))
+        return {};
+      return fill;
+    }
+    return {};
+  }
+
+  void rewrite(Match &m) {
+    OpBuilder b(m.op);
+    Location loc = m.op.getLoc();
+    bool overwrite = false;
+    if (linalg::FillOp fill = zeroFill(m)) {
+      fill.erase();
+      overwrite = true;
+    }
+    Value bt = transposedB(b, loc, m, m.op);
+    emitLaunch(b, loc, m, bt, overwrite);
+    m.op.erase();
+  }
+
+  void emitLaunch(OpBuilder &b, Location loc, Match &m, Value bt,
+                  bool overwrite) {
+    const Config &cf = config;
+    MLIRContext *ctx = b.getContext();
+    IndexBuilder ib{b, loc};
+    auto workgroup =
+        gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    Type i8 = b.getI8Type();
+    auto tileA = MemRefType::get({cf.stages, cf.bm, cf.bk}, i8,
+                                 MemRefLayoutAttrInterface{}, workgroup);
+    auto tileB = MemRefType::get({cf.stages, cf.bn, cf.bk}, i8,
+                                 MemRefLayoutAttrInterface{}, workgroup);
+    Value one = ib.c(1);
+    auto launch = gpu::LaunchOp::create(b, loc, ib.c(ceilDiv(m.n, cf.bn)),
+                                        ib.c(ceilDiv(m.m, cf.bm)), one,
+                                        ib.c(cf.threads()), one, one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    // The tiles are workgroup globals (cloned into the GPU module by the
+    // outlining) so that they can carry the 128-byte alignment cp.async and
+    // ldmatrix need; workgroup attributions lower to 1-aligned arrays.
+    Value sa = sharedTile(b, loc, tileA), sb = sharedTile(b, loc, tileB);
+    Value tid = launch.getThreadIds().x;
+    Value m0 = ib.mul(launch.getBlockIds().y, cf.bm);
+    Value n0 = ib.mul(launch.getBlockIds().x, cf.bn);
+    Value warp = ib.div(tid, 32), lane = ib.rem(tid, 32);
+    Value warpRow = ib.mul(ib.div(warp, cf.warpsN), cf.warpM());
+    Value warpCol = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN());
+
+    int64_t chunk = m.k % 16 == 0 ? 16 : m.k % 8 == 0 ? 8 : 4;
+    auto tokenType = nvgpu::DeviceAsyncTokenType::get(ctx);
+    // Issues the copies of K tile `kTile` into stage `stage` of both
+    // shared buffers; returns the group token.
+    auto issue = [&](Value kTile, Value stage) {
+      SmallVector<Value> tokens;
+      Value k0 = ib.mul(kTile, cf.bk);
+      auto copyRows = [&](Value global, Value shared, Value base, int64_t rows,
+                          int64_t extent) {
+        int64_t perRow = cf.bk / chunk;
+        int64_t count = rows * perRow / cf.threads();
+        for (int64_t i = 0; i < count; ++i) {
+          Value id = ib.add(tid, i * cf.threads());
+          Value row = ib.div(id, perRow);
+          Value col = ib.mul(ib.rem(id, perRow), chunk);
+          Value gRow = ib.add(base, row), gCol = ib.add(k0, col);
+          // Bytes of this chunk inside the matrix (0 or chunk: K % chunk
+          // == 0); the address is clamped into the matrix either way.
+          Value left = ib.min(ib.max(ib.sub(ib.c(m.k), gCol), 0), chunk);
+          Value inRows = ib.lt(gRow, extent);
+          Value elements =
+              arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
+          Value srcRow = ib.min(gRow, extent - 1);
+          Value srcCol = ib.min(gCol, m.k - chunk);
+          auto copy = nvgpu::DeviceAsyncCopyOp::create(
+              b, loc, tokenType, shared, ValueRange{stage, row, col}, global,
+              ValueRange{srcRow, srcCol}, b.getIndexAttr(chunk), elements,
+              chunk == 16 ? b.getUnitAttr() : UnitAttr());
+          tokens.push_back(copy.getAsyncToken());
+        }
+      };
+      copyRows(m.a, sa, m0, cf.bm, m.m);
+      copyRows(bt, sb, n0, cf.bn, m.n);
+      return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens)
+          .getResult();
+    };
+
+    // Prologue: the first stages - 1 tiles in flight.
+    Value group;
+    for (int64_t s = 0; s + 1 < cf.stages; ++s)
+      group = issue(ib.c(s), ib.c(s));
+
+    int64_t mTiles = cf.warpM() / 16, nTiles = cf.warpN() / 8;
+    auto accType = VectorType::get({2, 2}, b.getI32Type());
+    Value zero = arith::ConstantOp::create(
+        b, loc, accType,
+        DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+    SmallVector<Value> init(mTiles * nTiles, zero);
+    init.push_back(group);
+    Value rowA = ib.apply(addressA.row, lane),
+          colA = ib.apply(addressA.col, lane);
+    Value rowB = ib.apply(addressBt.row, lane),
+          colB = ib.apply(addressBt.col, lane);
+
+    auto loop = scf::ForOp::create(b, loc, ib.c(0), ib.c(ceilDiv(m.k, cf.bk)),
+                                   one, init);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      Block *body = loop.getBody();
+      if (!body->empty() && isa<scf::YieldOp>(body->back()))
+        body->back().erase();
+      b.setInsertionPointToEnd(body);
+      Value kt = loop.getInductionVar();
+      ValueRange iter = loop.getRegionIterArgs();
+      // Tile kt has landed (at most stages - 2 younger groups pending) and
+      // every warp is done with the stage the next copy overwrites.
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, iter.back(),
+                                       b.getI32IntegerAttr(cf.stages - 2));
+      gpu::BarrierOp::create(b, loc);
+      Value next = ib.add(kt, cf.stages - 1);
+      Value nextGroup = issue(next, ib.rem(next, cf.stages));
+      Value stage = ib.rem(kt, cf.stages);
+      SmallVector<Value> acc(iter.drop_back());
+      auto fragType = VectorType::get({4, 4}, i8);
+      auto fragBType = VectorType::get({2, 4}, i8);
+      for (int64_t kk = 0; kk < cf.bk / 32; ++kk) {
+        SmallVector<Value> as, bs;
+        for (int64_t mt = 0; mt < mTiles; ++mt)
+          as.push_back(nvgpu::LdMatrixOp::create(
+              b, loc, fragType, sa,
+              ValueRange{stage, ib.add(ib.add(warpRow, mt * 16), rowA),
+                         ib.add(colA, kk * 32)},
+              /*transpose=*/false, /*numTiles=*/4));
+        for (int64_t np = 0; np < nTiles / 2; ++np) {
+          Value quad = nvgpu::LdMatrixOp::create(
+              b, loc, fragType, sb,
+              ValueRange{stage, ib.add(ib.add(warpCol, np * 16), rowB),
+                         ib.add(colB, kk * 32)},
+              /*transpose=*/false, /*numTiles=*/4);
+          // Registers 0, 1: the n8 tile at np * 16; 2, 3: the next one.
+          // (Row by row: a 2-D strided slice does not lower to LLVM here.)
+          for (int64_t half = 0; half < 2; ++half) {
+            Value frag = arith::ConstantOp::create(
+                b, loc, fragBType,
+                DenseElementsAttr::get(fragBType, b.getI8IntegerAttr(0)));
+            for (int64_t r = 0; r < 2; ++r)
+              frag = vector::InsertOp::create(
+                  b, loc, vector::ExtractOp::create(b, loc, quad, 2 * half + r),
+                  frag, r);
+            bs.push_back(frag);
+          }
+        }
+        for (int64_t mt = 0; mt < mTiles; ++mt)
+          for (int64_t nt = 0; nt < nTiles; ++nt) {
+            Value &c = acc[mt * nTiles + nt];
+            c = emitMma(b, loc, as[mt], bs[nt], c, m);
+          }
+      }
+      acc.push_back(nextGroup);
+      scf::YieldOp::create(b, loc, acc);
+    }
+    // Nothing may be in flight into shared memory when the block exits.
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, loop.getResults().back(),
+                                     b.getI32IntegerAttr(0));
+
+    // Store (or add) the fragments: lane holds rows g and g + 8 of each
+    // m16n8 tile, two adjacent columns each (mma::accumulator).
+    Value g = ib.div(lane, 4), t2 = ib.mul(ib.rem(lane, 4), 2);
+    bool maskRows = m.m % cf.bm != 0, maskCols = m.n % cf.bn != 0;
+    bool pairs = m.n % 2 == 0;
+    for (int64_t mt = 0; mt < mTiles; ++mt)
+      for (int64_t nt = 0; nt < nTiles; ++nt) {
+        Value frag = loop.getResult(mt * nTiles + nt);
+        for (int64_t h = 0; h < 2; ++h) {
+          Value row = ib.add(ib.add(ib.add(m0, warpRow), mt * 16 + 8 * h), g);
+          Value col = ib.add(ib.add(ib.add(n0, warpCol), nt * 8), t2);
+          Value pair = vector::ExtractOp::create(b, loc, frag, h);
+          auto store = [&](OpBuilder &sbld, Location sl, Value value,
+                           Value at) {
+            if (!overwrite) {
+              Value old =
+                  pairs ? vector::LoadOp::create(sbld, sl, value.getType(), m.c,
+                                                 ValueRange{row, at})
+                              .getResult()
+                        : memref::LoadOp::create(sbld, sl, m.c,
+                                                 ValueRange{row, at})
+                              .getResult();
+              value = arith::AddIOp::create(sbld, sl, old, value);
+            }
+            if (pairs)
+              vector::StoreOp::create(sbld, sl, value, m.c,
+                                      ValueRange{row, at});
+            else
+              memref::StoreOp::create(sbld, sl, value, m.c,
+                                      ValueRange{row, at});
+          };
+          auto guarded = [&](Value at, Value inBounds,
+                             function_ref<void(OpBuilder &, Location)> body) {
+            if (!inBounds)
+              return body(b, loc);
+            scf::IfOp::create(b, loc, inBounds,
+                              [&](OpBuilder &tb, Location tl) {
+                                body(tb, tl);
+                                scf::YieldOp::create(tb, tl);
+                              });
+            (void)at;
+          };
+          auto andOf = [&](Value x, Value y) -> Value {
+            if (!x)
+              return y;
+            if (!y)
+              return x;
+            return arith::AndIOp::create(b, loc, x, y);
+          };
+          Value rowOk = maskRows ? ib.lt(row, m.m) : Value();
+          if (pairs) {
+            // N even: col even, so col < N covers both columns.
+            Value ok = andOf(rowOk, maskCols ? ib.lt(col, m.n) : Value());
+            guarded(col, ok, [&](OpBuilder &sbld, Location sl) {
+              store(sbld, sl, pair, col);
+            });
+            continue;
+          }
+          for (int64_t j = 0; j < 2; ++j) {
+            Value at = ib.add(col, j);
+            Value ok = andOf(rowOk, maskCols ? ib.lt(at, m.n) : Value());
+            Value element = vector::ExtractOp::create(b, loc, pair, j);
+            guarded(at, ok, [&](OpBuilder &sbld, Location sl) {
+              store(sbld, sl, element, at);
+            });
+          }
+        }
+      }
+    gpu::TerminatorOp::create(b, loc);
+
+    // Swizzle both tiles so that the ldmatrix rows (and the cp.async
+    // chunks) of a phase fall in distinct banks.
+    for (Value tile : {sa, sb})
+      if (failed(nvgpu::optimizeSharedMemoryReadsAndWrites(launch, tile)))
+        launch.emitRemark("shared-memory tile left unswizzled");
+  }
+
+  /// A new 128-byte aligned workgroup global of `type`, read inside the
+  /// launch.
+  Value sharedTile(OpBuilder &b, Location loc, MemRefType type) {
+    OpBuilder detached(b.getContext());
+    auto global = memref::GlobalOp::create(
+        detached, loc, "__qsparse_smem", b.getStringAttr("private"), type,
+        /*initialValue=*/UnitAttr::get(b.getContext()), /*constant=*/false,
+        b.getI64IntegerAttr(128));
+    symbols->insert(global, getOperation().getBody()->begin());
+    return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
+  }
+
+  /// One m16n8k32 mma: nvgpu.mma.sync for s8 x s8, nvvm.mma.sync with the
+  /// u8 PTX type on the zero-extended operands otherwise.
+  Value emitMma(OpBuilder &b, Location loc, Value a, Value bv, Value c,
+                Match &m) {
+    if (!m.aUnsigned && !m.bUnsigned)
+      return nvgpu::MmaSyncOp::create(b, loc, a, bv, c,
+                                      ArrayRef<int64_t>{16, 8, 32});
+    Type i32 = b.getI32Type();
+    auto words = [&](Value frag, int64_t rows) {
+      SmallVector<Value> out;
+      for (int64_t r = 0; r < rows; ++r) {
+        Value bytes = vector::ExtractOp::create(b, loc, frag, r);
+        Value word =
+            vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), bytes);
+        out.push_back(vector::ExtractOp::create(b, loc, word, 0));
+      }
+      return out;
+    };
+    SmallVector<Value> aw = words(a, 4), bw = words(bv, 2), cw;
+    for (int64_t r = 0; r < 2; ++r)
+      for (int64_t j = 0; j < 2; ++j)
+        cw.push_back(
+            vector::ExtractOp::create(b, loc, c, ArrayRef<int64_t>{r, j}));
+    auto resultType = LLVM::LLVMStructType::getLiteral(
+        b.getContext(), SmallVector<Type>(4, i32));
+    auto type = [](bool u) {
+      return u ? NVVM::MMATypes::u8 : NVVM::MMATypes::s8;
+    };
+    Value d = NVVM::MmaOp::create(
+        b, loc, resultType, aw, bw, cw, ArrayRef<int64_t>{16, 8, 32},
+        std::nullopt, NVVM::MMAIntOverflow::satfinite,
+        std::array<NVVM::MMATypes, 2>{type(m.aUnsigned), type(m.bUnsigned)},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                       NVVM::MMALayout::col});
+    Value out = arith::ConstantOp::create(
+        b, loc, c.getType(),
+        DenseElementsAttr::get(cast<VectorType>(c.getType()),
+                               b.getI32IntegerAttr(0)));
+    for (int64_t i = 0; i < 4; ++i) {
+      Value v = LLVM::ExtractValueOp::create(b, loc, d, i);
+      out = vector::InsertOp::create(b, loc, v, out,
+                                     ArrayRef<int64_t>{i / 2, i % 2});
+    }
+    return out;
+  }
+};
+
+} // namespace

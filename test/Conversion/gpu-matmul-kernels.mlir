@@ -1,0 +1,138 @@
+// RUN: qsparse-opt %s --split-input-file --qsparse-gpu-matmul-kernels -cse | FileCheck %s
+// RUN: qsparse-opt %s --split-input-file --qsparse-gpu-matmul-kernels="tile-m=64 tile-n=64 tile-k=32 stages=2" -cse | FileCheck %s --check-prefix=SMALL
+
+// s8 x s8, M = 256, N = 384, K = 512 with a constant weight: blocks of
+// 128 x 128 (3 x 2 of them), 4 warps of 64 x 64 each, 3 stages of 64
+// columns of K. The fill of C is folded into the kernel (the fragments are
+// stored, not added).
+// CHECK-LABEL: func.func @dense
+// CHECK-NOT: linalg.fill
+// CHECK: %[[W:.*]] = memref.get_global @__qsparse_weight_nk : memref<384x512xi8>
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c3, %{{.*}} = %c2, %{{.*}} = %c1) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1, %{{.*}} = %c1)
+// CHECK: %[[SA:.*]] = memref.get_global @__qsparse_smem : memref<3x128x64xi8, #gpu.address_space<workgroup>>
+// CHECK: %[[SB:.*]] = memref.get_global @__qsparse_smem_0 : memref<3x128x64xi8, #gpu.address_space<workgroup>>
+// Prologue: stages - 1 = 2 tiles, each 4 + 4 16-byte copies per thread.
+// CHECK-COUNT-4: nvgpu.device_async_copy %arg0[{{.*}}], %[[SA]][{{.*}}], 16, %{{.*}} {bypassL1}
+// CHECK-COUNT-4: nvgpu.device_async_copy %[[W]][{{.*}}], %[[SB]][{{.*}}], 16, %{{.*}} {bypassL1}
+// CHECK: nvgpu.device_async_create_group
+// CHECK: nvgpu.device_async_create_group
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args(
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 1 : i32}
+// CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-8: nvgpu.device_async_copy
+// CHECK: nvgpu.device_async_create_group
+// Per 32 columns of K: 4 A fragments and 4 x 2 B fragments per warp, 32 mma.
+// CHECK-COUNT-4: nvgpu.ldmatrix %[[SA]][{{.*}}] {numTiles = 4 : i32, transpose = false} : memref<3x128x64xi8, #gpu.address_space<workgroup>> -> vector<4x4xi8>
+// CHECK-COUNT-4: nvgpu.ldmatrix %[[SB]][{{.*}}] {numTiles = 4 : i32, transpose = false}
+// CHECK-COUNT-32: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 32]} : (vector<4x4xi8>, vector<2x4xi8>, vector<2x2xi32>) -> vector<2x2xi32>
+// CHECK-COUNT-4: nvgpu.ldmatrix %[[SA]]
+// CHECK-COUNT-4: nvgpu.ldmatrix %[[SB]]
+// CHECK-COUNT-32: nvgpu.mma.sync
+// CHECK-NOT: nvgpu.mma.sync
+// CHECK: scf.yield
+// CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// No bounds checks: M and N are tile multiples.
+// CHECK-NOT: scf.if
+// CHECK-COUNT-64: vector.store %{{.*}}, %arg1[%{{.*}}, %{{.*}}] : memref<256x384xi32>, vector<2xi32>
+// CHECK: gpu.terminator
+// SMALL-LABEL: func.func @dense
+// SMALL: gpu.launch blocks({{.*}}) in ({{.*}} = %c6, {{.*}} = %c4, {{.*}} = %c1) threads({{.*}}) in ({{.*}} = %c128,
+// SMALL: memref<2x64x32xi8, #gpu.address_space<workgroup>>
+// SMALL: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
+// SMALL-NEXT: gpu.barrier
+// SMALL-COUNT-8: nvgpu.mma.sync
+// SMALL-NOT: nvgpu.mma.sync
+// SMALL: scf.yield
+memref.global "private" constant @w : memref<512x384xi8> = dense<3>
+func.func @dense(%a: memref<256x512xi8>, %c: memref<256x384xi32>) {
+  %zero = arith.constant 0 : i32
+  %w = memref.get_global @w : memref<512x384xi8>
+  linalg.fill ins(%zero : i32) outs(%c : memref<256x384xi32>)
+  linalg.matmul ins(%a, %w : memref<256x512xi8>, memref<512x384xi8>) outs(%c : memref<256x384xi32>)
+  return
+}
+
+// -----
+
+// The constant weight is transposed at compile time: B[k][n] -> Bt[n][k].
+// CHECK: memref.global "private" constant @__qsparse_weight_nk : memref<2x4xi8> = dense<{{\[}}[1, 3, 5, 7], [2, 4, 6, 8]]> {alignment = 16 : i64}
+// CHECK-LABEL: func.func @transposed
+memref.global "private" constant @w : memref<4x2xi8> = dense<[[1, 2], [3, 4], [5, 6], [7, 8]]>
+func.func @transposed(%a: memref<16x4xi8>, %c: memref<16x2xi32>) {
+  %w = memref.get_global @w : memref<4x2xi8>
+  linalg.matmul ins(%a, %w : memref<16x4xi8>, memref<4x2xi8>) outs(%c : memref<16x2xi32>)
+  return
+}
+
+// -----
+
+// u8 input (zero extended), a runtime weight and sizes that fit no tile:
+// M = 100, N = 90, K = 68 (4-byte copies, no L1 bypass). The weight is
+// transposed into a new buffer first; C is read and added to (no fill);
+// stores are guarded by the bounds; the mma is nvvm.mma.sync with u8 A.
+// CHECK-LABEL: func.func @unsigned_odd
+// CHECK: %[[BT:.*]] = memref.alloc() {alignment = 16 : i64} : memref<90x68xi8>
+// CHECK: linalg.transpose ins(%arg1 : memref<68x90xi8>) outs(%[[BT]] : memref<90x68xi8>) permutation = [1, 0]
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1, {{.*}} = %c1, {{.*}} = %c1)
+// CHECK: nvgpu.device_async_copy %arg0[{{.*}}], %{{.*}}[{{.*}}], 4, %{{.*}} :
+// CHECK: nvgpu.device_async_copy %[[BT]][{{.*}}], %{{.*}}[{{.*}}], 4, %{{.*}} :
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {intOverflowBehavior = #nvvm.mma_int_overflow<satfinite>, layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<u8>, multiplicandBPtxType = #nvvm.mma_type<s8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>}
+// CHECK: scf.if
+// CHECK: vector.load %arg2
+// CHECK: arith.addi
+// CHECK: vector.store %{{.*}}, %arg2
+// CHECK: memref.dealloc %[[BT]]
+func.func @unsigned_odd(%a: memref<100x68xi8>, %w: memref<68x90xi8>, %c: memref<100x90xi32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<100x68xi8>, memref<68x90xi8>) outs(%c : memref<100x90xi32>) {
+  ^bb0(%x: i8, %y: i8, %acc: i32):
+    %xe = arith.extui %x : i8 to i32
+    %ye = arith.extsi %y : i8 to i32
+    %p = arith.muli %xe, %ye : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  }
+  return
+}
+
+// -----
+
+// Odd N: the two columns of a fragment row are stored one by one.
+// CHECK-LABEL: func.func @odd_n
+// CHECK: memref.store %{{.*}}, %arg2[%{{.*}}, %{{.*}}] : memref<32x7xi32>
+// CHECK-NOT: vector.store
+func.func @odd_n(%a: memref<32x32xi8>, %w: memref<32x7xi8>, %c: memref<32x7xi32>) {
+  linalg.matmul ins(%a, %w : memref<32x32xi8>, memref<32x7xi8>) outs(%c : memref<32x7xi32>)
+  return
+}
+
+// -----
+
+// Left alone: K not a multiple of 4, f32, and an i16 accumulator.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: gpu.launch
+// CHECK-COUNT-3: linalg.matmul
+func.func @left_alone(%a: memref<8x6xi8>, %w: memref<6x8xi8>, %c: memref<8x8xi32>,
+                      %af: memref<8x8xf32>, %wf: memref<8x8xf32>, %cf: memref<8x8xf32>,
+                      %ai: memref<8x8xi8>, %ci: memref<8x8xi16>) {
+  linalg.matmul ins(%a, %w : memref<8x6xi8>, memref<6x8xi8>) outs(%c : memref<8x8xi32>)
+  linalg.matmul ins(%af, %wf : memref<8x8xf32>, memref<8x8xf32>) outs(%cf : memref<8x8xf32>)
+  linalg.matmul ins(%ai, %ai : memref<8x8xi8>, memref<8x8xi8>) outs(%ci : memref<8x8xi16>)
+  return
+}
+
+// -----
+
+// A strided copy (the interior of a padded image) becomes linalg.copy, a
+// loop nest the pipeline maps to a kernel; a contiguous one stays.
+// CHECK-LABEL: func.func @copies
+// CHECK: linalg.copy ins(%{{.*}} : memref<4x4xf32>) outs(%{{.*}} : memref<4x4xf32, strided<[6, 1], offset: 7>>)
+// CHECK: memref.copy %arg0, %arg2 : memref<4x4xf32> to memref<4x4xf32>
+func.func @copies(%a: memref<4x4xf32>, %p: memref<6x6xf32>, %b: memref<4x4xf32>) {
+  %v = memref.subview %p[1, 1] [4, 4] [1, 1] : memref<6x6xf32> to memref<4x4xf32, strided<[6, 1], offset: 7>>
+  memref.copy %a, %v : memref<4x4xf32> to memref<4x4xf32, strided<[6, 1], offset: 7>>
+  memref.copy %a, %b : memref<4x4xf32> to memref<4x4xf32>
+  return
+}

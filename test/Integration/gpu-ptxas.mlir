@@ -1,0 +1,60 @@
+// The GPU pipeline end to end: qsparse ops to a gpu.binary whose PTX ptxas
+// assembles for sm_80 and sm_90 with no register spills; the kernel
+// structure is pinned on the PTX.
+// REQUIRES: ptxas
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: qsparse-opt %s --qsparse-gpu-pipeline=chip=sm_80 -o %t/sm80.mlir
+// RUN: %extract_ptx %t/sm80.mlir %t/sm80 | FileCheck %s --check-prefix=FILES
+// RUN: FileCheck %s --check-prefix=PTX < %t/sm80/dense_kernel.sm_80.ptx
+// RUN: %ptxas -arch=sm_80 -v %t/sm80/dense_kernel.sm_80.ptx -o %t/dense80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: %ptxas -arch=sm_80 -v %t/sm80/unsigned_kernel_0.sm_80.ptx -o %t/unsigned80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: FileCheck %s --check-prefix=U8 < %t/sm80/unsigned_kernel_0.sm_80.ptx
+// RUN: qsparse-opt %s --qsparse-gpu-pipeline="chip=sm_90" -o %t/sm90.mlir
+// RUN: %extract_ptx %t/sm90.mlir %t/sm90
+// RUN: FileCheck %s --check-prefix=SM90 < %t/sm90/dense_kernel.sm_90.ptx
+// RUN: %ptxas -arch=sm_90 -v %t/sm90/dense_kernel.sm_90.ptx -o %t/dense90.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: %ptxas -arch=sm_90 -v %t/sm90/unsigned_kernel_0.sm_90.ptx -o %t/unsigned90.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// A cubin straight from the pipeline (gpu-module-to-binary runs ptxas).
+// RUN: qsparse-opt %s --qsparse-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s --check-prefix=BIN
+
+// FILES: dense_kernel.sm_80.ptx
+// FILES: unsigned_kernel.sm_80.ptx
+// FILES: unsigned_kernel_0.sm_80.ptx
+
+// PTX: .target sm_80
+// PTX: .shared .align 128 .b8 __qsparse_smem[24576];
+// PTX: .shared .align 128 .b8 __qsparse_smem_0[24576];
+// PTX-COUNT-8: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, 16;
+// PTX: cp.async.commit_group
+// PTX-COUNT-8: cp.async.cg.shared.global
+// PTX: cp.async.commit_group
+// PTX: cp.async.wait_group 1;
+// PTX: bar.sync 0;
+// PTX-COUNT-8: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, %r
+// PTX: cp.async.commit_group
+// PTX-COUNT-8: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX-COUNT-32: mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32
+// PTX-COUNT-8: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX-COUNT-32: mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32
+// PTX-NOT: mma.sync
+// PTX: cp.async.wait_group 0;
+
+// U8-COUNT-64: mma.sync.aligned.m16n8k32.row.col.satfinite.s32.u8.s8.s32
+
+// SM90: .target sm_90
+
+// NOSPILL: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// NOSPILL: Used {{[0-9]+}} registers, used 1 barriers, 49152 bytes smem
+
+// BIN: gpu.binary @dense_kernel [#gpu.object<#nvvm.target<chip = "sm_90", features = "+ptx80">, {{.*}}bin = "
+
+func.func @dense(%x: tensor<256x512xi8>) -> tensor<256x384xi32> {
+  %w = arith.constant dense<3> : tensor<512x384xi8>
+  %y = qsparse.matmul %x, %w : tensor<256x512xi8>, tensor<512x384xi8> -> tensor<256x384xi32>
+  return %y : tensor<256x384xi32>
+}
+
+func.func @unsigned(%x: tensor<100x68xi8>, %w: tensor<68x90xi8>) -> tensor<100x90xi32> {
+  %y = qsparse.matmul %x, %w {input_unsigned} : tensor<100x68xi8>, tensor<68x90xi8> -> tensor<100x90xi32>
+  return %y : tensor<100x90xi32>
+}
