@@ -82,3 +82,7 @@ if os.path.exists(ptxas):
 config.substitutions.append(
     ("%extract_ptx", config.python_executable + " " +
      os.path.join(config.qsparse_src_root, "scripts", "extract-ptx.py")))
+# A machine with an NVIDIA GPU (the --target=cuda tests that expect none
+# are unsupported there).
+if os.path.exists("/dev/nvidia0"):
+    config.available_features.add("cuda-device")

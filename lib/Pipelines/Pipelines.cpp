@@ -120,8 +120,7 @@ qsparse::checkGPUPipelineOptions(const GPUPipelineOptions &options) {
   return "";
 }
 
-void qsparse::buildGPUPipeline(OpPassManager &pm,
-                               const GPUPipelineOptions &options) {
+void qsparse::buildGPUKernelPipeline(OpPassManager &pm) {
   buildFront(pm, Target::GPU);
   pm.addPass(qsparse::createGPUMatmulKernels());
   // (No canonicalization before the mapping: it would fold one-trip
@@ -130,6 +129,11 @@ void qsparse::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(qsparse::createGPUMapHost());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
+}
+
+void qsparse::buildGPUPipeline(OpPassManager &pm,
+                               const GPUPipelineOptions &options) {
+  buildGPUKernelPipeline(pm);
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   // The shared-memory globals now live in the GPU modules only.

@@ -2,7 +2,7 @@
 //
 // qsparse-run FILE.mlir -e FUNC [--input=a.npy ...| --random-inputs=SEED]
 //             [--output=r.npy ...] [--pipeline=cpu|reference] [--check]
-//             [--bench=N] [--print-decisions]
+//             [--bench=N] [--print-decisions] [--target=host|cuda]
 //
 // Exit codes (DESIGN 4): 0 success, 1 --check found a difference, 2 bad input
 // (one line on stderr), 3 a runtime check in the program stopped it.
@@ -11,6 +11,8 @@
 
 #include "qsparse/Dialect/QSparse/IR/QSparse.h"
 #include "qsparse/InitAll.h"
+#include "qsparse/Pipelines/Pipelines.h"
+#include "qsparse/Runtime/GpuEmulator.h"
 #include "qsparse/Runtime/Jit.h"
 #include "qsparse/Runtime/Npy.h"
 
@@ -19,6 +21,8 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -33,6 +37,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <dlfcn.h>
 #include <random>
 #include <unistd.h>
 
@@ -66,6 +71,17 @@ static cl::opt<PipelineKind>
                         clEnumValN(PipelineKind::Reference, "reference",
                                    "--qsparse-reference-pipeline")),
              cl::init(PipelineKind::CPU), cl::cat(category));
+static cl::opt<std::string>
+    target("target",
+           cl::desc("Where to run: host (JIT, default), emulator (the GPU "
+                    "pipeline's kernels interpreted on the host with the PTX "
+                    "semantics of ldmatrix/mma: slow, for checking kernels) "
+                    "or cuda (an NVIDIA GPU through the CUDA driver)"),
+           cl::init("host"), cl::cat(category));
+static cl::opt<std::string>
+    gpuChip("gpu-chip",
+            cl::desc("--target=cuda: chip of the GPU pipeline, sm_80 or sm_90"),
+            cl::init("sm_80"), cl::cat(category));
 static cl::opt<bool>
     check("check",
           cl::desc("Also run the reference pipeline and fail (exit 1) on any "
@@ -357,7 +373,9 @@ int64_t compare(unsigned index, const NpyArray &got, const NpyArray &want) {
   return bad;
 }
 
-SmallVector<NpyArray> run(CompiledFunction &fn, SmallVector<NpyArray> &args) {
+/// Runs a compiled (or emulated) function once on `args`.
+template <typename Function>
+SmallVector<NpyArray> run(Function &fn, SmallVector<NpyArray> &args) {
   SmallVector<void *> argPtrs, resultPtrs;
   for (NpyArray &a : args)
     argPtrs.push_back(a.data.data());
@@ -413,6 +431,53 @@ void printDecisionSummary(func::FuncOp func) {
     llvm::outs() << "  (no qsparse decisions: a plain program)\n";
 }
 
+/// --target=cuda: compiles `module` with the GPU pipeline (so its errors
+/// come first), then looks for a CUDA driver and device, opened at run time
+/// so that the build needs no CUDA. Never returns: executing on the GPU is
+/// not written yet, and without a GPU that is the message.
+[[noreturn]] void runOnCuda(ModuleOp module, const std::string &firstError) {
+  GPUPipelineOptions options;
+  options.chip = gpuChip;
+  if (std::string why = checkGPUPipelineOptions(options); !why.empty())
+    fail("--gpu-chip: " + why);
+  // Only the entry point and what it calls, as on the host.
+  OwningOpRef<ModuleOp> copy = module.clone();
+  for (bool erased = true; erased;) {
+    erased = false;
+    for (auto func : llvm::make_early_inc_range(copy->getOps<func::FuncOp>()))
+      if (func.getName() != entry &&
+          SymbolTable::symbolKnownUseEmpty(func, *copy)) {
+        func.erase();
+        erased = true;
+      }
+  }
+  PassManager pm(module.getContext());
+  buildGPUPipeline(pm, options);
+  if (failed(pm.run(*copy)))
+    fail("the GPU pipeline failed: " +
+         (firstError.empty() ? std::string("unknown error") : firstError));
+
+  void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!driver)
+    fail("--target=cuda: no CUDA driver on this machine (libcuda.so.1: " +
+         llvm::Twine(dlerror()) + ")");
+  using InitFn = int (*)(unsigned);
+  using CountFn = int (*)(int *);
+  auto init = reinterpret_cast<InitFn>(dlsym(driver, "cuInit"));
+  auto count = reinterpret_cast<CountFn>(dlsym(driver, "cuDeviceGetCount"));
+  if (!init || !count)
+    fail("--target=cuda: libcuda.so.1 lacks cuInit/cuDeviceGetCount");
+  int devices = 0;
+  if (int status = init(0); status != 0)
+    fail("--target=cuda: no CUDA device (cuInit returned " +
+         llvm::Twine(status) + ")");
+  if (count(&devices) != 0 || devices == 0)
+    fail("--target=cuda: no CUDA device");
+  fail("--target=cuda: the module compiled for " + gpuChip +
+       ", but running it on the GPU is not implemented yet "
+       "(docs/GPUCodegen.md)");
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -427,6 +492,8 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   qsparse::registerAllDialects(registry);
+  // The GPU pipeline (--target=cuda) translates GPU modules to LLVM IR.
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -498,18 +565,36 @@ int main(int argc, char **argv) {
   }
   if (cpuThreads < 1 || cpuThreads > 256)
     fail("--cpu-threads must be in [1, 256], got " + llvm::Twine(cpuThreads));
-  CPUPipelineOptions cpuOptions;
-  cpuOptions.vectorBits = cpuVectorBits;
-  cpuOptions.vnni = cpuVnni;
-  cpuOptions.threads = cpuThreads;
-  auto compiled =
-      CompiledFunction::compile(*module, entry, pipeline, cpuOptions);
-  if (!compiled)
-    fail(llvm::toString(compiled.takeError()));
-  struct sigaction action = {};
-  action.sa_handler = onProgramAbort;
-  sigaction(SIGABRT, &action, nullptr);
-  SmallVector<NpyArray> results = run(**compiled, args);
+  if (target == "cuda")
+    runOnCuda(*module, firstError);
+  if (target != "host" && target != "emulator")
+    fail("--target must be host, emulator or cuda, got '" + target + "'");
+  if (target == "emulator" && bench > 0)
+    fail("--bench measures nothing on --target=emulator (an interpreter)");
+  std::unique_ptr<CompiledFunction> hostFunction;
+  std::unique_ptr<EmulatedGPUFunction> emulated;
+  SmallVector<NpyArray> results;
+  if (target == "emulator") {
+    auto compiled = EmulatedGPUFunction::compile(*module, entry);
+    if (!compiled)
+      fail(llvm::toString(compiled.takeError()));
+    emulated = std::move(*compiled);
+    results = run(*emulated, args);
+  } else {
+    CPUPipelineOptions cpuOptions;
+    cpuOptions.vectorBits = cpuVectorBits;
+    cpuOptions.vnni = cpuVnni;
+    cpuOptions.threads = cpuThreads;
+    auto compiled =
+        CompiledFunction::compile(*module, entry, pipeline, cpuOptions);
+    if (!compiled)
+      fail(llvm::toString(compiled.takeError()));
+    hostFunction = std::move(*compiled);
+    struct sigaction action = {};
+    action.sa_handler = onProgramAbort;
+    sigaction(SIGABRT, &action, nullptr);
+    results = run(*hostFunction, args);
+  }
 
   for (auto [i, r] : llvm::enumerate(results)) {
     printArray(llvm::outs(), i, signature->results[i], r);
@@ -540,7 +625,7 @@ int main(int argc, char **argv) {
   }
 
   if (bench > 0) {
-    CompiledFunction &fn = **compiled;
+    CompiledFunction &fn = *hostFunction;
     SmallVector<void *> argPtrs, resultPtrs;
     for (NpyArray &a : args)
       argPtrs.push_back(a.data.data());

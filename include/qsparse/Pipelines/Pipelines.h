@@ -59,6 +59,10 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
 void buildGPUPipeline(mlir::OpPassManager &pm,
                       const GPUPipelineOptions &options);
 
+/// The GPU pipeline up to its kernels as gpu.launch ops on buffers (before
+/// outlining and the NVVM lowering): what the GPU emulator runs.
+void buildGPUKernelPipeline(mlir::OpPassManager &pm);
+
 /// Empty when `options` name a supported chip and format, else the error.
 std::string checkGPUPipelineOptions(const GPUPipelineOptions &options);
 
