@@ -276,7 +276,44 @@ private:
                              ValueRange indices, int t, int64_t count = 1);
   LogicalResult access(Operation *op, Storage &s, int64_t at, int64_t n, int t,
                        bool write);
+  /// The bytes of `count` consecutive elements of `memref` at `indices`
+  /// (along the innermost dimension) for thread t, bounds and races checked.
+  FailureOr<uint8_t *> locate(Operation *op, Value memref, ValueRange indices,
+                              int64_t count, int t, bool write) {
+    MemRefDesc &m = *get(memref, t).m;
+    if (count > 1 && m.strides.back() != 1)
+      return fail(op, "strided innermost dimension");
+    auto at = address(op, m, indices, t, count);
+    if (failed(at) ||
+        failed(access(op, *m.storage, *at, count * m.elemBytes, t, write)))
+      return failure();
+    return m.storage->base + *at;
+  }
   int64_t index(Value v, int t) { return get(v, t).e[0].i; }
+  /// Runs f(t) for every active thread, stopping at the first failure.
+  template <typename F> LogicalResult forActive(const Mask &mask, F f) {
+    for (int t = 0; t < env->threads; ++t)
+      if (mask[t] && failed(f(t)))
+        return failure();
+    return success();
+  }
+  /// The value of `v` in the active threads, which must all agree (loop
+  /// bounds); nullopt-like failure otherwise.
+  FailureOr<int64_t> uniform(Operation *op, Value v, const Mask &mask) {
+    std::optional<int64_t> value;
+    for (int t = 0; t < env->threads; ++t) {
+      if (!mask[t])
+        continue;
+      int64_t x = index(v, t);
+      if (value && *value != x)
+        return fail(op, "loop bounds differ between threads");
+      value = x;
+    }
+    return value ? *value : int64_t(0);
+  }
+  static bool anyActive(const Mask &mask) {
+    return llvm::is_contained(mask, true);
+  }
   int64_t fold(OpFoldResult r, int t) {
     if (auto a = dyn_cast<Attribute>(r))
       return cast<IntegerAttr>(a).getInt();
@@ -481,23 +518,14 @@ LogicalResult Interpreter::runLaunch(gpu::LaunchOp launch) {
 }
 
 LogicalResult Interpreter::runFor(scf::ForOp op, const Mask &mask) {
-  int first = -1;
-  for (int t = 0; t < env->threads; ++t)
-    if (mask[t]) {
-      first = t;
-      break;
-    }
-  if (first < 0)
+  if (!anyActive(mask))
     return success();
-  int64_t lb = index(op.getLowerBound(), first),
-          ub = index(op.getUpperBound(), first),
-          step = index(op.getStep(), first);
-  for (int t = 0; t < env->threads; ++t)
-    if (mask[t] &&
-        (index(op.getLowerBound(), t) != lb ||
-         index(op.getUpperBound(), t) != ub || index(op.getStep(), t) != step))
-      return fail(op, "loop bounds differ between threads");
-  if (step <= 0)
+  auto lb = uniform(op, op.getLowerBound(), mask),
+       ub = uniform(op, op.getUpperBound(), mask),
+       step = uniform(op, op.getStep(), mask);
+  if (failed(lb) || failed(ub) || failed(step))
+    return failure();
+  if (*step <= 0)
     return fail(op, "non-positive step");
   Block &body = *op.getBody();
   unsigned n = op.getNumRegionIterArgs();
@@ -507,7 +535,7 @@ LogicalResult Interpreter::runFor(scf::ForOp op, const Mask &mask) {
       if (mask[t])
         carried[a][t] = get(op.getInitArgs()[a], t);
   auto yield = cast<scf::YieldOp>(body.getTerminator());
-  for (int64_t iv = lb; iv < ub; iv += step) {
+  for (int64_t iv = *lb; iv < *ub; iv += *step) {
     auto &ivSlot = slot(op.getInductionVar());
     for (int t = 0; t < env->threads; ++t)
       ivSlot[t].e = {Elem{iv, 0}};
@@ -530,29 +558,23 @@ LogicalResult Interpreter::runFor(scf::ForOp op, const Mask &mask) {
 LogicalResult Interpreter::runParallel(scf::ParallelOp op, const Mask &mask) {
   if (op.getNumResults() != 0)
     return fail(op, "parallel loops with reductions are not emulated");
-  int first = -1;
-  for (int t = 0; t < env->threads; ++t)
-    if (mask[t]) {
-      first = t;
-      break;
-    }
-  if (first < 0)
+  if (!anyActive(mask))
     return success();
   size_t rank = op.getNumLoops();
   SmallVector<int64_t> lb, ub, step;
   for (size_t d = 0; d < rank; ++d) {
-    lb.push_back(index(op.getLowerBound()[d], first));
-    ub.push_back(index(op.getUpperBound()[d], first));
-    step.push_back(index(op.getStep()[d], first));
-    for (int t = 0; t < env->threads; ++t)
-      if (mask[t] && (index(op.getLowerBound()[d], t) != lb[d] ||
-                      index(op.getUpperBound()[d], t) != ub[d] ||
-                      index(op.getStep()[d], t) != step[d]))
-        return fail(op, "loop bounds differ between threads");
-    if (step[d] <= 0)
+    auto l = uniform(op, op.getLowerBound()[d], mask),
+         u = uniform(op, op.getUpperBound()[d], mask),
+         s = uniform(op, op.getStep()[d], mask);
+    if (failed(l) || failed(u) || failed(s))
+      return failure();
+    if (*s <= 0)
       return fail(op, "non-positive step");
-    if (lb[d] >= ub[d])
+    if (*l >= *u)
       return success();
+    lb.push_back(*l);
+    ub.push_back(*u);
+    step.push_back(*s);
   }
   SmallVector<int64_t> iv(lb);
   while (true) {
@@ -946,12 +968,7 @@ LogicalResult Interpreter::runMemRef(Operation &op, const Mask &mask,
                                      bool &handled) {
   handled = true;
   int threads = env->threads;
-  auto each = [&](auto f) -> LogicalResult {
-    for (int t = 0; t < threads; ++t)
-      if (mask[t] && failed(f(t)))
-        return failure();
-    return success();
-  };
+  auto each = [&](auto f) { return forActive(mask, f); };
   if (auto get_ = dyn_cast<memref::GetGlobalOp>(op)) {
     auto global = module.lookupSymbol<memref::GlobalOp>(get_.getName());
     if (!global)
@@ -981,26 +998,21 @@ LogicalResult Interpreter::runMemRef(Operation &op, const Mask &mask,
     return success();
   if (auto load = dyn_cast<memref::LoadOp>(op)) {
     auto &out = slot(load.getResult());
-    Type elem = load.getType();
     return each([&](int t) -> LogicalResult {
-      MemRefDesc &m = *get(load.getMemref(), t).m;
-      auto at = address(&op, m, load.getIndices(), t);
-      if (failed(at) ||
-          failed(access(&op, *m.storage, *at, m.elemBytes, t, false)))
+      auto at = locate(&op, load.getMemref(), load.getIndices(), 1, t, false);
+      if (failed(at))
         return failure();
-      out[t].e = {decode(m.storage->base + *at, elem)};
+      out[t].e = {decode(*at, load.getType())};
       return success();
     });
   }
   if (auto store = dyn_cast<memref::StoreOp>(op)) {
-    Type elem = store.getValueToStore().getType();
     return each([&](int t) -> LogicalResult {
-      MemRefDesc &m = *get(store.getMemref(), t).m;
-      auto at = address(&op, m, store.getIndices(), t);
-      if (failed(at) ||
-          failed(access(&op, *m.storage, *at, m.elemBytes, t, true)))
+      auto at = locate(&op, store.getMemref(), store.getIndices(), 1, t, true);
+      if (failed(at))
         return failure();
-      encode(m.storage->base + *at, elem, get(store.getValue(), t).e[0]);
+      encode(*at, store.getValueToStore().getType(),
+             get(store.getValue(), t).e[0]);
       return success();
     });
   }
@@ -1131,50 +1143,32 @@ LogicalResult Interpreter::runVector(Operation &op, const Mask &mask,
                                      bool &handled) {
   handled = true;
   int threads = env->threads;
-  auto each = [&](auto f) -> LogicalResult {
-    for (int t = 0; t < threads; ++t)
-      if (mask[t] && failed(f(t)))
-        return failure();
-    return success();
-  };
-  if (auto load = dyn_cast<vector::LoadOp>(op)) {
-    auto &out = slot(load.getResult());
-    VectorType type = load.getVectorType();
+  auto each = [&](auto f) { return forActive(mask, f); };
+  if (isa<vector::LoadOp, vector::StoreOp>(op)) {
+    auto load = dyn_cast<vector::LoadOp>(op);
+    auto store = dyn_cast<vector::StoreOp>(op);
+    VectorType type = load ? load.getVectorType() : store.getVectorType();
     if (type.getRank() != 1)
-      return fail(&op, "only 1-D vector loads");
+      return fail(&op, "only 1-D vector loads and stores");
+    Value base = load ? load.getBase() : store.getBase();
+    ValueRange indices = load ? load.getIndices() : store.getIndices();
+    Type elem = type.getElementType();
+    unsigned eb = storageBytesOf(elem);
     int64_t n = type.getNumElements();
+    std::vector<Val> *out = load ? &slot(load.getResult()) : nullptr;
     return each([&](int t) -> LogicalResult {
-      MemRefDesc &m = *get(load.getBase(), t).m;
-      if (m.strides.back() != 1)
-        return fail(&op, "strided innermost dimension");
-      auto at = address(&op, m, load.getIndices(), t, n);
-      if (failed(at) ||
-          failed(access(&op, *m.storage, *at, n * m.elemBytes, t, false)))
+      auto at = locate(&op, base, indices, n, t, /*write=*/!load);
+      if (failed(at))
         return failure();
-      out[t].e.clear();
-      for (int64_t k = 0; k < n; ++k)
-        out[t].e.push_back(decode(m.storage->base + *at + k * m.elemBytes,
-                                  type.getElementType()));
-      return success();
-    });
-  }
-  if (auto store = dyn_cast<vector::StoreOp>(op)) {
-    VectorType type = store.getVectorType();
-    if (type.getRank() != 1)
-      return fail(&op, "only 1-D vector stores");
-    int64_t n = type.getNumElements();
-    return each([&](int t) -> LogicalResult {
-      MemRefDesc &m = *get(store.getBase(), t).m;
-      if (m.strides.back() != 1)
-        return fail(&op, "strided innermost dimension");
-      auto at = address(&op, m, store.getIndices(), t, n);
-      if (failed(at) ||
-          failed(access(&op, *m.storage, *at, n * m.elemBytes, t, true)))
-        return failure();
+      if (load) {
+        (*out)[t].e.clear();
+        for (int64_t k = 0; k < n; ++k)
+          (*out)[t].e.push_back(decode(*at + k * eb, elem));
+        return success();
+      }
       Val &v = get(store.getValueToStore(), t);
       for (int64_t k = 0; k < n; ++k)
-        encode(m.storage->base + *at + k * m.elemBytes, type.getElementType(),
-               v.e[k]);
+        encode(*at + k * eb, elem, v.e[k]);
       return success();
     });
   }
@@ -1576,16 +1570,7 @@ EmulatedGPUFunction::compile(ModuleOp module, StringRef name) {
   fn->module = module.clone();
   fn->name = name.str();
   fn->signature = *signature;
-  for (bool erased = true; erased;) {
-    erased = false;
-    for (auto func :
-         llvm::make_early_inc_range(fn->module->getOps<func::FuncOp>()))
-      if (func.getName() != name &&
-          SymbolTable::symbolKnownUseEmpty(func, *fn->module)) {
-        func.erase();
-        erased = true;
-      }
-  }
+  keepOnlyEntry(*fn->module, name);
   PassManager pm(module.getContext());
   buildGPUKernelPipeline(pm);
   std::string message;

@@ -37,6 +37,18 @@ static bool isRunnableElement(Type type) {
   return type.isF16() || type.isF32() || type.isF64();
 }
 
+void runtime::keepOnlyEntry(ModuleOp module, StringRef name) {
+  for (bool erased = true; erased;) {
+    erased = false;
+    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+      if (func.getName() != name &&
+          SymbolTable::symbolKnownUseEmpty(func, module)) {
+        func.erase();
+        erased = true;
+      }
+  }
+}
+
 unsigned runtime::storageBytes(Type elementType) {
   if (isDialectCodeType(elementType))
     return 1;
@@ -124,17 +136,7 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
 
   OwningOpRef<ModuleOp> clone = module.clone();
   MLIRContext *ctx = module.getContext();
-  // Compile only the entry point and what it calls: another function the
-  // pipeline cannot lower must not stop this one.
-  for (bool erased = true; erased;) {
-    erased = false;
-    for (auto func : llvm::make_early_inc_range(clone->getOps<func::FuncOp>()))
-      if (func.getName() != name &&
-          SymbolTable::symbolKnownUseEmpty(func, *clone)) {
-        func.erase();
-        erased = true;
-      }
-  }
+  keepOnlyEntry(*clone, name);
   if (pipeline == PipelineKind::CPU && cpuOptions.threads > 1 &&
       StringRef(QSPARSE_LIBOMP).empty())
     return makeError("threads > 1 needs the OpenMP runtime, which was not "

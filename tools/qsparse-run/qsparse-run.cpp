@@ -442,15 +442,7 @@ void printDecisionSummary(func::FuncOp func) {
     fail("--gpu-chip: " + why);
   // Only the entry point and what it calls, as on the host.
   OwningOpRef<ModuleOp> copy = module.clone();
-  for (bool erased = true; erased;) {
-    erased = false;
-    for (auto func : llvm::make_early_inc_range(copy->getOps<func::FuncOp>()))
-      if (func.getName() != entry &&
-          SymbolTable::symbolKnownUseEmpty(func, *copy)) {
-        func.erase();
-        erased = true;
-      }
-  }
+  keepOnlyEntry(*copy, entry);
   PassManager pm(module.getContext());
   buildGPUPipeline(pm, options);
   if (failed(pm.run(*copy)))

@@ -61,6 +61,10 @@ private:
   Signature signature;
 };
 
+/// Erases every function of `module` but `name` and those it calls (so
+/// that a function the pipeline cannot lower does not stop this one).
+void keepOnlyEntry(mlir::ModuleOp module, llvm::StringRef name);
+
 /// "file:line:col" for a file location, MLIR's form for any other.
 std::string formatLocation(mlir::Location loc);
 

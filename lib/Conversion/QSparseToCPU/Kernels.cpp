@@ -8,6 +8,43 @@
 
 using namespace mlir;
 
+static bool isIdentityStatic2D(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
+         type.getRank() == 2;
+}
+
+std::optional<qsparse::cpu::MatmulOperands>
+qsparse::cpu::matchMatmulOperands(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  MLIRContext *ctx = op->getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
+                                     AffineMap::get(3, 0, {k, n}, ctx),
+                                     AffineMap::get(3, 0, {m, n}, ctx)};
+  if (op.getIndexingMapsArray() != expected)
+    return std::nullopt;
+  auto iterators = op.getIteratorTypesArray();
+  if (iterators[0] != utils::IteratorType::parallel ||
+      iterators[1] != utils::IteratorType::parallel ||
+      iterators[2] != utils::IteratorType::reduction)
+    return std::nullopt;
+  MatmulOperands match;
+  match.a = op.getDpsInputOperand(0)->get();
+  match.b = op.getDpsInputOperand(1)->get();
+  match.c = op.getDpsInitOperand(0)->get();
+  if (!isIdentityStatic2D(match.a) || !isIdentityStatic2D(match.b) ||
+      !isIdentityStatic2D(match.c))
+    return std::nullopt;
+  match.m = cast<MemRefType>(match.a.getType()).getDimSize(0);
+  match.k = cast<MemRefType>(match.a.getType()).getDimSize(1);
+  match.n = cast<MemRefType>(match.b.getType()).getDimSize(1);
+  return match;
+}
+
 void qsparse::cpu::emitLoop(
     OpBuilder &b, Location loc, int64_t upper, int64_t step, bool parallel,
     function_ref<void(OpBuilder &, Location, Value)> body) {

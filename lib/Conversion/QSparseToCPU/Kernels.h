@@ -18,6 +18,16 @@ bool matchMacBody(mlir::Block *body, mlir::Type aElem, mlir::Type bElem,
                   mlir::Type cElem, KernelKind &kind, bool &aUnsigned,
                   bool &bUnsigned);
 
+/// The operands of a matmul-shaped contraction on buffers, C[M][N] +=
+/// A[M][K] * B[K][N]: a 3-loop linalg op with the maps (m, k), (k, n) ->
+/// (m, n), iterators (parallel, parallel, reduction) and statically shaped
+/// identity-layout 2-D operands. The body is not checked.
+struct MatmulOperands {
+  mlir::Value a, b, c;
+  int64_t m, n, k;
+};
+std::optional<MatmulOperands> matchMatmulOperands(mlir::linalg::LinalgOp op);
+
 /// for iv in [0, upper) step `step`: an scf.parallel when `parallel` (the
 /// iterations must write disjoint memory), else an scf.for.
 void emitLoop(

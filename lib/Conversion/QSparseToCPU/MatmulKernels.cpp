@@ -42,43 +42,20 @@ struct MatmulMatch {
   bool aUnsigned = false, bUnsigned = false;
 };
 
-bool isIdentityStatic(Value v) {
-  auto type = dyn_cast<MemRefType>(v.getType());
-  return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
-         type.getRank() == 2;
-}
-
 std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return std::nullopt;
-  MLIRContext *ctx = op->getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
-                                     AffineMap::get(3, 0, {k, n}, ctx),
-                                     AffineMap::get(3, 0, {m, n}, ctx)};
-  if (op.getIndexingMapsArray() != expected)
-    return std::nullopt;
-  auto iterators = op.getIteratorTypesArray();
-  if (iterators[0] != utils::IteratorType::parallel ||
-      iterators[1] != utils::IteratorType::parallel ||
-      iterators[2] != utils::IteratorType::reduction)
+  auto operands = qsparse::cpu::matchMatmulOperands(op);
+  if (!operands)
     return std::nullopt;
   MatmulMatch match;
   match.op = op;
-  match.a = op.getDpsInputOperand(0)->get();
-  match.b = op.getDpsInputOperand(1)->get();
-  match.c = op.getDpsInitOperand(0)->get();
-  if (!isIdentityStatic(match.a) || !isIdentityStatic(match.b) ||
-      !isIdentityStatic(match.c))
-    return std::nullopt;
+  match.a = operands->a;
+  match.b = operands->b;
+  match.c = operands->c;
+  match.m = operands->m;
+  match.n = operands->n;
+  match.k = operands->k;
   auto aType = cast<MemRefType>(match.a.getType());
   auto bType = cast<MemRefType>(match.b.getType());
-  match.m = aType.getDimSize(0);
-  match.k = aType.getDimSize(1);
-  match.n = bType.getDimSize(1);
-
   if (!matchMacBody(op.getBlock(), aType.getElementType(),
                     bType.getElementType(),
                     cast<MemRefType>(match.c.getType()).getElementType(),

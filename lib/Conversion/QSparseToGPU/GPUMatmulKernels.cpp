@@ -40,36 +40,15 @@ struct Match {
   bool aUnsigned = false, bUnsigned = false;
 };
 
-bool isStatic2D(Value v) {
-  auto type = dyn_cast<MemRefType>(v.getType());
-  return type && type.hasStaticShape() && type.getLayout().isIdentity() &&
-         type.getRank() == 2;
-}
-
 std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 3 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return std::nullopt;
-  AffineExpr m, n, k;
-  bindDims(op->getContext(), m, n, k);
-  MLIRContext *ctx = op->getContext();
-  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {m, k}, ctx),
-                                     AffineMap::get(3, 0, {k, n}, ctx),
-                                     AffineMap::get(3, 0, {m, n}, ctx)};
-  if (op.getIndexingMapsArray() != expected)
-    return std::nullopt;
-  auto iterators = op.getIteratorTypesArray();
-  if (iterators[0] != utils::IteratorType::parallel ||
-      iterators[1] != utils::IteratorType::parallel ||
-      iterators[2] != utils::IteratorType::reduction)
+  auto operands = qsparse::cpu::matchMatmulOperands(op);
+  if (!operands)
     return std::nullopt;
   Match match;
   match.op = op;
-  match.a = op.getDpsInputOperand(0)->get();
-  match.b = op.getDpsInputOperand(1)->get();
-  match.c = op.getDpsInitOperand(0)->get();
-  if (!isStatic2D(match.a) || !isStatic2D(match.b) || !isStatic2D(match.c))
-    return std::nullopt;
+  match.a = operands->a;
+  match.b = operands->b;
+  match.c = operands->c;
   auto aType = cast<MemRefType>(match.a.getType());
   auto bType = cast<MemRefType>(match.b.getType());
   auto cType = cast<MemRefType>(match.c.getType());
@@ -79,9 +58,9 @@ std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
           cType.getElementType(), kind, match.aUnsigned, match.bUnsigned) ||
       kind != qsparse::cpu::KernelKind::I8)
     return std::nullopt;
-  match.m = aType.getDimSize(0);
-  match.k = aType.getDimSize(1);
-  match.n = bType.getDimSize(1);
+  match.m = operands->m;
+  match.k = operands->k;
+  match.n = operands->n;
   if (match.m == 0 || match.n == 0 || match.k == 0 || match.k % 4 != 0)
     return std::nullopt;
   return match;
