@@ -31,7 +31,9 @@ static void buildFront(OpPassManager &pm, Target target) {
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   if (target == Target::GPU) {
-    // Elementwise chains merged (fewer kernels).
+    // NCHW convolutions in NHWC for the implicit-GEMM kernel; elementwise
+    // chains merged (fewer kernels).
+    pm.addPass(qsparse::createConvToNhwc());
     pm.addPass(qsparse::createFuse());
     pm.addPass(createCanonicalizerPass());
   }

@@ -136,3 +136,51 @@ func.func @copies(%a: memref<4x4xf32>, %p: memref<6x6xf32>, %b: memref<4x4xf32>)
   memref.copy %a, %b : memref<4x4xf32> to memref<4x4xf32>
   return
 }
+
+// -----
+
+// A 3x3 convolution as an implicit GEMM: M = 64 pixels, N = 32 filters,
+// K = 3*3*16 = 144 in (kh, kw, c) order. The A copies read the image at
+// (n, oh + kh, ow + kw, c) computed from the pixel and the K column; the
+// only new buffer is the transposed filter [F][K], no im2col buffer. The
+// output is stored through its [M][F] view.
+// CHECK-LABEL: func.func @conv
+// CHECK-DAG: %[[F:.*]] = memref.collapse_shape %arg1 {{\[}}[0, 1, 2], [3]] : memref<3x3x16x32xi8> into memref<144x32xi8>
+// CHECK-DAG: %[[OUT:.*]] = memref.collapse_shape %arg2 {{\[}}[0, 1, 2], [3]] : memref<1x8x8x32xi32> into memref<64x32xi32>
+// CHECK: %[[FT:.*]] = memref.alloc() {alignment = 16 : i64} : memref<32x144xi8>
+// CHECK: linalg.transpose ins(%[[F]] : memref<144x32xi8>) outs(%[[FT]] : memref<32x144xi8>)
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.launch
+// CHECK: %[[N:.*]] = arith.divui %[[P:.*]], %c64 : index
+// CHECK: %[[OH:.*]] = arith.divui %{{.*}}, %c8 : index
+// CHECK: %[[OW:.*]] = arith.remui %{{.*}}, %c8 : index
+// CHECK: %[[TAP:.*]] = arith.divui %{{.*}}, %c16 : index
+// CHECK: %[[C:.*]] = arith.remui %{{.*}}, %c16 : index
+// CHECK: %[[KH:.*]] = arith.divui %[[TAP]], %c3 : index
+// CHECK: %[[KW:.*]] = arith.remui %[[TAP]], %c3 : index
+// CHECK: %[[IH:.*]] = arith.addi %[[OH]], %[[KH]] : index
+// CHECK: %[[IW:.*]] = arith.addi %[[OW]], %[[KW]] : index
+// CHECK: nvgpu.device_async_copy %arg0[%[[N]], %[[IH]], %[[IW]], %[[C]]], %{{.*}}[{{.*}}], 16, %{{.*}} {bypassL1} : memref<1x10x10x16xi8>
+// CHECK: nvgpu.device_async_copy %[[FT]]
+// CHECK: nvgpu.mma.sync
+// CHECK: vector.store %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] : memref<64x32xi32>, vector<2xi32>
+// CHECK: memref.dealloc %[[FT]]
+func.func @conv(%x: memref<1x10x10x16xi8>, %w: memref<3x3x16x32xi8>, %y: memref<1x8x8x32xi32>) {
+  %zero = arith.constant 0 : i32
+  linalg.fill ins(%zero : i32) outs(%y : memref<1x8x8x32xi32>)
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x10x10x16xi8>, memref<3x3x16x32xi8>) outs(%y : memref<1x8x8x32xi32>)
+  return
+}
+
+// -----
+
+// C = 3 (an RGB stem) is not a multiple of 4: left to the simple kernels.
+// CHECK-LABEL: func.func @conv_c3
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.conv_2d_nhwc_hwcf
+func.func @conv_c3(%x: memref<1x10x10x3xi8>, %w: memref<3x3x3x32xi8>, %y: memref<1x8x8x32xi32>) {
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x10x10x3xi8>, memref<3x3x3x32xi8>) outs(%y : memref<1x8x8x32xi32>)
+  return
+}

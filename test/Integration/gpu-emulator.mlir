@@ -9,6 +9,11 @@
 // RUN: qsparse-run %s -e constant_weight --random-inputs=7 --target=emulator --check | FileCheck %s --check-prefix=CONST
 // RUN: qsparse-run %s -e zero_points --random-inputs=8 --target=emulator --check | FileCheck %s --check-prefix=ZP
 // RUN: qsparse-run %s -e block --random-inputs=9 --target=emulator --check | FileCheck %s --check-prefix=BLOCK
+// RUN: qsparse-run %s -e conv3x3 --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=CONV3
+// RUN: qsparse-run %s -e conv_strided --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=CONVS
+// RUN: qsparse-run %s -e conv_stem --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=STEM
+// RUN: qsparse-run %s -e conv_pointwise --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=POINT
+// RUN: qsparse-run %s -e conv_nchw --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=NCHW
 // Programs of other tests (convolutions, epilogues, pooling) on the simple kernels.
 // RUN: qsparse-run %S/conv2d.mlir -e qconv_s --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/conv2d.mlir -e qconv_u --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
@@ -25,6 +30,11 @@
 // CONST: check: OK, 1440 values match the reference pipeline
 // ZP: check: OK, 1440 values match the reference pipeline
 // BLOCK: check: OK, 4608 values match the reference pipeline
+// CONV3: check: OK, 3888 values match the reference pipeline
+// CONVS: check: OK, 400 values match the reference pipeline
+// STEM: check: OK, 1600 values match the reference pipeline
+// POINT: check: OK, 12544 values match the reference pipeline
+// NCHW: check: OK, 1024 values match the reference pipeline
 // OK: check: OK
 // BENCH: qsparse-run: error: --bench measures nothing on --target=emulator (an interpreter)
 
@@ -72,4 +82,39 @@ func.func @block(%x: tensor<64x128xi8>, %w: tensor<128x72xi8>) -> tensor<64x72xi
   %q = qsparse.requantize %a {multiplier = array<i32: 1518500250>, shift = array<i32: 40>, out_min = 0 : i64, out_max = 127 : i64}
       : tensor<64x72xi32> -> tensor<64x72xi8>
   return %q : tensor<64x72xi8>
+}
+
+// Convolutions as implicit GEMMs on the tensor cores (the image is read by
+// the copies into shared memory): 3x3 padded with batch 2 (C = 16, 16-byte
+// copies), stride 2 + dilation 2 (C = 8, 8-byte copies), a 7x7/2 stem with
+// C = 4 (4-byte copies) and a hoisted u8 zero point, a 1x1 with a constant
+// filter, and an NCHW float-free int8 conv through --qsparse-conv-to-nhwc.
+func.func @conv3x3(%x: tensor<2x9x9x16xi8>, %w: tensor<3x3x16x24xi8>) -> tensor<2x9x9x24xi32> {
+  %y = qsparse.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : tensor<2x9x9x16xi8>, tensor<3x3x16x24xi8> -> tensor<2x9x9x24xi32>
+  return %y : tensor<2x9x9x24xi32>
+}
+
+func.func @conv_strided(%x: tensor<1x13x11x8xi8>, %w: tensor<3x3x8x20xi8>) -> tensor<1x5x4x20xi32> {
+  %y = qsparse.conv2d %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 2, 2>} : tensor<1x13x11x8xi8>, tensor<3x3x8x20xi8> -> tensor<1x5x4x20xi32>
+  return %y : tensor<1x5x4x20xi32>
+}
+
+func.func @conv_stem(%x: tensor<1x20x20x4xi8>, %w: tensor<7x7x4x16xi8>) -> tensor<1x10x10x16xi32> {
+  %y = qsparse.conv2d %x, %w {input_unsigned, input_zero_point = 121 : i64, strides = array<i64: 2, 2>, padding = array<i64: 3, 3, 3, 3>} : tensor<1x20x20x4xi8>, tensor<7x7x4x16xi8> -> tensor<1x10x10x16xi32>
+  return %y : tensor<1x10x10x16xi32>
+}
+
+func.func @conv_pointwise(%x: tensor<1x14x14x64xi8>) -> tensor<1x14x14x64xi32> {
+  %w = arith.constant dense<5> : tensor<1x1x64x64xi8>
+  %y = qsparse.conv2d %x, %w : tensor<1x14x14x64xi8>, tensor<1x1x64x64xi8> -> tensor<1x14x14x64xi32>
+  return %y : tensor<1x14x14x64xi32>
+}
+
+func.func @conv_nchw(%x: tensor<1x16x10x10xi8>, %w: tensor<16x16x3x3xi8>) -> tensor<1x16x8x8xi32> {
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x16x8x8xi32>
+  %f = linalg.fill ins(%z : i32) outs(%e : tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi32>
+  %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x10x10xi8>, tensor<16x16x3x3xi8>) outs(%f : tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi32>
+  return %y : tensor<1x16x8x8xi32>
 }

@@ -14,12 +14,18 @@
 // RUN: FileCheck %s --check-prefix=SM90 < %t/sm90/dense_kernel.sm_90.ptx
 // RUN: %ptxas -arch=sm_90 -v %t/sm90/dense_kernel.sm_90.ptx -o %t/dense90.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
 // RUN: %ptxas -arch=sm_90 -v %t/sm90/unsigned_kernel_0.sm_90.ptx -o %t/unsigned90.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: %ptxas -arch=sm_80 -v %t/sm80/conv_kernel_2.sm_80.ptx -o %t/conv80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: %ptxas -arch=sm_90 -v %t/sm90/conv_kernel_2.sm_90.ptx -o %t/conv90.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: FileCheck %s --check-prefix=CONV < %t/sm80/conv_kernel_2.sm_80.ptx
 // A cubin straight from the pipeline (gpu-module-to-binary runs ptxas).
 // RUN: qsparse-opt %s --qsparse-gpu-pipeline="chip=sm_90 format=bin" | FileCheck %s --check-prefix=BIN
 
 // FILES: dense_kernel.sm_80.ptx
 // FILES: unsigned_kernel.sm_80.ptx
 // FILES: unsigned_kernel_0.sm_80.ptx
+// FILES: conv_kernel.sm_80.ptx
+// FILES: conv_kernel_1.sm_80.ptx
+// FILES: conv_kernel_2.sm_80.ptx
 
 // PTX: .target sm_80
 // PTX: .shared .align 128 .b8 __qsparse_smem[24576];
@@ -43,6 +49,11 @@
 
 // SM90: .target sm_90
 
+// The padded 3x3 convolution's implicit GEMM (after the fill and the copy
+// of the image into its padded buffer): 16-byte copies from the image.
+// CONV-COUNT-8: cp.async.cg.shared.global [{{.*}}], [{{.*}}], 16, {{.*}};
+// CONV-COUNT-64: mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32
+
 // NOSPILL: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // NOSPILL: Used {{[0-9]+}} registers, used 1 barriers, 49152 bytes smem
 
@@ -57,4 +68,10 @@ func.func @dense(%x: tensor<256x512xi8>) -> tensor<256x384xi32> {
 func.func @unsigned(%x: tensor<100x68xi8>, %w: tensor<68x90xi8>) -> tensor<100x90xi32> {
   %y = qsparse.matmul %x, %w {input_unsigned} : tensor<100x68xi8>, tensor<68x90xi8> -> tensor<100x90xi32>
   return %y : tensor<100x90xi32>
+}
+
+func.func @conv(%x: tensor<1x28x28x64xi8>) -> tensor<1x28x28x64xi32> {
+  %w = arith.constant dense<2> : tensor<3x3x64x64xi8>
+  %y = qsparse.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : tensor<1x28x28x64xi8>, tensor<3x3x64x64xi8> -> tensor<1x28x28x64xi32>
+  return %y : tensor<1x28x28x64xi32>
 }

@@ -91,12 +91,20 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
 }
 
 def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
-  let summary = "Tensor-core kernels (mma.sync) for int8 matmuls on buffers";
+  let summary = "Tensor-core kernels (mma.sync) for int8 matmuls and convolutions";
   let description = [{
     Runs on buffers (after bufferization). Every statically shaped
     matmul-shaped contraction (`linalg.matmul`, or a `linalg.generic` with the
     maps (m, k), (k, n) -> (m, n) and a multiply-accumulate body) of i8 x i8
-    -> i32 whose K is a multiple of 4 becomes a `gpu.launch`:
+    -> i32 whose K is a multiple of 4, and every NHWC x HWCF convolution of
+    i8 x i8 -> i32 (direct form, any strides and dilations, the padding
+    already materialized) whose C is a multiple of 4, becomes a
+    `gpu.launch`. A convolution is the implicit GEMM M = N*OH*OW pixels,
+    N = F, K = KH*KW*C in (kh, kw, c) order: the copies into shared memory
+    read A straight from the image at (n, oh*sh + kh*dh, ow*sw + kw*dw, c),
+    chunks never straddle a filter tap, so no im2col buffer exists; the
+    filter is B as [K][F] and the output is stored through its [M][F] view.
+    The kernel:
 
     - one block per `tile-m` x `tile-n` tile of C, `warps-m` x `warps-n`
       warps, each owning a (tile-m / warps-m) x (tile-n / warps-n) warp tile

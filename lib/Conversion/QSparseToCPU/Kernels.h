@@ -28,6 +28,28 @@ struct MatmulOperands {
 };
 std::optional<MatmulOperands> matchMatmulOperands(mlir::linalg::LinalgOp op);
 
+/// A convolution on buffers, NHWC input (already padded) x HWCF filter ->
+/// NHWF output: the implicit GEMM with M = N*OH*OW pixels, N = F filters
+/// and K = KH*KW*C, whose A rows are read straight from the image.
+struct ConvMatch {
+  mlir::linalg::LinalgOp op;
+  mlir::Value input, filter, output;
+  /// The buffer the op accumulates into (output, or the implicit GEMM's
+  /// [N][P][F] buffer), where a fused epilogue is looked for.
+  mlir::Value accBuffer;
+  int64_t batch, oh, ow, f, kh, kw, c;
+  int64_t strideH, strideW, dilH, dilW;
+  KernelKind kind = KernelKind::F32;
+  bool aUnsigned = false, bUnsigned = false;
+};
+
+/// A direct NHWC/HWCF convolution on buffers, or the implicit GEMM that
+/// --qsparse-implicit-im2col made of one (recognized by rebuilding its maps
+/// from the geometry and its `qsparse.implicit_gemm` strides and dilations).
+/// Creates expand_shape views before `op` so that the filter is HWCF and
+/// the output NHWF.
+std::optional<ConvMatch> matchConv(mlir::linalg::LinalgOp op);
+
 /// for iv in [0, upper) step `step`: an scf.parallel when `parallel` (the
 /// iterations must write disjoint memory), else an scf.for.
 void emitLoop(

@@ -30,7 +30,9 @@ namespace qsparse {
 using namespace mlir;
 
 namespace {
+using qsparse::cpu::ConvMatch;
 using qsparse::cpu::KernelKind;
+using qsparse::cpu::matchConv;
 using qsparse::cpu::matchMacBody;
 
 /// A matmul-shaped contraction on buffers, C[M][N] += A[M][K] * B[K][N].
@@ -62,138 +64,6 @@ std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
                     match.kind, match.aUnsigned, match.bUnsigned))
     return std::nullopt;
   return match;
-}
-
-/// A convolution on buffers, NHWC input (already padded) x HWCF filter ->
-/// NHWF output: the implicit GEMM with M = N*OH*OW pixels, N = F filters
-/// and K = KH*KW*C, whose A rows are read straight from the image.
-struct ConvMatch {
-  linalg::LinalgOp op;
-  Value input, filter, output;
-  /// The buffer the op accumulates into (output, or the implicit GEMM's
-  /// [N][P][F] buffer), where a fused epilogue is looked for.
-  Value accBuffer;
-  int64_t batch, oh, ow, f, kh, kw, c;
-  int64_t strideH, strideW, dilH, dilW;
-  KernelKind kind;
-  bool aUnsigned = false, bUnsigned = false;
-};
-
-/// A direct NHWC/HWCF convolution, or the implicit GEMM that
-/// --qsparse-implicit-im2col made of one (recognized by rebuilding its maps
-/// from the geometry and its `qsparse.implicit_gemm` strides and dilations).
-std::optional<ConvMatch> matchConv(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1)
-    return std::nullopt;
-  ConvMatch m;
-  m.op = op;
-  m.input = op.getDpsInputOperand(0)->get();
-  m.filter = op.getDpsInputOperand(1)->get();
-  m.output = op.getDpsInitOperand(0)->get();
-  auto implicit = op->getAttrOfType<DenseI64ArrayAttr>("qsparse.implicit_gemm");
-  std::optional<qsparse::ConvGeometry> direct;
-  if (implicit) {
-    // The [K][F] filter and [N][P][F] output are views of 4-D buffers.
-    // The [K][F] filter is a view of the HWCF filter or a buffer of its own
-    // (a folded constant); the [N][P][F] output a view of an NHWF buffer or
-    // a buffer of its own.
-    if (implicit.size() != 6 || implicit[4] < 1 || implicit[5] < 1)
-      return std::nullopt;
-    if (auto filterView = m.filter.getDefiningOp<memref::CollapseShapeOp>())
-      m.filter = filterView.getSrc();
-    m.accBuffer = m.output;
-    if (auto outView = m.output.getDefiningOp<memref::CollapseShapeOp>())
-      m.accBuffer = m.output = outView.getSrc();
-  } else {
-    direct = qsparse::matchDirectConv(op);
-    if (!direct || direct->nchw)
-      return std::nullopt;
-  }
-  bool outputIs3D = implicit && m.output == m.accBuffer &&
-                    cast<MemRefType>(m.output.getType()).getRank() == 3;
-  bool filterIs2D =
-      implicit && cast<MemRefType>(m.filter.getType()).getRank() == 2;
-  for (Value v : {m.input, m.filter, m.output}) {
-    auto type = dyn_cast<MemRefType>(v.getType());
-    int64_t rank = 4;
-    if (v == m.output && outputIs3D)
-      rank = 3;
-    else if (v == m.filter && filterIs2D)
-      rank = 2;
-    if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
-        type.getRank() != rank)
-      return std::nullopt;
-  }
-  auto iShape = cast<MemRefType>(m.input.getType()).getShape();
-  auto fShape = cast<MemRefType>(m.filter.getType()).getShape();
-  auto oShape = cast<MemRefType>(m.output.getType()).getShape();
-  m.batch = oShape[0];
-  m.f = oShape.back();
-  if (filterIs2D) {
-    m.kh = implicit[4];
-    m.kw = implicit[5];
-    m.c = fShape[0] / (m.kh * m.kw);
-    if (m.c < 1 || m.c * m.kh * m.kw != fShape[0] || fShape[1] != m.f)
-      return std::nullopt;
-  } else {
-    m.kh = fShape[0];
-    m.kw = fShape[1];
-    m.c = fShape[2];
-    if (implicit && (m.kh != implicit[4] || m.kw != implicit[5]))
-      return std::nullopt;
-  }
-  if (implicit) {
-    qsparse::ConvGeometry g;
-    g.strideH = implicit[0], g.strideW = implicit[1];
-    g.dilH = implicit[2], g.dilW = implicit[3];
-    if (g.strideH < 1 || g.strideW < 1 || g.dilH < 1 || g.dilW < 1)
-      return std::nullopt;
-    // The output size follows from the (padded) image.
-    g.oh = (iShape[1] - g.dilH * (m.kh - 1) - 1) / g.strideH + 1;
-    g.ow = (iShape[2] - g.dilW * (m.kw - 1) - 1) / g.strideW + 1;
-    if (oShape.size() == 4 && (oShape[1] != g.oh || oShape[2] != g.ow))
-      return std::nullopt;
-    if (oShape.size() == 3 && oShape[1] != g.oh * g.ow)
-      return std::nullopt;
-    g.n = m.batch, g.c = m.c, g.f = m.f, g.kh = m.kh, g.kw = m.kw;
-    m.oh = g.oh, m.ow = g.ow;
-    auto p = utils::IteratorType::parallel, r = utils::IteratorType::reduction;
-    if (op.getIndexingMapsArray() !=
-            ArrayRef<AffineMap>(
-                qsparse::implicitGemmMaps(op->getContext(), g)) ||
-        op.getIteratorTypesArray() !=
-            SmallVector<utils::IteratorType>{p, p, p, r})
-      return std::nullopt;
-    m.strideH = g.strideH, m.strideW = g.strideW;
-    m.dilH = g.dilH, m.dilW = g.dilW;
-  } else {
-    m.oh = oShape[1];
-    m.ow = oShape[2];
-    m.accBuffer = m.output;
-    m.strideH = direct->strideH, m.strideW = direct->strideW;
-    m.dilH = direct->dilH, m.dilW = direct->dilW;
-  }
-  if (!matchMacBody(op.getBlock(),
-                    cast<MemRefType>(m.input.getType()).getElementType(),
-                    cast<MemRefType>(m.filter.getType()).getElementType(),
-                    cast<MemRefType>(m.output.getType()).getElementType(),
-                    m.kind, m.aUnsigned, m.bUnsigned))
-    return std::nullopt;
-  // The kernels index the filter as HWCF and the output as NHWF.
-  auto expand = [&](Value v, ArrayRef<int64_t> shape,
-                    SmallVector<ReassociationIndices> groups) -> Value {
-    OpBuilder b(op);
-    return memref::ExpandShapeOp::create(
-        b, op.getLoc(),
-        MemRefType::get(shape, cast<MemRefType>(v.getType()).getElementType()),
-        v, groups);
-  };
-  if (filterIs2D)
-    m.filter = expand(m.filter, {m.kh, m.kw, m.c, m.f}, {{0, 1, 2}, {3}});
-  if (outputIs3D)
-    m.output = expand(m.output, {m.batch, m.oh, m.ow, m.f}, {{0}, {1, 2}, {3}});
-  return m;
 }
 
 Value idx(OpBuilder &b, Location loc, int64_t v) {

@@ -32,13 +32,33 @@ namespace mma = qsparse::numerics::mma;
 
 namespace {
 
-/// C[M][N] += A[M][K] * B[K][N] on static identity-layout i8/i8/i32 buffers.
+struct IndexBuilder;
+
+/// C[M][N] += A[M][K] * B[K][N] with i8 operands and i32 accumulators, on
+/// static identity-layout buffers: a matmul, or a convolution as an
+/// implicit GEMM (A read from the image, B the filter as [K][F]).
 struct Match {
   linalg::LinalgOp op;
-  Value a, b, c;
+  /// B as [K][N] and C as [M][N].
+  Value b, c;
+  /// The buffer a zero fill before `op` would initialize (C or its 4-D
+  /// form).
+  Value fillTarget;
   int64_t m, n, k;
   bool aUnsigned = false, bUnsigned = false;
+  /// Bytes per cp.async of A and B: K tiles are copied in chunks that never
+  /// straddle a row of A's source.
+  int64_t chunk = 16;
+  /// The buffer and indices of A[row][col] (row < M, col < K, col a
+  /// multiple of `chunk`).
+  std::function<std::pair<Value, SmallVector<Value>>(IndexBuilder &, Value,
+                                                     Value)>
+      aAt;
 };
+
+int64_t chunkFor(int64_t extent) {
+  return extent % 16 == 0 ? 16 : extent % 8 == 0 ? 8 : 4;
+}
 
 std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
   auto operands = qsparse::cpu::matchMatmulOperands(op);
@@ -46,16 +66,15 @@ std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
     return std::nullopt;
   Match match;
   match.op = op;
-  match.a = operands->a;
   match.b = operands->b;
-  match.c = operands->c;
-  auto aType = cast<MemRefType>(match.a.getType());
-  auto bType = cast<MemRefType>(match.b.getType());
-  auto cType = cast<MemRefType>(match.c.getType());
+  match.c = match.fillTarget = operands->c;
   qsparse::cpu::KernelKind kind;
-  if (!qsparse::cpu::matchMacBody(
-          op.getBlock(), aType.getElementType(), bType.getElementType(),
-          cType.getElementType(), kind, match.aUnsigned, match.bUnsigned) ||
+  auto elementOf = [](Value v) {
+    return cast<MemRefType>(v.getType()).getElementType();
+  };
+  if (!qsparse::cpu::matchMacBody(op.getBlock(), elementOf(operands->a),
+                                  elementOf(operands->b), elementOf(match.c),
+                                  kind, match.aUnsigned, match.bUnsigned) ||
       kind != qsparse::cpu::KernelKind::I8)
     return std::nullopt;
   match.m = operands->m;
@@ -63,6 +82,11 @@ std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
   match.n = operands->n;
   if (match.m == 0 || match.n == 0 || match.k == 0 || match.k % 4 != 0)
     return std::nullopt;
+  match.chunk = chunkFor(match.k);
+  Value a = operands->a;
+  match.aAt = [a](IndexBuilder &, Value row, Value col) {
+    return std::make_pair(a, SmallVector<Value>{row, col});
+  };
   return match;
 }
 
@@ -99,6 +123,46 @@ struct IndexBuilder {
     return affine::AffineApplyOp::create(b, loc, map, ValueRange{x});
   }
 };
+
+/// A convolution (NHWC image, already padded, x HWCF filter -> NHWF) with
+/// C % 4 == 0 as the implicit GEMM M = N*OH*OW pixels, N = F, K =
+/// KH*KW*C in (kh, kw, c) order: the A element (pixel, k) is read straight
+/// from the image, so the copy into shared memory is the im2col and no
+/// im2col buffer exists. Views of the filter as [K][F] and the output as
+/// [M][F] are created before the op.
+std::optional<Match> matchInt8Conv(linalg::LinalgOp op) {
+  auto conv = qsparse::cpu::matchConv(op);
+  if (!conv || conv->kind != qsparse::cpu::KernelKind::I8 || conv->c % 4 != 0)
+    return std::nullopt;
+  Match match;
+  match.op = op;
+  match.aUnsigned = conv->aUnsigned;
+  match.bUnsigned = conv->bUnsigned;
+  match.m = conv->batch * conv->oh * conv->ow;
+  match.n = conv->f;
+  match.k = conv->kh * conv->kw * conv->c;
+  if (match.m == 0 || match.n == 0)
+    return std::nullopt;
+  match.chunk = chunkFor(conv->c);
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<ReassociationIndices> groups = {{0, 1, 2}, {3}};
+  match.b = memref::CollapseShapeOp::create(b, loc, conv->filter, groups);
+  match.c = memref::CollapseShapeOp::create(b, loc, conv->output, groups);
+  match.fillTarget = conv->output;
+  qsparse::cpu::ConvMatch cv = *conv;
+  match.aAt = [cv](IndexBuilder &ib, Value row, Value col) {
+    Value pixel = ib.rem(row, cv.oh * cv.ow);
+    Value n = ib.div(row, cv.oh * cv.ow);
+    Value oh = ib.div(pixel, cv.ow), ow = ib.rem(pixel, cv.ow);
+    Value tap = ib.div(col, cv.c), c = ib.rem(col, cv.c);
+    Value kh = ib.div(tap, cv.kw), kw = ib.rem(tap, cv.kw);
+    Value ih = ib.add(ib.mul(oh, cv.strideH), ib.mul(kh, cv.dilH));
+    Value iw = ib.add(ib.mul(ow, cv.strideW), ib.mul(kw, cv.dilW));
+    return std::make_pair(cv.input, SmallVector<Value>{n, ih, iw, c});
+  };
+  return match;
+}
 
 /// A lane -> (row, column) address map as two affine maps of the lane,
 /// checked against the Numerics function it implements for all 32 lanes.
@@ -193,6 +257,8 @@ struct GPUMatmulKernelsPass
         return;
       if (auto match = matchInt8Matmul(op))
         matches.push_back(*match);
+      else if (auto conv = matchInt8Conv(op))
+        matches.push_back(*conv);
     });
     for (Match &match : matches)
       rewrite(match);
@@ -216,6 +282,10 @@ struct GPUMatmulKernelsPass
 
   /// A constant global's dense data behind `v`, else null.
   DenseElementsAttr constantData(Value v) {
+    // Row-major views of a constant have its elements in its order.
+    while (isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(
+        v.getDefiningOp()))
+      v = v.getDefiningOp()->getOperand(0);
     auto get = v.getDefiningOp<memref::GetGlobalOp>();
     if (!get)
       return {};
@@ -262,7 +332,7 @@ struct GPUMatmulKernelsPass
         if (isMemoryEffectFree(op))
           continue;
       if (!fill || !fill.hasPureBufferSemantics() ||
-          fill.getDpsInitOperand(0)->get() != m.c ||
+          fill.getDpsInitOperand(0)->get() != m.fillTarget ||
           !matchPattern(fill.getDpsInputOperand(0)->get(), m_Zero()))
         return {};
       return fill;
@@ -312,15 +382,17 @@ struct GPUMatmulKernelsPass
     Value warpRow = ib.mul(ib.div(warp, cf.warpsN), cf.warpM());
     Value warpCol = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN());
 
-    int64_t chunk = m.k % 16 == 0 ? 16 : m.k % 8 == 0 ? 8 : 4;
+    int64_t chunk = m.chunk;
     auto tokenType = nvgpu::DeviceAsyncTokenType::get(ctx);
     // Issues the copies of K tile `kTile` into stage `stage` of both
     // shared buffers; returns the group token.
     auto issue = [&](Value kTile, Value stage) {
       SmallVector<Value> tokens;
       Value k0 = ib.mul(kTile, cf.bk);
-      auto copyRows = [&](Value global, Value shared, Value base, int64_t rows,
-                          int64_t extent) {
+      using Source = std::function<std::pair<Value, SmallVector<Value>>(
+          IndexBuilder &, Value, Value)>;
+      auto copyRows = [&](const Source &source, Value shared, Value base,
+                          int64_t rows, int64_t extent) {
         int64_t perRow = cf.bk / chunk;
         int64_t count = rows * perRow / cf.threads();
         for (int64_t i = 0; i < count; ++i) {
@@ -336,15 +408,20 @@ struct GPUMatmulKernelsPass
               arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
           Value srcRow = ib.min(gRow, extent - 1);
           Value srcCol = ib.min(gCol, m.k - chunk);
+          auto [global, at] = source(ib, srcRow, srcCol);
           auto copy = nvgpu::DeviceAsyncCopyOp::create(
               b, loc, tokenType, shared, ValueRange{stage, row, col}, global,
-              ValueRange{srcRow, srcCol}, b.getIndexAttr(chunk), elements,
+              at, b.getIndexAttr(chunk), elements,
               chunk == 16 ? b.getUnitAttr() : UnitAttr());
           tokens.push_back(copy.getAsyncToken());
         }
       };
-      copyRows(m.a, sa, m0, cf.bm, m.m);
-      copyRows(bt, sb, n0, cf.bn, m.n);
+      copyRows(m.aAt, sa, m0, cf.bm, m.m);
+      copyRows(
+          [bt](IndexBuilder &, Value row, Value col) {
+            return std::make_pair(bt, SmallVector<Value>{row, col});
+          },
+          sb, n0, cf.bn, m.n);
       return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens)
           .getResult();
     };
