@@ -184,3 +184,46 @@ func.func @conv_c3(%x: memref<1x10x10x3xi8>, %w: memref<3x3x3x32xi8>, %y: memref
     ins(%x, %w : memref<1x10x10x3xi8>, memref<3x3x3x32xi8>) outs(%y : memref<1x8x8x32xi32>)
   return
 }
+
+// -----
+
+// A marked epilogue (bias per column + residual + ReLU, to f32) applied
+// to the accumulator fragments: each fragment pair is converted, the bias
+// pair and the residual pair loaded at its (row, column), and the result
+// stored into the epilogue's output. The accumulator buffer is never
+// written and the epilogue op is gone.
+// CHECK-LABEL: func.func @epilogue
+// CHECK-SAME: (%[[A:.*]]: memref<64x64xi8>, %[[B:.*]]: memref<64x64xi8>, %[[BIAS:.*]]: memref<64xi32>, %[[RES:.*]]: memref<64x64xf32>, %[[OUT:.*]]: memref<64x64xf32>)
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch
+// CHECK: nvgpu.mma.sync
+// CHECK: scf.yield
+// CHECK: %[[PAIR:.*]] = vector.extract %{{.*}}[0] : vector<2xi32> from vector<2x2xi32>
+// CHECK: %[[BV:.*]] = vector.load %[[BIAS]][%[[COL:.*]]] : memref<64xi32>, vector<2xi32>
+// CHECK: %[[RV:.*]] = vector.load %[[RES]][%[[ROW:.*]], %[[COL]]] : memref<64x64xf32>, vector<2xf32>
+// CHECK: %[[S:.*]] = arith.addi %[[PAIR]], %[[BV]] : vector<2xi32>
+// CHECK: %[[F:.*]] = arith.sitofp %[[S]] : vector<2xi32> to vector<2xf32>
+// CHECK: %[[T:.*]] = arith.addf %[[F]], %[[RV]] : vector<2xf32>
+// CHECK: %[[R:.*]] = arith.maximumf %[[T]], %{{.*}} : vector<2xf32>
+// CHECK: vector.store %[[R]], %[[OUT]][%[[ROW]], %[[COL]]] : memref<64x64xf32>, vector<2xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @epilogue(%a: memref<64x64xi8>, %b: memref<64x64xi8>, %bias: memref<64xi32>, %res: memref<64x64xf32>, %out: memref<64x64xf32>) {
+  %z = arith.constant 0 : i32
+  %zf = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<64x64xi32>
+  linalg.fill ins(%z : i32) outs(%acc : memref<64x64xi32>)
+  linalg.matmul ins(%a, %b : memref<64x64xi8>, memref<64x64xi8>) outs(%acc : memref<64x64xi32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%acc, %bias, %res : memref<64x64xi32>, memref<64xi32>, memref<64x64xf32>) outs(%out : memref<64x64xf32>) attrs = {qsparse.epilogue} {
+  ^bb0(%x: i32, %c: i32, %r: f32, %o: f32):
+    %s = arith.addi %x, %c : i32
+    %f = arith.sitofp %s : i32 to f32
+    %t = arith.addf %f, %r : f32
+    %y = arith.maximumf %t, %zf : f32
+    linalg.yield %y : f32
+  }
+  memref.dealloc %acc : memref<64x64xi32>
+  return
+}

@@ -18,6 +18,8 @@
 // RUN: qsparse-run %S/conv2d.mlir -e qconv_s --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/conv2d.mlir -e qconv_u --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/cpu-epilogues.mlir -e conv_block --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
+// RUN: qsparse-run %S/cpu-epilogues.mlir -e two_layers --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
+// RUN: qsparse-run %s -e residual --random-inputs=10 --target=emulator --check | FileCheck %s --check-prefix=RESIDUAL
 // RUN: qsparse-run %S/cpu-zero-points.mlir -e stem --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/linalg-pool-elementwise.mlir -e lin_pool --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/linalg-pool-elementwise.mlir -e lin_eltwise --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
@@ -35,6 +37,7 @@
 // STEM: check: OK, 1600 values match the reference pipeline
 // POINT: check: OK, 12544 values match the reference pipeline
 // NCHW: check: OK, 1024 values match the reference pipeline
+// RESIDUAL: check: OK, 3136 values match the reference pipeline
 // OK: check: OK
 // BENCH: qsparse-run: error: --bench measures nothing on --target=emulator (an interpreter)
 
@@ -76,7 +79,8 @@ func.func @zero_points(%x: tensor<30x64xi8>, %w: tensor<64x48xi8>) -> tensor<30x
   return %y : tensor<30x48xi32>
 }
 
-// matmul + per-column requantize with ReLU (separate simple kernels).
+// matmul + requantize with ReLU: the requantize is the kernel's epilogue,
+// applied to the accumulator fragments.
 func.func @block(%x: tensor<64x128xi8>, %w: tensor<128x72xi8>) -> tensor<64x72xi8> {
   %a = qsparse.matmul %x, %w : tensor<64x128xi8>, tensor<128x72xi8> -> tensor<64x72xi32>
   %q = qsparse.requantize %a {multiplier = array<i32: 1518500250>, shift = array<i32: 40>, out_min = 0 : i64, out_max = 127 : i64}
@@ -117,4 +121,26 @@ func.func @conv_nchw(%x: tensor<1x16x10x10xi8>, %w: tensor<16x16x3x3xi8>) -> ten
   %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x16x10x10xi8>, tensor<16x16x3x3xi8>) outs(%f : tensor<1x16x8x8xi32>) -> tensor<1x16x8x8xi32>
   return %y : tensor<1x16x8x8xi32>
+}
+
+// conv + bias + dequantize + residual add + ReLU, all in the conv kernel's
+// epilogue.
+#id4 = affine_map<(n, h, w, c) -> (n, h, w, c)>
+#ch4 = affine_map<(n, h, w, c) -> (c)>
+func.func @residual(%x: tensor<1x7x7x32xi8>, %w: tensor<3x3x32x64xi8>, %bias: tensor<64xi32>, %skip: tensor<1x7x7x64xf32>) -> tensor<1x7x7x64xf32> {
+  %acc = qsparse.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : tensor<1x7x7x32xi8>, tensor<3x3x32x64xi8> -> tensor<1x7x7x64xi32>
+  %e = tensor.empty() : tensor<1x7x7x64xf32>
+  %scale = arith.constant 0.00390625 : f32
+  %zero = arith.constant 0.0 : f32
+  %y = linalg.generic {indexing_maps = [#id4, #ch4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%acc, %bias, %skip : tensor<1x7x7x64xi32>, tensor<64xi32>, tensor<1x7x7x64xf32>) outs(%e : tensor<1x7x7x64xf32>) {
+  ^bb0(%v: i32, %b: i32, %s: f32, %o: f32):
+    %t = arith.addi %v, %b : i32
+    %f = arith.sitofp %t : i32 to f32
+    %d = arith.mulf %f, %scale : f32
+    %r = arith.addf %d, %s : f32
+    %m = arith.maximumf %r, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x7x7x64xf32>
+  return %y : tensor<1x7x7x64xf32>
 }

@@ -124,7 +124,11 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
       (checked against them for all 32 lanes when the kernel is built);
     - the fragments are added to C (or stored over it when C was just
       filled with zeros: the fill is removed) with bounds checks only where
-      M or N is not a multiple of the tile.
+      M or N is not a multiple of the tile; when `--qsparse-fuse` marked
+      the contraction's elementwise consumer `qsparse.epilogue` (bias,
+      requantize, ReLU/clamp, dequantize, residual add; the CPU kernels'
+      matcher decides), it is applied to each fragment pair in registers
+      and stored into its output instead, and the epilogue op is removed.
 
     B is read as [N][K]: a constant B (a constant `memref.global`) is
     transposed at compile time into a new constant global, any other B by a

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../QSparseToCPU/Epilogue.h"
 #include "../QSparseToCPU/Kernels.h"
 #include "qsparse/Conversion/Passes.h"
 #include "qsparse/Numerics/MmaLayouts.h"
@@ -44,6 +45,9 @@ struct Match {
   /// The buffer a zero fill before `op` would initialize (C or its 4-D
   /// form).
   Value fillTarget;
+  /// The contraction's input buffers (a fused epilogue's output must not
+  /// alias them).
+  SmallVector<Value, 2> inputs;
   int64_t m, n, k;
   bool aUnsigned = false, bUnsigned = false;
   /// Bytes per cp.async of A and B: K tiles are copied in chunks that never
@@ -83,6 +87,7 @@ std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
   if (match.m == 0 || match.n == 0 || match.k == 0 || match.k % 4 != 0)
     return std::nullopt;
   match.chunk = chunkFor(match.k);
+  match.inputs = {operands->a, operands->b};
   Value a = operands->a;
   match.aAt = [a](IndexBuilder &, Value row, Value col) {
     return std::make_pair(a, SmallVector<Value>{row, col});
@@ -149,7 +154,8 @@ std::optional<Match> matchInt8Conv(linalg::LinalgOp op) {
   SmallVector<ReassociationIndices> groups = {{0, 1, 2}, {3}};
   match.b = memref::CollapseShapeOp::create(b, loc, conv->filter, groups);
   match.c = memref::CollapseShapeOp::create(b, loc, conv->output, groups);
-  match.fillTarget = conv->output;
+  match.fillTarget = conv->accBuffer;
+  match.inputs = {conv->input, conv->filter};
   qsparse::cpu::ConvMatch cv = *conv;
   match.aAt = [cv](IndexBuilder &ib, Value row, Value col) {
     Value pixel = ib.rem(row, cv.oh * cv.ow);
@@ -343,18 +349,29 @@ struct GPUMatmulKernelsPass
   void rewrite(Match &m) {
     OpBuilder b(m.op);
     Location loc = m.op.getLoc();
+    // The elementwise consumer --qsparse-fuse marked, applied to the
+    // accumulator fragments in registers (the accumulator buffer is then
+    // never written).
+    // (The zero fill of C is looked for first: prepare() may hoist the
+    // epilogue's output allocation between it and the contraction.)
     bool overwrite = false;
     if (linalg::FillOp fill = zeroFill(m)) {
       fill.erase();
       overwrite = true;
     }
+    std::optional<qsparse::cpu::Epilogue> epilogue =
+        qsparse::cpu::Epilogue::match(m.op, m.fillTarget, m.inputs);
+    if (epilogue)
+      epilogue->prepare(b, loc);
     Value bt = transposedB(b, loc, m, m.op);
-    emitLaunch(b, loc, m, bt, overwrite);
+    emitLaunch(b, loc, m, bt, overwrite, epilogue ? &*epilogue : nullptr);
     m.op.erase();
+    if (epilogue)
+      epilogue->erase();
   }
 
   void emitLaunch(OpBuilder &b, Location loc, Match &m, Value bt,
-                  bool overwrite) {
+                  bool overwrite, qsparse::cpu::Epilogue *epilogue) {
     const Config &cf = config;
     MLIRContext *ctx = b.getContext();
     IndexBuilder ib{b, loc};
@@ -528,6 +545,8 @@ struct GPUMatmulKernelsPass
                               .getResult();
               value = arith::AddIOp::create(sbld, sl, old, value);
             }
+            if (epilogue)
+              return epilogue->emitStore(sbld, sl, value, row, at);
             if (pairs)
               vector::StoreOp::create(sbld, sl, value, m.c,
                                       ValueRange{row, at});
