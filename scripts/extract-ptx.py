@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Writes the PTX (or cubin) of every gpu.binary in an MLIR file.
 
-usage: extract-ptx.py FILE.mlir OUTDIR
+usage: extract-ptx.py [--select TEXT] FILE.mlir OUTDIR
 
 Each `gpu.binary @NAME [#gpu.object<#nvvm.target<chip = "sm_XX" ...>,
 assembly|bin = "..."> ...]` object becomes OUTDIR/NAME.CHIP.ptx (assembly)
 or OUTDIR/NAME.CHIP.cubin (bin). MLIR prints the string with \\XX hex
 escapes, which are decoded here. Prints one line per file written; exits 1
 when the file holds no gpu.binary.
+
+With --select TEXT only the objects whose text contains TEXT are written,
+named after their function (the binary name up to "_kernel"):
+OUTDIR/FUNC.CHIP.ptx, or FUNC.I.CHIP.ptx when several kernels of FUNC
+match. Kernel numbering depends on the whole module; this does not.
 """
 import os
 import re
@@ -34,11 +39,16 @@ def decode(text):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: extract-ptx.py FILE.mlir OUTDIR")
-    source = open(sys.argv[1], encoding="utf-8").read()
-    os.makedirs(sys.argv[2], exist_ok=True)
-    written = 0
+    args = sys.argv[1:]
+    select = None
+    if len(args) == 4 and args[0] == "--select":
+        select = args[1]
+        args = args[2:]
+    if len(args) != 2:
+        sys.exit("usage: extract-ptx.py [--select TEXT] FILE.mlir OUTDIR")
+    source = open(args[0], encoding="utf-8").read()
+    os.makedirs(args[1], exist_ok=True)
+    found = []
     for binary in re.finditer(r"gpu\.binary @(\w+)", source):
         name = binary.group(1)
         end = source.find("gpu.binary @", binary.end())
@@ -48,14 +58,30 @@ def main():
                    r'"((?:[^"\\]|\\.)*)"')
         for obj in re.finditer(pattern, body):
             chip, kind, text = obj.groups()
-            ext = "ptx" if kind == "assembly" else "cubin"
-            path = os.path.join(sys.argv[2], f"{name}.{chip}.{ext}")
-            with open(path, "wb") as f:
-                f.write(decode(text))
-            print(path)
-            written += 1
-    if not written:
-        sys.exit(f"{sys.argv[1]}: no gpu.binary objects")
+            data = decode(text)
+            if select is not None and select.encode() not in data:
+                continue
+            found.append((name, chip, "ptx" if kind == "assembly" else "cubin",
+                          data))
+    if not found:
+        sys.exit(f"{args[0]}: no gpu.binary objects"
+                 + (f" containing '{select}'" if select else ""))
+    counts = {}
+    for name, chip, _, _ in found:
+        func = name.split("_kernel")[0] if select else name
+        counts[(func, chip)] = counts.get((func, chip), 0) + 1
+    seen = {}
+    for name, chip, ext, data in found:
+        stem = name
+        if select is not None:
+            func = name.split("_kernel")[0]
+            index = seen.get((func, chip), 0)
+            seen[(func, chip)] = index + 1
+            stem = func if counts[(func, chip)] == 1 else f"{func}.{index}"
+        path = os.path.join(args[1], f"{stem}.{chip}.{ext}")
+        with open(path, "wb") as f:
+            f.write(data)
+        print(path)
 
 
 if __name__ == "__main__":

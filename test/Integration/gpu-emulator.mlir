@@ -20,6 +20,10 @@
 // RUN: qsparse-run %S/cpu-epilogues.mlir -e conv_block --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/cpu-epilogues.mlir -e two_layers --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %s -e residual --random-inputs=10 --target=emulator --check | FileCheck %s --check-prefix=RESIDUAL
+// 4-bit weights (at most 16 values) decoded in shared memory.
+// RUN: qsparse-run %S/cpu-nibble-weights.mlir -e flint --random-inputs=3 --target=emulator --check | FileCheck %s --check-prefix=OK
+// RUN: qsparse-run %S/cpu-nibble-weights.mlir -e sixteen --random-inputs=3 --target=emulator --check | FileCheck %s --check-prefix=OK
+// RUN: qsparse-run %S/cpu-nibble-weights.mlir -e seventeen --random-inputs=3 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/cpu-zero-points.mlir -e stem --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/linalg-pool-elementwise.mlir -e lin_pool --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/linalg-pool-elementwise.mlir -e lin_eltwise --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK

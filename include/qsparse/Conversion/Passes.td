@@ -146,6 +146,10 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     Option<"warpsN", "warps-n", "int64_t", "2", "Warps along N per block">,
     Option<"stages", "stages", "int64_t", "3",
            "Shared-memory buffers in flight (>= 2)">,
+    Option<"nibbleWeights", "nibble-weights", "bool", "true",
+           "Keep a constant B with at most 16 distinct values (flint4, int4, "
+           "PoT) as 4-bit indices in global memory, decoded in shared "
+           "memory through its 16-entry table">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::affine::AffineDialect",

@@ -363,15 +363,70 @@ struct GPUMatmulKernelsPass
         qsparse::cpu::Epilogue::match(m.op, m.fillTarget, m.inputs);
     if (epilogue)
       epilogue->prepare(b, loc);
-    Value bt = transposedB(b, loc, m, m.op);
-    emitLaunch(b, loc, m, bt, overwrite, epilogue ? &*epilogue : nullptr);
+    std::optional<Nibbles> nibbles = packNibbles(b, loc, m);
+    Value bt = nibbles ? Value() : transposedB(b, loc, m, m.op);
+    emitLaunch(b, loc, m, bt, overwrite, epilogue ? &*epilogue : nullptr,
+               nibbles ? &*nibbles : nullptr);
     m.op.erase();
     if (epilogue)
       epilogue->erase();
   }
 
+  /// A constant B with at most 16 distinct values (flint4, int4, PoT
+  /// weights), transposed and stored as 4-bit indices: [N][K/2] bytes with
+  /// element 2j of a row in the low nibble of byte j and 2j + 1 in the high
+  /// one, and the 16-entry table of values.
+  struct Nibbles {
+    Value packed, table;
+  };
+
+  std::optional<Nibbles> packNibbles(OpBuilder &b, Location loc, Match &m) {
+    const Config &cf = config;
+    if (!nibbleWeights || m.k % 8 != 0 ||
+        (cf.bn * cf.bk / 8) % cf.threads() != 0 ||
+        cf.stages * (cf.bm * cf.bk + cf.bn * cf.bk / 2) + cf.bn * cf.bk + 16 >
+            48 * 1024)
+      return std::nullopt;
+    DenseElementsAttr data = constantData(m.b);
+    if (!data)
+      return std::nullopt;
+    SmallVector<int8_t> source(data.getValues<int8_t>());
+    SmallVector<int8_t> table;
+    for (int8_t v : source)
+      if (!llvm::is_contained(table, v)) {
+        if (table.size() == 16)
+          return std::nullopt;
+        table.push_back(v);
+      }
+    table.resize(16, 0);
+    auto code = [&](int8_t v) {
+      return static_cast<uint8_t>(llvm::find(table, v) - table.begin());
+    };
+    SmallVector<int8_t> packed(m.n * m.k / 2);
+    for (int64_t n = 0; n < m.n; ++n)
+      for (int64_t j = 0; j < m.k / 2; ++j)
+        packed[n * m.k / 2 + j] =
+            static_cast<int8_t>(code(source[2 * j * m.n + n]) |
+                                code(source[(2 * j + 1) * m.n + n]) << 4);
+    auto global = [&](StringRef name, ArrayRef<int64_t> shape,
+                      ArrayRef<int8_t> values) -> Value {
+      auto type = MemRefType::get(shape, b.getI8Type());
+      OpBuilder detached(b.getContext());
+      auto g = memref::GlobalOp::create(
+          detached, loc, name, b.getStringAttr("private"), type,
+          DenseElementsAttr::get(RankedTensorType::get(shape, b.getI8Type()),
+                                 values),
+          /*constant=*/true, b.getI64IntegerAttr(16));
+      symbols->insert(g, getOperation().getBody()->begin());
+      return memref::GetGlobalOp::create(b, loc, type, g.getSymName());
+    };
+    return Nibbles{global("__qsparse_weight_nibbles", {m.n, m.k / 2}, packed),
+                   global("__qsparse_weight_table", {16}, table)};
+  }
+
   void emitLaunch(OpBuilder &b, Location loc, Match &m, Value bt,
-                  bool overwrite, qsparse::cpu::Epilogue *epilogue) {
+                  bool overwrite, qsparse::cpu::Epilogue *epilogue,
+                  Nibbles *nibbles) {
     const Config &cf = config;
     MLIRContext *ctx = b.getContext();
     IndexBuilder ib{b, loc};
@@ -380,7 +435,10 @@ struct GPUMatmulKernelsPass
     Type i8 = b.getI8Type();
     auto tileA = MemRefType::get({cf.stages, cf.bm, cf.bk}, i8,
                                  MemRefLayoutAttrInterface{}, workgroup);
-    auto tileB = MemRefType::get({cf.stages, cf.bn, cf.bk}, i8,
+    // With 4-bit weights the B stages hold packed bytes, decoded into one
+    // int8 tile before the math.
+    int64_t bWidth = nibbles ? cf.bk / 2 : cf.bk;
+    auto tileB = MemRefType::get({cf.stages, cf.bn, bWidth}, i8,
                                  MemRefLayoutAttrInterface{}, workgroup);
     Value one = ib.c(1);
     auto launch = gpu::LaunchOp::create(b, loc, ib.c(ceilDiv(m.n, cf.bn)),
@@ -392,6 +450,16 @@ struct GPUMatmulKernelsPass
     // outlining) so that they can carry the 128-byte alignment cp.async and
     // ldmatrix need; workgroup attributions lower to 1-aligned arrays.
     Value sa = sharedTile(b, loc, tileA), sb = sharedTile(b, loc, tileB);
+    Value decoded, table;
+    if (nibbles) {
+      decoded =
+          sharedTile(b, loc,
+                     MemRefType::get({cf.bn, cf.bk}, i8,
+                                     MemRefLayoutAttrInterface{}, workgroup));
+      table = sharedTile(
+          b, loc,
+          MemRefType::get({16}, i8, MemRefLayoutAttrInterface{}, workgroup));
+    }
     Value tid = launch.getThreadIds().x;
     Value m0 = ib.mul(launch.getBlockIds().y, cf.bm);
     Value n0 = ib.mul(launch.getBlockIds().x, cf.bn);
@@ -409,8 +477,9 @@ struct GPUMatmulKernelsPass
       using Source = std::function<std::pair<Value, SmallVector<Value>>(
           IndexBuilder &, Value, Value)>;
       auto copyRows = [&](const Source &source, Value shared, Value base,
-                          int64_t rows, int64_t extent) {
-        int64_t perRow = cf.bk / chunk;
+                          int64_t rows, int64_t extent, int64_t kExtent,
+                          Value k0, int64_t width, int64_t chunk) {
+        int64_t perRow = width / chunk;
         int64_t count = rows * perRow / cf.threads();
         for (int64_t i = 0; i < count; ++i) {
           Value id = ib.add(tid, i * cf.threads());
@@ -419,12 +488,12 @@ struct GPUMatmulKernelsPass
           Value gRow = ib.add(base, row), gCol = ib.add(k0, col);
           // Bytes of this chunk inside the matrix (0 or chunk: K % chunk
           // == 0); the address is clamped into the matrix either way.
-          Value left = ib.min(ib.max(ib.sub(ib.c(m.k), gCol), 0), chunk);
+          Value left = ib.min(ib.max(ib.sub(ib.c(kExtent), gCol), 0), chunk);
           Value inRows = ib.lt(gRow, extent);
           Value elements =
               arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
           Value srcRow = ib.min(gRow, extent - 1);
-          Value srcCol = ib.min(gCol, m.k - chunk);
+          Value srcCol = ib.min(gCol, kExtent - chunk);
           auto [global, at] = source(ib, srcRow, srcCol);
           auto copy = nvgpu::DeviceAsyncCopyOp::create(
               b, loc, tokenType, shared, ValueRange{stage, row, col}, global,
@@ -433,15 +502,29 @@ struct GPUMatmulKernelsPass
           tokens.push_back(copy.getAsyncToken());
         }
       };
-      copyRows(m.aAt, sa, m0, cf.bm, m.m);
+      copyRows(m.aAt, sa, m0, cf.bm, m.m, m.k, k0, cf.bk, chunk);
+      Value bSource = nibbles ? nibbles->packed : bt;
+      int64_t bExtent = nibbles ? m.k / 2 : m.k;
       copyRows(
-          [bt](IndexBuilder &, Value row, Value col) {
-            return std::make_pair(bt, SmallVector<Value>{row, col});
+          [bSource](IndexBuilder &, Value row, Value col) {
+            return std::make_pair(bSource, SmallVector<Value>{row, col});
           },
-          sb, n0, cf.bn, m.n);
+          sb, n0, cf.bn, m.n, bExtent, ib.mul(kTile, bWidth), bWidth,
+          nibbles ? chunkFor(bExtent) : chunk);
       return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens)
           .getResult();
     };
+
+    if (nibbles) {
+      // The table into shared memory (ordered before its first use by the
+      // barrier at the top of the K loop).
+      scf::IfOp::create(
+          b, loc, ib.lt(tid, 16), [&](OpBuilder &tb, Location tl) {
+            Value v = memref::LoadOp::create(tb, tl, nibbles->table, tid);
+            memref::StoreOp::create(tb, tl, v, table, tid);
+            scf::YieldOp::create(tb, tl);
+          });
+    }
 
     // Prologue: the first stages - 1 tiles in flight.
     Value group;
@@ -478,6 +561,40 @@ struct GPUMatmulKernelsPass
       Value next = ib.add(kt, cf.stages - 1);
       Value nextGroup = issue(next, ib.rem(next, cf.stages));
       Value stage = ib.rem(kt, cf.stages);
+      if (nibbles) {
+        // Each thread expands 4 packed bytes at a time into 8 int8 values
+        // through the table; a barrier publishes the decoded tile.
+        int64_t steps = cf.bn * bWidth / 4 / cf.threads();
+        auto bytes4 = VectorType::get({4}, i8),
+             bytes8 = VectorType::get({8}, i8);
+        for (int64_t i = 0; i < steps; ++i) {
+          Value flat = ib.mul(ib.add(tid, i * cf.threads()), 4);
+          Value row = ib.div(flat, bWidth), col = ib.rem(flat, bWidth);
+          Value in = vector::LoadOp::create(b, loc, bytes4, sb,
+                                            ValueRange{stage, row, col});
+          Value out = arith::ConstantOp::create(
+              b, loc, bytes8,
+              DenseElementsAttr::get(bytes8, b.getI8IntegerAttr(0)));
+          Value mask = arith::ConstantIntOp::create(b, loc, 15, 8);
+          Value four = arith::ConstantIntOp::create(b, loc, 4, 8);
+          for (int64_t j = 0; j < 4; ++j) {
+            Value byte = vector::ExtractOp::create(b, loc, in, j);
+            Value codes[2] = {
+                arith::AndIOp::create(b, loc, byte, mask),
+                arith::AndIOp::create(
+                    b, loc, arith::ShRUIOp::create(b, loc, byte, four), mask)};
+            for (int h = 0; h < 2; ++h) {
+              Value at = arith::IndexCastUIOp::create(b, loc, b.getIndexType(),
+                                                      codes[h]);
+              Value v = memref::LoadOp::create(b, loc, table, at);
+              out = vector::InsertOp::create(b, loc, v, out, 2 * j + h);
+            }
+          }
+          vector::StoreOp::create(b, loc, out, decoded,
+                                  ValueRange{row, ib.mul(col, 2)});
+        }
+        gpu::BarrierOp::create(b, loc);
+      }
       SmallVector<Value> acc(iter.drop_back());
       auto fragType = VectorType::get({4, 4}, i8);
       auto fragBType = VectorType::get({2, 4}, i8);
@@ -490,11 +607,17 @@ struct GPUMatmulKernelsPass
                          ib.add(colA, kk * 32)},
               /*transpose=*/false, /*numTiles=*/4));
         for (int64_t np = 0; np < nTiles / 2; ++np) {
-          Value quad = nvgpu::LdMatrixOp::create(
-              b, loc, fragType, sb,
-              ValueRange{stage, ib.add(ib.add(warpCol, np * 16), rowB),
-                         ib.add(colB, kk * 32)},
-              /*transpose=*/false, /*numTiles=*/4);
+          Value bRow = ib.add(ib.add(warpCol, np * 16), rowB),
+                bCol = ib.add(colB, kk * 32);
+          Value quad =
+              nibbles
+                  ? nvgpu::LdMatrixOp::create(b, loc, fragType, decoded,
+                                              ValueRange{bRow, bCol}, false, 4)
+                        .getResult()
+                  : nvgpu::LdMatrixOp::create(b, loc, fragType, sb,
+                                              ValueRange{stage, bRow, bCol},
+                                              false, 4)
+                        .getResult();
           // Registers 0, 1: the n8 tile at np * 16; 2, 3: the next one.
           // (Row by row: a 2-D strided slice does not lower to LLVM here.)
           for (int64_t half = 0; half < 2; ++half) {
@@ -595,7 +718,10 @@ struct GPUMatmulKernelsPass
 
     // Swizzle both tiles so that the ldmatrix rows (and the cp.async
     // chunks) of a phase fall in distinct banks.
-    for (Value tile : {sa, sb})
+    SmallVector<Value> tiles = {sa, sb};
+    if (decoded)
+      tiles.push_back(decoded);
+    for (Value tile : tiles)
       if (failed(nvgpu::optimizeSharedMemoryReadsAndWrites(launch, tile)))
         launch.emitRemark("shared-memory tile left unswizzled");
   }
