@@ -162,6 +162,21 @@ qsparse::cpu::matchConv(linalg::LinalgOp op) {
   return m;
 }
 
+DenseElementsAttr qsparse::cpu::constantData(Value v) {
+  while (isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(
+      v.getDefiningOp()))
+    v = v.getDefiningOp()->getOperand(0);
+  auto get = v.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return {};
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  if (!global || !global.getConstant() ||
+      !global.getType().getLayout().isIdentity())
+    return {};
+  return dyn_cast_or_null<DenseElementsAttr>(global.getConstantInitValue());
+}
+
 void qsparse::cpu::emitLoop(
     OpBuilder &b, Location loc, int64_t upper, int64_t step, bool parallel,
     function_ref<void(OpBuilder &, Location, Value)> body) {

@@ -50,6 +50,10 @@ struct ConvMatch {
 /// the output NHWF.
 std::optional<ConvMatch> matchConv(mlir::linalg::LinalgOp op);
 
+/// The data of a buffer that is a constant global (or a row-major
+/// collapse/expand of one: the same elements in the same order), else null.
+mlir::DenseElementsAttr constantData(mlir::Value v);
+
 /// for iv in [0, upper) step `step`: an scf.parallel when `parallel` (the
 /// iterations must write disjoint memory), else an scf.for.
 void emitLoop(

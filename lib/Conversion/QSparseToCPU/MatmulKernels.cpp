@@ -314,23 +314,6 @@ struct CPUMatmulKernelsPass
         });
   }
 
-  /// The data of a buffer that is a constant global (or a row-major
-  /// collapse of one: the same elements in the same order), else null.
-  DenseElementsAttr constantData(Value v) {
-    while (isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(
-        v.getDefiningOp()))
-      v = v.getDefiningOp()->getOperand(0);
-    auto get = v.getDefiningOp<memref::GetGlobalOp>();
-    if (!get)
-      return {};
-    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-        get, get.getNameAttr());
-    if (!global || !global.getConstant() ||
-        !global.getType().getLayout().isIdentity())
-      return {};
-    return dyn_cast_or_null<DenseElementsAttr>(global.getConstantInitValue());
-  }
-
   /// A constant global of `type` whose element i is element permute(i) of
   /// `data` (made once per source and layout), read with memref.get_global.
   Value packedGlobal(OpBuilder &b, Location loc, MemRefType type,
@@ -381,7 +364,7 @@ struct CPUMatmulKernelsPass
   /// repeated in each 128-bit lane. Null when B is not such a constant.
   Value packNibbles(OpBuilder &b, Location loc, MatmulMatch &m, int64_t nFull,
                     Value &table64) {
-    DenseElementsAttr data = constantData(m.b);
+    DenseElementsAttr data = qsparse::cpu::constantData(m.b);
     if (!data || !data.getElementType().isInteger(8) || nFull % 32 != 0)
       return {};
     SmallVector<int8_t> source(data.getValues<int8_t>());
@@ -439,7 +422,7 @@ struct CPUMatmulKernelsPass
                    int64_t nFull, Type elem) {
     int64_t nr = tile.nv * tile.lanes;
     auto packedType = MemRefType::get({nFull / nr, m.k, nr}, elem);
-    if (DenseElementsAttr data = constantData(m.b)) {
+    if (DenseElementsAttr data = qsparse::cpu::constantData(m.b)) {
       // packed[p][k][j] = B[k][p * NR + j], at compile time.
       auto permute = [&](int64_t i) {
         int64_t p = i / (m.k * nr), k = i / nr % m.k, j = i % nr;
@@ -849,7 +832,7 @@ struct CPUMatmulKernelsPass
     Type i8 = b.getI8Type();
     int64_t k4 = m.k / 4;
     auto packedType = MemRefType::get({k4, m.n * 4}, i8);
-    if (DenseElementsAttr data = constantData(m.b)) {
+    if (DenseElementsAttr data = qsparse::cpu::constantData(m.b)) {
       // packed[q][4n + t] = B[4q + t][n], at compile time.
       auto permute = [&](int64_t i) {
         int64_t q = i / (4 * m.n), n = i % (4 * m.n) / 4, t = i % 4;
@@ -927,7 +910,7 @@ struct CPUMatmulKernelsPass
   /// emitted) when B is not such a constant.
   bool emitSparseVnni(OpBuilder &b, Location loc, MatmulMatch &m,
                       TileShape tile, int64_t mFull, int64_t nFull) {
-    DenseElementsAttr data = constantData(m.b);
+    DenseElementsAttr data = qsparse::cpu::constantData(m.b);
     if (!data || !data.getElementType().isInteger(8) || m.k % 8 != 0)
       return false;
     SmallVector<int8_t> source(data.getValues<int8_t>());

@@ -286,26 +286,11 @@ struct GPUMatmulKernelsPass
     });
   }
 
-  /// A constant global's dense data behind `v`, else null.
-  DenseElementsAttr constantData(Value v) {
-    // Row-major views of a constant have its elements in its order.
-    while (isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(
-        v.getDefiningOp()))
-      v = v.getDefiningOp()->getOperand(0);
-    auto get = v.getDefiningOp<memref::GetGlobalOp>();
-    if (!get)
-      return {};
-    auto global = symbols->lookup<memref::GlobalOp>(get.getName());
-    if (!global || !global.getConstant())
-      return {};
-    return dyn_cast_or_null<DenseElementsAttr>(global.getConstantInitValue());
-  }
-
   /// B as [N][K]: a transposed constant global, or a linalg.transpose into
   /// a new buffer (freed after `after`).
   Value transposedB(OpBuilder &b, Location loc, Match &m, Operation *after) {
     auto type = MemRefType::get({m.n, m.k}, b.getI8Type());
-    if (DenseElementsAttr data = constantData(m.b)) {
+    if (DenseElementsAttr data = qsparse::cpu::constantData(m.b)) {
       SmallVector<int8_t> source(data.getValues<int8_t>());
       SmallVector<int8_t> out(m.n * m.k);
       for (int64_t k = 0; k < m.k; ++k)
@@ -387,7 +372,7 @@ struct GPUMatmulKernelsPass
         cf.stages * (cf.bm * cf.bk + cf.bn * cf.bk / 2) + cf.bn * cf.bk + 16 >
             48 * 1024)
       return std::nullopt;
-    DenseElementsAttr data = constantData(m.b);
+    DenseElementsAttr data = qsparse::cpu::constantData(m.b);
     if (!data)
       return std::nullopt;
     SmallVector<int8_t> source(data.getValues<int8_t>());
