@@ -52,6 +52,7 @@ struct Storage {
   bool shared = false;
   std::vector<int64_t> writeEpoch, readEpoch;
   std::vector<int32_t> writer, reader; // reader -2: several threads
+  std::vector<int32_t> inFlight;       // cp.async copies not landed yet
 
   static std::shared_ptr<Storage> make(int64_t bytes, uint8_t fill,
                                        bool shared) {
@@ -65,6 +66,7 @@ struct Storage {
       s->readEpoch.assign(bytes, -1);
       s->writer.assign(bytes, -1);
       s->reader.assign(bytes, -1);
+      s->inFlight.assign(bytes, 0);
     }
     return s;
   }
@@ -411,6 +413,12 @@ LogicalResult Interpreter::access(Operation *op, Storage &s, int64_t at,
   if (!s.shared)
     return success();
   for (int64_t b = at; b < at + n; ++b) {
+    if (s.inFlight[b])
+      return fail(op, llvm::formatv("thread {0} {1} byte {2} of workgroup "
+                                    "memory while a cp.async to it is in "
+                                    "flight (not yet waited for)",
+                                    t, write ? "writes" : "reads", b)
+                          .str());
     bool otherWrote = s.writeEpoch[b] == epoch && s.writer[b] != t;
     bool otherRead = s.readEpoch[b] == epoch && s.reader[b] != t;
     if (otherWrote || (write && otherRead)) {
@@ -513,6 +521,11 @@ LogicalResult Interpreter::runLaunch(gpu::LaunchOp launch) {
         env = saved;
         if (failed(r))
           return failure();
+        for (int t = 0; t < threads; ++t)
+          if (!uncommitted[t].empty() || !groups[t].empty())
+            return fail(launch, "a block exits with cp.async copies not "
+                                "waited for (thread " +
+                                    Twine(t) + ")");
       }
   return success();
 }
@@ -677,7 +690,11 @@ LogicalResult Interpreter::runElementwise(Operation &op, const Mask &mask) {
             });
           })
           .Case([&](arith::DivSIOp) {
-            return I([](auto x) { return x[1].i ? x[0].i / x[1].i : 0; });
+            return I([](auto x) {
+              if (x[1].i == -1)
+                return static_cast<int64_t>(0 - static_cast<uint64_t>(x[0].i));
+              return x[1].i ? x[0].i / x[1].i : 0;
+            });
           })
           .Case([&](arith::RemSIOp) {
             return I([](auto x) { return x[1].i ? x[0].i % x[1].i : 0; });
@@ -1307,7 +1324,7 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
         int t = 32 * w + l;
         MemRefDesc &m = *get(ld.getSrcMemref(), t).m;
         auto at = address(&op, m, ld.getIndices(), t, 16 / eb);
-        if (failed(at) || failed(access(&op, *m.storage, *at, 16, t, false)))
+        if (failed(at))
           return failure();
         if (*at % 16 != 0)
           return fail(&op, "ldmatrix row address not 16-byte aligned");
@@ -1317,6 +1334,11 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
       // Lane l receives bytes 4 * (l % 4) .. + 3 of row l / 4 of each
       // matrix j in register j.
       for (int l = 0; l < 32; ++l) {
+        // The bytes are read by the lane that receives them.
+        for (int j = 0; j < tiles; ++j)
+          if (failed(access(&op, *storage, rows[j][l / 4] + 4 * (l % 4), 4,
+                            32 * w + l, false)))
+            return failure();
         Val r;
         for (int j = 0; j < tiles; ++j)
           for (unsigned b = 0; b < 4; b += eb)
@@ -1456,15 +1478,14 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
       if (*d % bytes != 0)
         return fail(&op, "destination not aligned to the copy size");
       PendingCopy pending{dst.storage, *d, std::vector<uint8_t>(bytes, 0)};
-      if (valid > 0) {
-        auto s = address(&op, src, copy.getSrcIndices(), t, valid);
-        if (failed(s))
-          return failure();
-        if (*s % bytes != 0)
-          return fail(&op, "source not aligned to the copy size");
-        std::memcpy(pending.bytes.data(), src.storage->base + *s,
-                    valid * src.elemBytes);
-      }
+      // The source address is checked even when no byte is read from it.
+      auto sa = address(&op, src, copy.getSrcIndices(), t, n);
+      if (failed(sa))
+        return failure();
+      if (*sa % bytes != 0)
+        return fail(&op, "source not aligned to the copy size");
+      std::memcpy(pending.bytes.data(), src.storage->base + *sa,
+                  valid * src.elemBytes);
       // The data may land at once: overwriting what another thread read
       // in this phase is a race now.
       Storage &ds = *dst.storage;
@@ -1477,6 +1498,10 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
                                          "no gpu.barrier between",
                                          t, b)
                                .str());
+      // Until its wait, nobody may touch what the copy will write.
+      if (ds.shared)
+        for (int64_t b = *d; b < *d + bytes; ++b)
+          ++ds.inFlight[b];
       uncommitted[t].push_back(std::move(pending));
       out[t].e.clear();
     }
@@ -1498,6 +1523,9 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
         continue;
       while (groups[t].size() > keep) {
         for (PendingCopy &c : groups[t].front()) {
+          if (c.dst->shared)
+            for (size_t b = 0; b < c.bytes.size(); ++b)
+              --c.dst->inFlight[c.at + b];
           if (failed(access(&op, *c.dst, c.at, c.bytes.size(), t, true)))
             return failure();
           std::memcpy(c.dst->base + c.at, c.bytes.data(), c.bytes.size());

@@ -100,3 +100,28 @@ func.func @dynamic(%a: memref<?xf32>, %n: index) {
   }
   return
 }
+
+// -----
+
+func.func @loop_result(%a: memref<4xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %z = arith.constant 0.0 : f32
+  // expected-error @below {{a sequential loop whose results the host uses cannot be mapped to the GPU}}
+  %r = scf.for %i = %c0 to %c4 step %c1 iter_args(%acc = %z) -> f32 {
+    %v = memref.load %a[%i] : memref<4xf32>
+    %s = arith.addf %acc, %v : f32
+    scf.yield %s : f32
+  }
+  return %r : f32
+}
+
+// -----
+
+func.func private @external(memref<4xf32>)
+func.func @call(%a: memref<4xf32>) {
+  // expected-error @below {{'func.call' may access device memory on the host; the GPU pipeline cannot map it}}
+  func.call @external(%a) : (memref<4xf32>) -> ()
+  return
+}

@@ -37,7 +37,7 @@
 // CHECK: nvgpu.device_async_wait %{{.*}} {numGroups = 0 : i32}
 // No bounds checks: M and N are tile multiples.
 // CHECK-NOT: scf.if
-// CHECK-COUNT-64: vector.store %{{.*}}, %arg1[%{{.*}}, %{{.*}}] : memref<256x384xi32>, vector<2xi32>
+// CHECK-COUNT-64: vector.store %{{.*}}, %arg1[%{{.*}}, %{{.*}}] {alignment = 8 : i64} : memref<256x384xi32>, vector<2xi32>
 // CHECK: gpu.terminator
 // SMALL-LABEL: func.func @dense
 // SMALL: gpu.launch blocks({{.*}}) in ({{.*}} = %c6, {{.*}} = %c4, {{.*}} = %c1) threads({{.*}}) in ({{.*}} = %c128,
@@ -167,7 +167,7 @@ func.func @copies(%a: memref<4x4xf32>, %p: memref<6x6xf32>, %b: memref<4x4xf32>)
 // CHECK: nvgpu.device_async_copy %arg0[%[[N]], %[[IH]], %[[IW]], %[[C]]], %{{.*}}[{{.*}}], 16, %{{.*}} {bypassL1} : memref<1x10x10x16xi8>
 // CHECK: nvgpu.device_async_copy %[[FT]]
 // CHECK: nvgpu.mma.sync
-// CHECK: vector.store %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] : memref<64x32xi32>, vector<2xi32>
+// CHECK: vector.store %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] {alignment = 8 : i64} : memref<64x32xi32>, vector<2xi32>
 // CHECK: memref.dealloc %[[FT]]
 func.func @conv(%x: memref<1x10x10x16xi8>, %w: memref<3x3x16x32xi8>, %y: memref<1x8x8x32xi32>) {
   %zero = arith.constant 0 : i32
@@ -256,9 +256,9 @@ func.func @epilogue(%a: memref<64x64xi8>, %b: memref<64x64xi8>, %bias: memref<64
 // NIBBLE: nvgpu.device_async_copy %[[PACKED]][{{.*}}], %[[SB]][{{.*}}], 16
 // NIBBLE: scf.for
 // NIBBLE: gpu.barrier
-// NIBBLE: %[[IN:.*]] = vector.load %[[SB]][{{.*}}] : memref<3x128x32xi8, #gpu.address_space<workgroup>>, vector<4xi8>
+// NIBBLE: %[[IN:.*]] = vector.load %[[SB]][{{.*}}] {alignment = 4 : i64} : memref<3x128x32xi8, #gpu.address_space<workgroup>>, vector<4xi8>
 // NIBBLE-COUNT-8: memref.load %[[ST]]
-// NIBBLE: vector.store %{{.*}}, %[[DEC]][{{.*}}] : memref<128x64xi8, #gpu.address_space<workgroup>>, vector<8xi8>
+// NIBBLE: vector.store %{{.*}}, %[[DEC]][{{.*}}] {alignment = 8 : i64} : memref<128x64xi8, #gpu.address_space<workgroup>>, vector<8xi8>
 // NIBBLE: gpu.barrier
 // NIBBLE: nvgpu.ldmatrix %[[DEC]]
 // NIBBLE: nvgpu.mma.sync

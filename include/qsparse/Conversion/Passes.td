@@ -141,7 +141,7 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     Option<"tileM", "tile-m", "int64_t", "128", "Rows of C per block">,
     Option<"tileN", "tile-n", "int64_t", "128", "Columns of C per block">,
     Option<"tileK", "tile-k", "int64_t", "64",
-           "Columns of K per shared-memory stage (a multiple of 32)">,
+           "Columns of K per shared-memory stage (a power of two, >= 32)">,
     Option<"warpsM", "warps-m", "int64_t", "2", "Warps along M per block">,
     Option<"warpsN", "warps-n", "int64_t", "2", "Warps along N per block">,
     Option<"stages", "stages", "int64_t", "3",
@@ -180,8 +180,9 @@ def GPUMapHost : Pass<"qsparse-gpu-map-host", "mlir::ModuleOp"> {
       into the launch (the kernel outlining copies the global into the GPU
       module, so constants live in device memory).
 
-    Any other host operation that reads or writes a memref is an error
-    naming the operation.
+    Any other host operation that reads or writes a memref (or takes one and
+    declares no memory effects, like a call) is an error naming the
+    operation, and so is a sequential loop whose results the host uses.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::gpu::GPUDialect",

@@ -46,8 +46,10 @@ struct GPUMapHostPass : public qsparse::impl::GPUMapHostBase<GPUMapHostPass> {
     }
     if (!isa<ViewLikeOpInterface>(def))
       return false;
+    // Index operands (offsets, sizes) are captured by the kernel as they
+    // are; memref operands must be constant memory themselves.
     for (Value operand : def->getOperands())
-      if (!isConstantMemory(operand) && !matchPattern(operand, m_Constant()))
+      if (isa<MemRefType>(operand.getType()) && !isConstantMemory(operand))
         return false;
     return true;
   }
@@ -58,7 +60,8 @@ struct GPUMapHostPass : public qsparse::impl::GPUMapHostBase<GPUMapHostPass> {
       return mapped;
     Operation *def = v.getDefiningOp();
     for (Value operand : def->getOperands())
-      cloneInto(b, operand, map);
+      if (isa<MemRefType>(operand.getType()))
+        cloneInto(b, operand, map);
     Operation *copy = b.clone(*def, map);
     return copy->getResult(cast<OpResult>(v).getResultNumber());
   }
@@ -121,6 +124,9 @@ struct GPUMapHostPass : public qsparse::impl::GPUMapHostBase<GPUMapHostPass> {
         return success();
       }
     }
+    if (!parallel && !loop->use_empty())
+      return loop->emitError("a sequential loop whose results the host uses "
+                             "cannot be mapped to the GPU");
     int64_t threads = parallel ? std::min(total, kThreads) : 1;
     int64_t blocks = parallel ? (total + threads - 1) / threads : 1;
     Value one = c(1);
@@ -214,7 +220,20 @@ struct GPUMapHostPass : public qsparse::impl::GPUMapHostBase<GPUMapHostPass> {
       if (isa<gpu::GPUDialect>(op->getDialect()))
         return WalkResult::advance();
       // Anything else that reads or writes a buffer would run on the host
-      // against device memory.
+      // against device memory; an op that takes a buffer and declares no
+      // effects (a call) may do so too.
+      bool takesBuffer = llvm::any_of(
+          op->getOperandTypes(), [](Type t) { return isa<MemRefType>(t); });
+      if (takesBuffer && !isa<MemoryEffectOpInterface>(op) &&
+          !op->hasTrait<OpTrait::IsTerminator>() &&
+          !isa<ViewLikeOpInterface>(op)) {
+        op->emitError("'")
+            << op->getName()
+            << "' may access device memory on the host; the GPU pipeline "
+               "cannot map it";
+        failed = true;
+        return WalkResult::advance();
+      }
       if (auto effects = dyn_cast<MemoryEffectOpInterface>(op)) {
         SmallVector<MemoryEffects::EffectInstance> list;
         effects.getEffects(list);

@@ -220,8 +220,10 @@ struct GPUMatmulKernelsPass
     if (config.bn % (16 * config.warpsN) != 0)
       return fail("tile-n must be a multiple of 16 * warps-n (two n8 "
                   "fragments per ldmatrix)");
-    if (config.bk % 32 != 0)
-      return fail("tile-k must be a multiple of 32 (the k of m16n8k32)");
+    if (config.bk % 32 != 0 || !llvm::isPowerOf2_64(config.bk))
+      return fail("tile-k must be a power of two and at least 32 (the k of "
+                  "m16n8k32; the shared-memory swizzle needs a power-of-two "
+                  "row)");
     if (config.stages < 2)
       return fail("stages must be at least 2");
     if (config.threads() > 1024)
@@ -266,8 +268,15 @@ struct GPUMatmulKernelsPass
       else if (auto conv = matchInt8Conv(op))
         matches.push_back(*conv);
     });
-    for (Match &match : matches)
+    for (Match &match : matches) {
+      // The grid's y dimension (row tiles) is limited to 65535 blocks.
+      if (ceilDiv(match.m, config.bm) > 65535) {
+        match.op.emitRemark("left to the simple kernels: ")
+            << ceilDiv(match.m, config.bm) << " row tiles exceed the grid";
+        continue;
+      }
       rewrite(match);
+    }
 
     // Strided copies (the padding of an image) become linalg.copy, which
     // the pipeline maps to a kernel; contiguous ones stay memcpy.
@@ -367,8 +376,12 @@ struct GPUMatmulKernelsPass
 
   std::optional<Nibbles> packNibbles(OpBuilder &b, Location loc, Match &m) {
     const Config &cf = config;
+    // Every thread issues the same number of packed-B copies and decode
+    // steps.
+    int64_t chunkB = chunkFor(m.k / 2);
     if (!nibbleWeights || m.k % 8 != 0 ||
         (cf.bn * cf.bk / 8) % cf.threads() != 0 ||
+        (cf.bn * (cf.bk / 2) / chunkB) % cf.threads() != 0 ||
         cf.stages * (cf.bm * cf.bk + cf.bn * cf.bk / 2) + cf.bn * cf.bk + 16 >
             48 * 1024)
       return std::nullopt;
@@ -555,8 +568,9 @@ struct GPUMatmulKernelsPass
         for (int64_t i = 0; i < steps; ++i) {
           Value flat = ib.mul(ib.add(tid, i * cf.threads()), 4);
           Value row = ib.div(flat, bWidth), col = ib.rem(flat, bWidth);
-          Value in = vector::LoadOp::create(b, loc, bytes4, sb,
-                                            ValueRange{stage, row, col});
+          Value in = vector::LoadOp::create(
+              b, loc, bytes4, sb, ValueRange{stage, row, col},
+              /*nontemporal=*/false, llvm::MaybeAlign(4));
           Value out = arith::ConstantOp::create(
               b, loc, bytes8,
               DenseElementsAttr::get(bytes8, b.getI8IntegerAttr(0)));
@@ -576,7 +590,8 @@ struct GPUMatmulKernelsPass
             }
           }
           vector::StoreOp::create(b, loc, out, decoded,
-                                  ValueRange{row, ib.mul(col, 2)});
+                                  ValueRange{row, ib.mul(col, 2)},
+                                  /*nontemporal=*/false, llvm::MaybeAlign(8));
         }
         gpu::BarrierOp::create(b, loc);
       }
@@ -646,7 +661,9 @@ struct GPUMatmulKernelsPass
             if (!overwrite) {
               Value old =
                   pairs ? vector::LoadOp::create(sbld, sl, value.getType(), m.c,
-                                                 ValueRange{row, at})
+                                                 ValueRange{row, at},
+                                                 /*nontemporal=*/false,
+                                                 llvm::MaybeAlign(8))
                               .getResult()
                         : memref::LoadOp::create(sbld, sl, m.c,
                                                  ValueRange{row, at})
@@ -656,8 +673,9 @@ struct GPUMatmulKernelsPass
             if (epilogue)
               return epilogue->emitStore(sbld, sl, value, row, at);
             if (pairs)
-              vector::StoreOp::create(sbld, sl, value, m.c,
-                                      ValueRange{row, at});
+              vector::StoreOp::create(sbld, sl, value, m.c, ValueRange{row, at},
+                                      /*nontemporal=*/false,
+                                      llvm::MaybeAlign(8));
             else
               memref::StoreOp::create(sbld, sl, value, m.c,
                                       ValueRange{row, at});
