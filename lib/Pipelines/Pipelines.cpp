@@ -122,9 +122,18 @@ qsparse::checkGPUPipelineOptions(const GPUPipelineOptions &options) {
   return "";
 }
 
-void qsparse::buildGPUKernelPipeline(OpPassManager &pm) {
+void qsparse::buildGPUKernelPipeline(OpPassManager &pm,
+                                     const GPUPipelineOptions &options) {
   buildFront(pm, Target::GPU);
-  pm.addPass(qsparse::createGPUMatmulKernels());
+  qsparse::GPUMatmulKernelsOptions kernels;
+  kernels.tileM = options.tileM;
+  kernels.tileN = options.tileN;
+  kernels.tileK = options.tileK;
+  kernels.warpsM = options.warpsM;
+  kernels.warpsN = options.warpsN;
+  kernels.stages = options.stages;
+  kernels.nibbleWeights = options.nibbleWeights;
+  pm.addPass(qsparse::createGPUMatmulKernels(kernels));
   // (No canonicalization before the mapping: it would fold one-trip
   // loops into bare host code.)
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
@@ -135,7 +144,7 @@ void qsparse::buildGPUKernelPipeline(OpPassManager &pm) {
 
 void qsparse::buildGPUPipeline(OpPassManager &pm,
                                const GPUPipelineOptions &options) {
-  buildGPUKernelPipeline(pm);
+  buildGPUKernelPipeline(pm, options);
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   // The shared-memory globals now live in the GPU modules only.

@@ -1587,7 +1587,8 @@ LogicalResult Interpreter::runOp(Operation &op, const Mask &mask) {
 } // namespace
 
 llvm::Expected<std::unique_ptr<EmulatedGPUFunction>>
-EmulatedGPUFunction::compile(ModuleOp module, StringRef name) {
+EmulatedGPUFunction::compile(ModuleOp module, StringRef name,
+                             const GPUPipelineOptions &options) {
   Operation *funcOp = module.lookupSymbol(name);
   if (!funcOp)
     return llvm::createStringError("no function named '" + name + "'");
@@ -1600,7 +1601,7 @@ EmulatedGPUFunction::compile(ModuleOp module, StringRef name) {
   fn->signature = *signature;
   keepOnlyEntry(*fn->module, name);
   PassManager pm(module.getContext());
-  buildGPUKernelPipeline(pm);
+  buildGPUKernelPipeline(pm, options);
   std::string message;
   {
     ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {

@@ -14,6 +14,11 @@
 // RUN: qsparse-run %s -e conv_stem --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=STEM
 // RUN: qsparse-run %s -e conv_pointwise --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=POINT
 // RUN: qsparse-run %s -e conv_nchw --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=NCHW
+// Other tile configurations (--gpu-pipeline-options).
+// RUN: qsparse-run %s -e dense --random-inputs=3 --target=emulator --check --gpu-pipeline-options="tile-m=32 tile-n=32 tile-k=32 warps-m=1 warps-n=1" | FileCheck %s --check-prefix=DENSE
+// RUN: qsparse-run %s -e conv3x3 --random-inputs=2 --target=emulator --check --gpu-pipeline-options="tile-m=64 tile-n=128 tile-k=128 warps-m=1 warps-n=4 stages=2" | FileCheck %s --check-prefix=CONV3
+// RUN: qsparse-run %S/cpu-nibble-weights.mlir -e flint --random-inputs=3 --target=emulator --check --gpu-pipeline-options="tile-m=64 tile-n=64 tile-k=32 stages=2" | FileCheck %s --check-prefix=OK
+// RUN: qsparse-run %s -e residual --random-inputs=10 --target=emulator --check --gpu-pipeline-options="tile-m=128 tile-n=64 stages=4" | FileCheck %s --check-prefix=RESIDUAL
 // Programs of other tests (convolutions, epilogues, pooling) on the simple kernels.
 // RUN: qsparse-run %S/conv2d.mlir -e qconv_s --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/conv2d.mlir -e qconv_u --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK

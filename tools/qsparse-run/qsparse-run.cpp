@@ -78,6 +78,11 @@ static cl::opt<std::string>
                     "semantics of ldmatrix/mma: slow, for checking kernels) "
                     "or cuda (an NVIDIA GPU through the CUDA driver)"),
            cl::init("host"), cl::cat(category));
+static cl::opt<std::string> gpuOptions(
+    "gpu-pipeline-options",
+    cl::desc("--target=emulator|cuda: options of --qsparse-gpu-pipeline, "
+             "e.g. \"tile-m=64 tile-n=64 stages=2\""),
+    cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     gpuChip("gpu-chip",
             cl::desc("--target=cuda: chip of the GPU pipeline, sm_80 or sm_90"),
@@ -431,15 +436,31 @@ void printDecisionSummary(func::FuncOp func) {
     llvm::outs() << "  (no qsparse decisions: a plain program)\n";
 }
 
+/// The GPU pipeline options of --gpu-pipeline-options and --gpu-chip.
+std::unique_ptr<GPUPipelineOptions> parseGPUOptions() {
+  auto options = std::make_unique<GPUPipelineOptions>();
+  std::string why;
+  llvm::raw_string_ostream os(why);
+  if (failed(options->parseFromString(gpuOptions, os))) {
+    // The parser's message, on one line.
+    std::string message = llvm::StringRef(why).trim().str();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    fail("--gpu-pipeline-options: " + message);
+  }
+  if (gpuChip.getNumOccurrences())
+    options->chip = gpuChip;
+  if (std::string why = checkGPUPipelineOptions(*options); !why.empty())
+    fail(why);
+  return options;
+}
+
 /// --target=cuda: compiles `module` with the GPU pipeline (so its errors
 /// come first), then looks for a CUDA driver and device, opened at run time
 /// so that the build needs no CUDA. Never returns: executing on the GPU is
 /// not written yet, and without a GPU that is the message.
 [[noreturn]] void runOnCuda(ModuleOp module, const std::string &firstError) {
-  GPUPipelineOptions options;
-  options.chip = gpuChip;
-  if (std::string why = checkGPUPipelineOptions(options); !why.empty())
-    fail("--gpu-chip: " + why);
+  std::unique_ptr<GPUPipelineOptions> parsed = parseGPUOptions();
+  const GPUPipelineOptions &options = *parsed;
   // Only the entry point and what it calls, as on the host.
   OwningOpRef<ModuleOp> copy = module.clone();
   keepOnlyEntry(*copy, entry);
@@ -567,7 +588,8 @@ int main(int argc, char **argv) {
   std::unique_ptr<EmulatedGPUFunction> emulated;
   SmallVector<NpyArray> results;
   if (target == "emulator") {
-    auto compiled = EmulatedGPUFunction::compile(*module, entry);
+    auto compiled =
+        EmulatedGPUFunction::compile(*module, entry, *parseGPUOptions());
     if (!compiled)
       fail(llvm::toString(compiled.takeError()));
     emulated = std::move(*compiled);

@@ -48,6 +48,30 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("gpu.binary contents: isa (PTX text), bin (cubin, "
                      "needs ptxas), fatbin (cubin and PTX)"),
       llvm::cl::init("isa")};
+  // The tile configuration of --qsparse-gpu-matmul-kernels.
+  Option<int64_t> tileM{*this, "tile-m", llvm::cl::desc("Rows of C per block"),
+                        llvm::cl::init(128)};
+  Option<int64_t> tileN{*this, "tile-n",
+                        llvm::cl::desc("Columns of C per block"),
+                        llvm::cl::init(128)};
+  Option<int64_t> tileK{
+      *this, "tile-k",
+      llvm::cl::desc("Columns of K per shared-memory stage (a power of two, "
+                     ">= 32)"),
+      llvm::cl::init(64)};
+  Option<int64_t> warpsM{*this, "warps-m",
+                         llvm::cl::desc("Warps along M per block"),
+                         llvm::cl::init(2)};
+  Option<int64_t> warpsN{*this, "warps-n",
+                         llvm::cl::desc("Warps along N per block"),
+                         llvm::cl::init(2)};
+  Option<int64_t> stages{*this, "stages",
+                         llvm::cl::desc("Shared-memory buffers in flight"),
+                         llvm::cl::init(3)};
+  Option<bool> nibbleWeights{
+      *this, "nibble-weights",
+      llvm::cl::desc("Keep constant weights with <= 16 values 4-bit"),
+      llvm::cl::init(true)};
 };
 
 /// --qsparse-gpu-pipeline: the shared front of the lowering (qsparse ops to
@@ -61,7 +85,8 @@ void buildGPUPipeline(mlir::OpPassManager &pm,
 
 /// The GPU pipeline up to its kernels as gpu.launch ops on buffers (before
 /// outlining and the NVVM lowering): what the GPU emulator runs.
-void buildGPUKernelPipeline(mlir::OpPassManager &pm);
+void buildGPUKernelPipeline(mlir::OpPassManager &pm,
+                            const GPUPipelineOptions &options = {});
 
 /// Empty when `options` name a supported chip and format, else the error.
 std::string checkGPUPipelineOptions(const GPUPipelineOptions &options);

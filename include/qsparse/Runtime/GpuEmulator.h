@@ -29,7 +29,8 @@ public:
   /// Clones `module`, keeps `name` and what it calls, and runs
   /// buildGPUKernelPipeline on the clone.
   static llvm::Expected<std::unique_ptr<EmulatedGPUFunction>>
-  compile(mlir::ModuleOp module, llvm::StringRef name);
+  compile(mlir::ModuleOp module, llvm::StringRef name,
+          const GPUPipelineOptions &options = {});
 
   /// Runs the function once on contiguous C-order buffers of the
   /// signature's shapes. An op the emulator does not know, an out-of-bounds
