@@ -67,11 +67,8 @@ std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
   m.oh = oShape[1];
   m.ow = oShape[2];
   m.c = oShape[3];
-  if (!matchMacBody(op.getBlock(),
-                    cast<MemRefType>(m.input.getType()).getElementType(),
-                    cast<MemRefType>(m.filter.getType()).getElementType(),
-                    cast<MemRefType>(m.output.getType()).getElementType(),
-                    m.kind, m.aUnsigned, m.bUnsigned))
+  if (!matchMacBodyOf(op, m.input, m.filter, m.output, m.kind, m.aUnsigned,
+                      m.bUnsigned))
     return std::nullopt;
   return m;
 }

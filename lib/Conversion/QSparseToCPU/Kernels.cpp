@@ -140,11 +140,8 @@ qsparse::cpu::matchConv(linalg::LinalgOp op) {
     m.strideH = direct->strideH, m.strideW = direct->strideW;
     m.dilH = direct->dilH, m.dilW = direct->dilW;
   }
-  if (!matchMacBody(op.getBlock(),
-                    cast<MemRefType>(m.input.getType()).getElementType(),
-                    cast<MemRefType>(m.filter.getType()).getElementType(),
-                    cast<MemRefType>(m.output.getType()).getElementType(),
-                    m.kind, m.aUnsigned, m.bUnsigned))
+  if (!matchMacBodyOf(op, m.input, m.filter, m.output, m.kind, m.aUnsigned,
+                      m.bUnsigned))
     return std::nullopt;
   // The kernels index the filter as HWCF and the output as NHWF.
   auto expand = [&](Value v, ArrayRef<int64_t> shape,
@@ -160,6 +157,16 @@ qsparse::cpu::matchConv(linalg::LinalgOp op) {
   if (outputIs3D)
     m.output = expand(m.output, {m.batch, m.oh, m.ow, m.f}, {{0}, {1, 2}, {3}});
   return m;
+}
+
+bool qsparse::cpu::matchMacBodyOf(linalg::LinalgOp op, Value a, Value b,
+                                  Value c, KernelKind &kind, bool &aUnsigned,
+                                  bool &bUnsigned) {
+  auto element = [](Value v) {
+    return cast<MemRefType>(v.getType()).getElementType();
+  };
+  return matchMacBody(op.getBlock(), element(a), element(b), element(c), kind,
+                      aUnsigned, bUnsigned);
 }
 
 DenseElementsAttr qsparse::cpu::constantData(Value v) {

@@ -18,6 +18,12 @@ bool matchMacBody(mlir::Block *body, mlir::Type aElem, mlir::Type bElem,
                   mlir::Type cElem, KernelKind &kind, bool &aUnsigned,
                   bool &bUnsigned);
 
+/// matchMacBody on `op`'s body with the element types of the buffers a, b
+/// and c.
+bool matchMacBodyOf(mlir::linalg::LinalgOp op, mlir::Value a, mlir::Value b,
+                    mlir::Value c, KernelKind &kind, bool &aUnsigned,
+                    bool &bUnsigned);
+
 /// The operands of a matmul-shaped contraction on buffers, C[M][N] +=
 /// A[M][K] * B[K][N]: a 3-loop linalg op with the maps (m, k), (k, n) ->
 /// (m, n), iterators (parallel, parallel, reduction) and statically shaped

@@ -73,12 +73,8 @@ std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
   match.b = operands->b;
   match.c = match.fillTarget = operands->c;
   qsparse::cpu::KernelKind kind;
-  auto elementOf = [](Value v) {
-    return cast<MemRefType>(v.getType()).getElementType();
-  };
-  if (!qsparse::cpu::matchMacBody(op.getBlock(), elementOf(operands->a),
-                                  elementOf(operands->b), elementOf(match.c),
-                                  kind, match.aUnsigned, match.bUnsigned) ||
+  if (!qsparse::cpu::matchMacBodyOf(op, operands->a, operands->b, match.c, kind,
+                                    match.aUnsigned, match.bUnsigned) ||
       kind != qsparse::cpu::KernelKind::I8)
     return std::nullopt;
   match.m = operands->m;
