@@ -3,14 +3,15 @@
 // A lockstep interpreter of the kernels the GPU pipeline builds. Every SSA
 // value holds one entry per thread of the block; an op runs for every
 // active thread before the next op starts; scf.if narrows the active mask.
-// The PTX semantics of ldmatrix and mma here are written from the ISA's
-// descriptions (fragment positions in terms of groupID/threadID_in_group),
-// not from qsparse/Numerics/MmaLayouts.h, so that the generator's layouts
-// are checked against an independent model.
+// The PTX semantics of ldmatrix and mma here follow the ISA's descriptions:
+// the fragment positions come from qsparse/Numerics/PtxIsa.h (the manual's
+// formulas), not from MmaLayouts.h (the generator's layouts), so that the
+// generator is checked against an independent model.
 //
 //===----------------------------------------------------------------------===//
 
 #include "qsparse/Runtime/GpuEmulator.h"
+#include "qsparse/Numerics/PtxIsa.h"
 #include "qsparse/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -1275,24 +1276,12 @@ LogicalResult Interpreter::runVector(Operation &op, const Mask &mask,
 }
 
 /// The fragment positions of mma.m16n8k32 with 8-bit operands, per the PTX
-/// ISA ("Matrix Fragments for mma.m16n8k32"): element i of lane's A (16),
-/// B (8) and C/D (4) fragments.
-struct Pos {
-  int row, col;
-};
-Pos isaA(int lane, int i) {
-  int g = lane >> 2, t = lane % 4;
-  return {(i < 4 || (i >= 8 && i < 12)) ? g : g + 8,
-          t * 4 + (i & 3) + (i >= 8 ? 16 : 0)};
-}
-Pos isaB(int lane, int i) {
-  int g = lane >> 2, t = lane % 4;
-  return {t * 4 + (i & 3) + (i >= 4 ? 16 : 0), g};
-}
-Pos isaC(int lane, int i) {
-  int g = lane >> 2, t = lane % 4;
-  return {i < 2 ? g : g + 8, t * 2 + (i & 1)};
-}
+/// ISA (PtxIsa.h: the manual's formulas, not the generator's layouts).
+using qsparse::numerics::ptx::accumulator;
+using Pos = qsparse::numerics::mma::Coord;
+Pos isaA(int lane, int i) { return qsparse::numerics::ptx::i8A(lane, i); }
+Pos isaB(int lane, int i) { return qsparse::numerics::ptx::i8B(lane, i); }
+Pos isaC(int lane, int i) { return accumulator(lane, i); }
 
 LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
                                    bool &handled) {

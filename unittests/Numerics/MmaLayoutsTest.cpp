@@ -2,8 +2,8 @@
 //-------------------===//
 //
 // The expected layouts are the PTX ISA's formulas in its own terms (element
-// index i of a fragment, groupID, threadID_in_group), written out here
-// independently of the register/byte split the library uses, plus literal
+// index i of a fragment, groupID, threadID_in_group; PtxIsa.h), transcribed
+// independently of the register/byte split MmaLayouts.h uses, plus literal
 // positions read off the ISA's figures. The warp simulations load tiles the
 // way the GPU kernels do (ldmatrix at the library's addresses, with the ISA's
 // ldmatrix semantics) and check that the registers are the mma fragments and
@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsparse/Numerics/MmaLayouts.h"
+#include "qsparse/Numerics/PtxIsa.h"
 
 #include <gtest/gtest.h>
 
@@ -24,32 +25,14 @@ using namespace qsparse::numerics::mma;
 
 namespace {
 
-// PTX ISA, "Matrix Fragments for mma.m16n8k32", .s8 A: a0..a15.
-Coord isaI8A(int lane, int i) {
-  int g = lane >> 2, t = lane % 4;
-  int row = (i < 4 || (i >= 8 && i < 12)) ? g : g + 8;
-  int col = t * 4 + (i & 3) + (i >= 8 ? 16 : 0);
-  return {row, col};
-}
-// .s8 B: b0..b7, (row = k, col = n).
-Coord isaI8B(int lane, int i) {
-  int g = lane >> 2, t = lane % 4;
-  return {t * 4 + (i & 3) + (i >= 4 ? 16 : 0), g};
-}
-// "Matrix Fragments for mma.m16n8k16 with floating point type", .f16 A.
-Coord isaF16A(int lane, int i) {
-  int g = lane >> 2, t = lane % 4;
-  int row = (i < 2 || (i >= 4 && i < 6)) ? g : g + 8;
-  return {row, t * 2 + (i & 1) + (i >= 4 ? 8 : 0)};
-}
-Coord isaF16B(int lane, int i) {
-  int g = lane >> 2, t = lane % 4;
-  return {t * 2 + (i & 1) + (i >= 2 ? 8 : 0), g};
-}
-// Accumulators c0..c3.
+// The ISA's formulas (qsparse/Numerics/PtxIsa.h, transcribed separately
+// from the register/byte layouts under test).
+Coord isaI8A(int lane, int i) { return qsparse::numerics::ptx::i8A(lane, i); }
+Coord isaI8B(int lane, int i) { return qsparse::numerics::ptx::i8B(lane, i); }
+Coord isaF16A(int lane, int i) { return qsparse::numerics::ptx::f16A(lane, i); }
+Coord isaF16B(int lane, int i) { return qsparse::numerics::ptx::f16B(lane, i); }
 Coord isaAcc(int lane, int i) {
-  int g = lane >> 2, t = lane % 4;
-  return {i < 2 ? g : g + 8, t * 2 + (i & 1)};
+  return qsparse::numerics::ptx::accumulator(lane, i);
 }
 
 TEST(MmaLayouts, I8MatchesIsaFormulas) {

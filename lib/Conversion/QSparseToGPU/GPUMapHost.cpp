@@ -224,32 +224,27 @@ struct GPUMapHostPass : public qsparse::impl::GPUMapHostBase<GPUMapHostPass> {
       // effects (a call) may do so too.
       bool takesBuffer = llvm::any_of(
           op->getOperandTypes(), [](Type t) { return isa<MemRefType>(t); });
-      if (takesBuffer && !isa<MemoryEffectOpInterface>(op) &&
-          !op->hasTrait<OpTrait::IsTerminator>() &&
-          !isa<ViewLikeOpInterface>(op)) {
-        op->emitError("'")
-            << op->getName()
-            << "' may access device memory on the host; the GPU pipeline "
-               "cannot map it";
+      auto reject = [&](StringRef why) {
+        op->emitError("'") << op->getName() << "' " << why;
         failed = true;
         return WalkResult::advance();
-      }
+      };
+      if (takesBuffer && !isa<MemoryEffectOpInterface>(op) &&
+          !op->hasTrait<OpTrait::IsTerminator>() &&
+          !isa<ViewLikeOpInterface>(op))
+        return reject("may access device memory on the host; the GPU "
+                      "pipeline cannot map it");
       if (auto effects = dyn_cast<MemoryEffectOpInterface>(op)) {
         SmallVector<MemoryEffects::EffectInstance> list;
         effects.getEffects(list);
         for (auto &effect : list) {
-          if (!isa<MemoryEffects::Read, MemoryEffects::Write>(
-                  effect.getEffect()))
-            continue;
           Value value = effect.getValue();
-          if (value && !isa<MemRefType>(value.getType()))
-            continue;
-          op->emitError("'")
-              << op->getName()
-              << "' reads or writes memory on the host; the GPU pipeline "
-                 "only launches kernels, allocates and copies buffers there";
-          failed = true;
-          return WalkResult::advance();
+          if (isa<MemoryEffects::Read, MemoryEffects::Write>(
+                  effect.getEffect()) &&
+              (!value || isa<MemRefType>(value.getType())))
+            return reject("reads or writes memory on the host; the GPU "
+                          "pipeline only launches kernels, allocates and "
+                          "copies buffers there");
         }
       }
       if (auto get = dyn_cast<memref::GetGlobalOp>(op))

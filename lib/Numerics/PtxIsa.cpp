@@ -1,0 +1,35 @@
+//===- PtxIsa.cpp - the PTX ISA's mma fragment formulas -------------------===//
+
+#include "qsparse/Numerics/PtxIsa.h"
+
+namespace qsparse::numerics::ptx {
+
+Coord i8A(int lane, int i) {
+  int g = lane >> 2, t = lane % 4;
+  int row = (i < 4 || (i >= 8 && i < 12)) ? g : g + 8;
+  int col = t * 4 + (i & 3) + (i >= 8 ? 16 : 0);
+  return {row, col};
+}
+
+Coord i8B(int lane, int i) {
+  int g = lane >> 2, t = lane % 4;
+  return {t * 4 + (i & 3) + (i >= 4 ? 16 : 0), g};
+}
+
+Coord f16A(int lane, int i) {
+  int g = lane >> 2, t = lane % 4;
+  int row = (i < 2 || (i >= 4 && i < 6)) ? g : g + 8;
+  return {row, t * 2 + (i & 1) + (i >= 4 ? 8 : 0)};
+}
+
+Coord f16B(int lane, int i) {
+  int g = lane >> 2, t = lane % 4;
+  return {t * 2 + (i & 1) + (i >= 2 ? 8 : 0), g};
+}
+
+Coord accumulator(int lane, int i) {
+  int g = lane >> 2, t = lane % 4;
+  return {i < 2 ? g : g + 8, t * 2 + (i & 1)};
+}
+
+} // namespace qsparse::numerics::ptx
