@@ -5,21 +5,24 @@
 // tile covers rows [0, 12) and columns [0, 64), and a 1-row tile the last
 // row; with 256-bit vectors 6 x (2 x 8) tiles do the same. Columns [64, 70)
 // stay linalg.matmul on subviews.
-// B is first packed into contiguous panels [N/NR][K][NR].
+// A runtime B is packed block by block: for each K block and NR-column
+// panel, its rows go to a [1][K][NR] buffer that the row tiles then read.
 // CHECK-LABEL: func.func @f32
 // AVX512: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x5x64xf32>
-// AVX2: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x5x16xf32>
-// CHECK: vector.store %{{.*}}, %[[P]]
+// AVX2: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x5x16xf32>
 // CHECK: scf.for %[[K0:.*]] = %c0 to %c5 step %c512
 // AVX512: scf.for %[[N0:.*]] = %c0 to %c64 step %c64
 // AVX2: scf.for %[[N0:.*]] = %c0 to %c64 step %c16
+// CHECK: scf.for %[[KP:.*]] = %[[K0]] to %{{.*}} step %c1 {
+// AVX512-COUNT-4: vector.store %{{.*}}, %[[P]][%c0, %[[KP]], %{{.*}}] : memref<1x5x64xf32>, vector<16xf32>
+// AVX2-COUNT-2: vector.store %{{.*}}, %[[P]][%c0, %[[KP]], %{{.*}}] : memref<1x5x16xf32>, vector<8xf32>
 // CHECK: scf.for %[[M0:.*]] = %c0 to %c12 step %c6
 // AVX512-COUNT-24: vector.load %{{.*}} : memref<13x70xf32>, vector<16xf32>
 // AVX2-COUNT-12: vector.load %{{.*}} : memref<13x70xf32>, vector<8xf32>
 // CHECK: scf.for %{{.*}} = %[[K0]] to %{{.*}} step %c1 iter_args
-// AVX512-COUNT-4: vector.load %[[P]]{{.*}} : memref<1x5x64xf32>, vector<16xf32>
+// AVX512-COUNT-4: vector.load %[[P]][%c0, {{.*}} : memref<1x5x64xf32>, vector<16xf32>
 // AVX512-COUNT-24: vector.fma
-// AVX2-COUNT-2: vector.load %[[P]]{{.*}} : memref<4x5x16xf32>, vector<8xf32>
+// AVX2-COUNT-2: vector.load %[[P]][%c0, {{.*}} : memref<1x5x16xf32>, vector<8xf32>
 // AVX2-COUNT-12: vector.fma
 // CHECK-NOT: vector.fma
 // CHECK: vector.store
@@ -39,18 +42,75 @@ func.func @f32(%a: memref<13x5xf32>, %b: memref<5x70xf32>, %c: memref<13x70xf32>
   return
 }
 
+// An output filled right before the contraction: the register tiles start
+// from the fill value instead of loading C, and the fill is kept only for
+// the columns left to the matmul on subviews ([64, 70)).
+// CHECK-LABEL: func.func @f32_filled
+// CHECK-NOT: linalg.fill
+// CHECK: %[[CS:.*]] = memref.subview %{{.*}}[0, 64] [13, 6] [1, 1]
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%[[CS]]
+// CHECK-NOT: linalg.fill
+// CHECK: scf.for %{{.*}} = %c0 to %c12 step %c6
+// CHECK-NOT: vector.load %{{.*}} : memref<13x70xf32>
+// AVX512: %[[Z:.*]] = vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// AVX512: scf.for %{{.*}} iter_args(%{{.*}} = %[[Z]], %{{.*}} = %[[Z]],
+// CHECK: linalg.matmul
+func.func @f32_filled(%a: memref<13x5xf32>, %b: memref<5x70xf32>, %c: memref<13x70xf32>) {
+  %z = arith.constant 0.5 : f32
+  linalg.fill ins(%z : f32) outs(%c : memref<13x70xf32>)
+  linalg.matmul ins(%a, %b : memref<13x5xf32>, memref<5x70xf32>) outs(%c : memref<13x70xf32>)
+  return
+}
+
+// With more than one K block (K = 600 > 512) only the first starts from the
+// fill value; later blocks continue from C. N = 64: no columns are left,
+// so the fill goes away.
+// CHECK-LABEL: func.func @f32_filled_blocks
+// CHECK-NOT: linalg.fill
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c600 step %c512
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0 : index
+// CHECK: scf.if %[[FIRST]] -> (
+// AVX512: scf.yield %[[S:.*]], %[[S]],
+// CHECK: } else {
+// AVX512-COUNT-24: vector.load %{{.*}} : memref<6x64xf32>, vector<16xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: return
+func.func @f32_filled_blocks(%a: memref<6x600xf32>, %b: memref<600x64xf32>, %c: memref<6x64xf32>) {
+  %z = arith.constant 0.0 : f32
+  linalg.fill ins(%z : f32) outs(%c : memref<6x64xf32>)
+  linalg.matmul ins(%a, %b : memref<6x600xf32>, memref<600x64xf32>) outs(%c : memref<6x64xf32>)
+  return
+}
+
+// A fill with a write to C in between is not forwarded.
+// CHECK-LABEL: func.func @f32_fill_then_write
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<6x64xf32>)
+// CHECK: memref.store
+// AVX512: vector.load %{{.*}} : memref<6x64xf32>, vector<16xf32>
+// AVX2: vector.load %{{.*}} : memref<6x64xf32>, vector<8xf32>
+func.func @f32_fill_then_write(%a: memref<6x5xf32>, %b: memref<5x64xf32>, %c: memref<6x64xf32>) {
+  %z = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %i = arith.constant 3 : index
+  linalg.fill ins(%z : f32) outs(%c : memref<6x64xf32>)
+  memref.store %one, %c[%i, %i] : memref<6x64xf32>
+  linalg.matmul ins(%a, %b : memref<6x5xf32>, memref<5x64xf32>) outs(%c : memref<6x64xf32>)
+  return
+}
+
 // u8 x s8 -> i32 with K % 4 == 0: B is packed to [K/4][N*4] and every tile
 // update is a vpdpbusd on 64 bytes (AVX-512 only); without VNNI the bytes
 // are extended and multiplied.
 // CHECK-LABEL: func.func @u8s8
 // AVX512: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x256xi8>
+// AVX512: scf.for %{{.*}} = %c0 to %c64 step %c64
 // AVX512-COUNT-3: vector.shuffle
 // AVX512: vector.store %{{.*}}, %[[P]]
 // AVX512-COUNT-4: vector.load %[[P]]{{.*}} : memref<2x256xi8>, vector<64xi8>
 // AVX512-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // AVX512: memref.dealloc %[[P]]
 // AVX2-NOT: vpdpbusd
-// AVX2: %[[BV:.*]] = vector.load %{{.*}} : memref<4x8x16xi8>, vector<8xi8>
+// AVX2: %[[BV:.*]] = vector.load %{{.*}} : memref<1x8x16xi8>, vector<8xi8>
 // AVX2: arith.extsi %[[BV]] : vector<8xi8> to vector<8xi32>
 // AVX2: %[[AV:.*]] = memref.load
 // AVX2: arith.extui %[[AV]] : i8 to i32

@@ -70,6 +70,48 @@ Value idx(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
+/// The linalg.fill of `op`'s output right before it (only memory-effect
+/// free ops in between), or null: the kernels then start their accumulators
+/// from the fill value instead of loading the filled buffer.
+linalg::FillOp precedingFill(linalg::LinalgOp op) {
+  Value init = op.getDpsInitOperand(0)->get();
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev))
+      return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == init
+                 ? fill
+                 : nullptr;
+    if (!isMemoryEffectFree(prev))
+      return nullptr;
+  }
+  return nullptr;
+}
+
+/// After the kernel has written columns [0, nFull) of the filled output
+/// itself, the fill is only needed for the columns left to other code.
+void narrowFill(linalg::FillOp fill, int64_t nFull) {
+  Value out = fill.getOutputs()[0];
+  auto type = cast<MemRefType>(out.getType());
+  int64_t n = type.getShape().back();
+  if (nFull >= n) {
+    fill->erase();
+    return;
+  }
+  OpBuilder b(fill);
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  offsets.back() = b.getIndexAttr(nFull);
+  sizes.back() = b.getIndexAttr(n - nFull);
+  fill.getOutputsMutable()[0].set(memref::SubViewOp::create(
+      b, fill.getLoc(), out, offsets, sizes, strides));
+}
+
+/// Packs one (K block, column panel) of a runtime B: k0, kEnd, n0.
+using PackFn = function_ref<void(OpBuilder &, Location, Value, Value, Value)>;
+
 /// Register tile shape for a vector width: MR rows x NV vectors, leaving
 /// registers for the B vectors and the broadcast.
 struct TileShape {
@@ -88,6 +130,9 @@ struct CPUMatmulKernelsPass
   std::optional<SymbolTable> symbols;
   /// The fused epilogue of the contraction being rewritten, if any.
   qsparse::cpu::Epilogue *epilogue = nullptr;
+  /// The value the contraction's output was filled with right before it
+  /// (see precedingFill), if any: the first K block starts from it.
+  Value fillValue;
 
   LogicalResult initialize(MLIRContext *) override {
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
@@ -187,6 +232,8 @@ struct CPUMatmulKernelsPass
     int64_t mFull = m.m - m.m % tile.mr, nFull = m.n - m.n % nr;
     if (nFull == 0)
       return; // Narrower than one vector panel: loops are fine.
+    linalg::FillOp fill = precedingFill(m.op);
+    fillValue = fill ? fill.getInputs()[0] : Value();
     OpBuilder b(m.op);
     Location loc = m.op.getLoc();
     if (epilogue)
@@ -218,6 +265,9 @@ struct CPUMatmulKernelsPass
     if (epilogue)
       epilogue->erase();
     m.op->erase();
+    if (fill)
+      narrowFill(fill, nFull);
+    fillValue = {};
   }
 
   /// for m0 in [0, upper) step `step`: an scf.parallel with threads > 1
@@ -229,13 +279,19 @@ struct CPUMatmulKernelsPass
 
   /// for k0 (K blocks) / n0 / m0: C tile in registers across the k loop.
   /// Rows [0, mFull) use MR-row tiles; the last M % MR rows one smaller tile.
-  /// `step` builds one k step of an `mr`-row tile update.
+  /// `step` builds one k step of an `mr`-row tile update. `packBlock`, when
+  /// given, runs for each (K block, column panel) before its row tiles: a
+  /// runtime B is packed there, block by block, into a buffer that stays in
+  /// cache while the row tiles read it (packing all of B up front writes and
+  /// rereads a buffer as large as B).
   void emitBlockedLoops(
       OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile, int64_t mFull,
       int64_t nFull, int64_t kSteps, int64_t kBlock,
       function_ref<void(OpBuilder &, Location, Value m0, Value n0, Value k,
                         int64_t mr, SmallVectorImpl<Value> &accs)>
-          step) {
+          step,
+      function_ref<void(OpBuilder &, Location, Value k0, Value kEnd, Value n0)>
+          packBlock = nullptr) {
     int64_t nr = tile.nv * tile.lanes;
     auto accType = VectorType::get(
         {tile.lanes}, cast<MemRefType>(m.c.getType()).getElementType());
@@ -247,11 +303,37 @@ struct CPUMatmulKernelsPass
         return {arith::AddIOp::create(b, loc, m0, idx(b, loc, i)),
                 arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes))};
       };
+      auto loadC = [&](OpBuilder &b, Location loc) {
+        SmallVector<Value> loaded;
+        for (int64_t i = 0; i < mr; ++i)
+          for (int64_t j = 0; j < tile.nv; ++j)
+            loaded.push_back(
+                vector::LoadOp::create(b, loc, accType, m.c, at(b, loc, i, j)));
+        return loaded;
+      };
       SmallVector<Value> init;
-      for (int64_t i = 0; i < mr; ++i)
-        for (int64_t j = 0; j < tile.nv; ++j)
-          init.push_back(
-              vector::LoadOp::create(b, loc, accType, m.c, at(b, loc, i, j)));
+      if (!fillValue) {
+        init = loadC(b, loc);
+      } else {
+        // The first K block starts from the fill value, later ones from C.
+        SmallVector<Value> splat(mr * tile.nv, vector::BroadcastOp::create(
+                                                   b, loc, accType, fillValue));
+        if (kSteps <= kBlock) {
+          init = splat;
+        } else {
+          Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                              k0, idx(b, loc, 0));
+          auto choose = scf::IfOp::create(
+              b, loc, first,
+              [&](OpBuilder &b, Location loc) {
+                scf::YieldOp::create(b, loc, splat);
+              },
+              [&](OpBuilder &b, Location loc) {
+                scf::YieldOp::create(b, loc, loadC(b, loc));
+              });
+          init.assign(choose.getResults().begin(), choose.getResults().end());
+        }
+      }
       auto kLoop = scf::ForOp::create(
           b, loc, k0, kEnd, idx(b, loc, 1), init,
           [&](OpBuilder &b, Location loc, Value k, ValueRange iter) {
@@ -300,6 +382,8 @@ struct CPUMatmulKernelsPass
           scf::ForOp::create(
               b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
               [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
+                if (packBlock)
+                  packBlock(b, loc, k0, kEnd, n0);
                 if (mFull > 0)
                   emitRowLoop(b, loc, mFull, tile.mr,
                               [&](OpBuilder &b, Location loc, Value m0) {
@@ -464,7 +548,30 @@ struct CPUMatmulKernelsPass
     auto accType = VectorType::get({tile.lanes}, accElem);
     auto bLoadType = VectorType::get({tile.lanes}, bElem);
     int64_t nr = tile.nv * tile.lanes;
-    Value packed = packPanels(b, loc, m, tile, nFull, bElem);
+    // A constant B is packed into panels at compile time; a runtime one
+    // panel block by panel block into a [1][K][NR] buffer of which one
+    // K block is live at a time.
+    bool constantB = bool(qsparse::cpu::constantData(m.b));
+    Value packed = constantB ? packPanels(b, loc, m, tile, nFull, bElem)
+                             : memref::AllocOp::create(
+                                   b, loc, MemRefType::get({1, m.k, nr}, bElem),
+                                   b.getI64IntegerAttr(64));
+    auto packBlock = [&](OpBuilder &b, Location loc, Value k0, Value kEnd,
+                         Value n0) {
+      scf::ForOp::create(
+          b, loc, k0, kEnd, idx(b, loc, 1), ValueRange{},
+          [&](OpBuilder &b, Location loc, Value k, ValueRange) {
+            for (int64_t j = 0; j < tile.nv; ++j) {
+              Value off = idx(b, loc, j * tile.lanes);
+              Value v = vector::LoadOp::create(
+                  b, loc, bLoadType, m.b,
+                  ValueRange{k, arith::AddIOp::create(b, loc, n0, off)});
+              vector::StoreOp::create(b, loc, v, packed,
+                                      ValueRange{idx(b, loc, 0), k, off});
+            }
+            scf::YieldOp::create(b, loc);
+          });
+    };
     auto extend = [&](OpBuilder &b, Location loc, Value v, Type to,
                       bool isUnsigned) -> Value {
       if (isUnsigned)
@@ -475,7 +582,10 @@ struct CPUMatmulKernelsPass
         b, loc, m, tile, mFull, nFull, m.k, /*kBlock=*/512,
         [&](OpBuilder &b, Location loc, Value m0, Value n0, Value k, int64_t mr,
             SmallVectorImpl<Value> &accs) {
-          Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
+          Value panel =
+              constantB
+                  ? (Value)arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr))
+                  : idx(b, loc, 0);
           SmallVector<Value> bv;
           for (int64_t j = 0; j < tile.nv; ++j) {
             Value v = vector::LoadOp::create(
@@ -500,7 +610,8 @@ struct CPUMatmulKernelsPass
                     b, loc, acc, arith::MulIOp::create(b, loc, av, bv[j]));
             }
           }
-        });
+        },
+        constantB ? PackFn() : PackFn(packBlock));
     release(b, loc, packed);
   }
 
@@ -515,6 +626,7 @@ struct CPUMatmulKernelsPass
     int64_t mFull = pixels - pixels % tile.mr, nFull = cv.f - cv.f % nr;
     if (nFull == 0)
       return;
+    linalg::FillOp fill = precedingFill(cv.op);
     OpBuilder b(cv.op);
     Location loc = cv.op.getLoc();
     if (epilogue)
@@ -599,14 +711,21 @@ struct CPUMatmulKernelsPass
                         int64_t mr) {
       SmallVector<std::array<Value, 3>> bases;
       SmallVector<Value> init;
+      // Accumulators start from the output's fill value when it has one.
+      Value splat = fill ? (Value)vector::BroadcastOp::create(
+                               b, loc, accType, fill.getInputs()[0])
+                         : Value();
       for (int64_t i = 0; i < mr; ++i) {
         Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
         bases.push_back(pixelBase(b, loc, m));
         for (int64_t j = 0; j < tile.nv; ++j)
-          init.push_back(vector::LoadOp::create(
-              b, loc, accType, out2,
-              ValueRange{m, arith::AddIOp::create(
-                                b, loc, n0, idx(b, loc, j * tile.lanes))}));
+          init.push_back(
+              splat ? splat
+                    : (Value)vector::LoadOp::create(
+                          b, loc, accType, out2,
+                          ValueRange{m, arith::AddIOp::create(
+                                            b, loc, n0,
+                                            idx(b, loc, j * tile.lanes))}));
       }
       Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
       auto khLoop = scf::ForOp::create(
@@ -734,6 +853,8 @@ struct CPUMatmulKernelsPass
     for (Value v : padded)
       memref::DeallocOp::create(b, loc, v);
     cv.op->erase();
+    if (fill)
+      narrowFill(fill, nFull);
   }
 
   template <typename PixelBase>
@@ -824,16 +945,43 @@ struct CPUMatmulKernelsPass
         });
   }
 
-  /// u8 x s8 -> i32 with vpdpbusd: B packed as [K/4][N*4] (4 consecutive k of
-  /// one column side by side), each lane accumulating 4 products.
+  /// Rows [4q, 4q + 4) of B's columns [n, n + 16) interleaved for vpdpbusd
+  /// (the 4 k of a column side by side, 64 bytes) and stored at
+  /// packed[q][col]: bytes, then byte pairs.
+  void packVnni16(OpBuilder &b, Location loc, Value source, Value q, Value n,
+                  Value packed, Value packedRow, Value col) {
+    Type i8 = b.getI8Type();
+    auto row16 = VectorType::get({16}, i8);
+    SmallVector<int64_t> interleave;
+    for (int64_t i = 0; i < 16; ++i) {
+      interleave.push_back(i);
+      interleave.push_back(i + 16);
+    }
+    Value k = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
+    SmallVector<Value> rows;
+    for (int64_t t = 0; t < 4; ++t)
+      rows.push_back(vector::LoadOp::create(
+          b, loc, row16, source,
+          ValueRange{arith::AddIOp::create(b, loc, k, idx(b, loc, t)), n}));
+    Value s01 = vector::ShuffleOp::create(b, loc, rows[0], rows[1], interleave);
+    Value s23 = vector::ShuffleOp::create(b, loc, rows[2], rows[3], interleave);
+    auto pairs = VectorType::get({16}, b.getI16Type());
+    Value p01 = vector::BitCastOp::create(b, loc, pairs, s01);
+    Value p23 = vector::BitCastOp::create(b, loc, pairs, s23);
+    Value quads = vector::ShuffleOp::create(b, loc, p01, p23, interleave);
+    Value bytes =
+        vector::BitCastOp::create(b, loc, VectorType::get({64}, i8), quads);
+    vector::StoreOp::create(b, loc, bytes, packed, ValueRange{packedRow, col});
+  }
+
   /// B packed for vpdpbusd: [K/4][N*4], the 4 consecutive k of a column side
-  /// by side. Requires K % 4 == 0.
+  /// by side (packed[q][4n + t] = B[4q + t][n]). Requires K % 4 == 0.
   Value packVnni(OpBuilder &b, Location loc, MatmulMatch &m) {
     Type i8 = b.getI8Type();
     int64_t k4 = m.k / 4;
     auto packedType = MemRefType::get({k4, m.n * 4}, i8);
     if (DenseElementsAttr data = qsparse::cpu::constantData(m.b)) {
-      // packed[q][4n + t] = B[4q + t][n], at compile time.
+      // At compile time.
       auto permute = [&](int64_t i) {
         int64_t q = i / (4 * m.n), n = i % (4 * m.n) / 4, t = i % 4;
         return (4 * q + t) * m.n + n;
@@ -842,44 +990,18 @@ struct CPUMatmulKernelsPass
     }
     Value packed =
         memref::AllocOp::create(b, loc, packedType, b.getI64IntegerAttr(64));
-    // Pack: packed[q][4n + t] = B[4q + t][n]. Sixteen columns at a time by
-    // interleaving four rows (bytes, then byte pairs); the tail one by one.
+    // Sixteen columns at a time; the tail one by one.
     Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
     int64_t n16 = m.n - m.n % 16;
-    auto row16 = VectorType::get({16}, i8);
-    SmallVector<int64_t> interleave;
-    for (int64_t i = 0; i < 16; ++i) {
-      interleave.push_back(i);
-      interleave.push_back(i + 16);
-    }
     scf::ForOp::create(
         b, loc, zero, idx(b, loc, k4), one, ValueRange{},
         [&](OpBuilder &b, Location loc, Value q, ValueRange) {
           Value k = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
-          auto rowAt = [&](OpBuilder &b, Location loc, int64_t t) {
-            return arith::AddIOp::create(b, loc, k, idx(b, loc, t));
-          };
           scf::ForOp::create(
               b, loc, zero, idx(b, loc, n16), idx(b, loc, 16), ValueRange{},
               [&](OpBuilder &b, Location loc, Value n, ValueRange) {
-                SmallVector<Value> rows;
-                for (int64_t t = 0; t < 4; ++t)
-                  rows.push_back(vector::LoadOp::create(
-                      b, loc, row16, m.b, ValueRange{rowAt(b, loc, t), n}));
-                Value s01 = vector::ShuffleOp::create(b, loc, rows[0], rows[1],
-                                                      interleave);
-                Value s23 = vector::ShuffleOp::create(b, loc, rows[2], rows[3],
-                                                      interleave);
-                auto pairs = VectorType::get({16}, b.getI16Type());
-                Value p01 = vector::BitCastOp::create(b, loc, pairs, s01);
-                Value p23 = vector::BitCastOp::create(b, loc, pairs, s23);
-                Value quads =
-                    vector::ShuffleOp::create(b, loc, p01, p23, interleave);
-                Value bytes = vector::BitCastOp::create(
-                    b, loc, VectorType::get({64}, i8), quads);
                 Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
-                vector::StoreOp::create(b, loc, bytes, packed,
-                                        ValueRange{q, col});
+                packVnni16(b, loc, m.b, q, n, packed, q, col);
                 scf::YieldOp::create(b, loc);
               });
           scf::ForOp::create(
@@ -887,7 +1009,9 @@ struct CPUMatmulKernelsPass
               [&](OpBuilder &b, Location loc, Value n, ValueRange) {
                 for (int64_t t = 0; t < 4; ++t) {
                   Value v = memref::LoadOp::create(
-                      b, loc, m.b, ValueRange{rowAt(b, loc, t), n});
+                      b, loc, m.b,
+                      ValueRange{
+                          arith::AddIOp::create(b, loc, k, idx(b, loc, t)), n});
                   Value col = arith::AddIOp::create(
                       b, loc, arith::MulIOp::create(b, loc, n, idx(b, loc, 4)),
                       idx(b, loc, t));
@@ -1007,8 +1131,28 @@ struct CPUMatmulKernelsPass
     // bytes, and decoded in registers by a 16-entry vpshufb lookup.
     Value table64;
     Value packed = packNibbles(b, loc, m, nFull, table64);
-    if (!packed)
+    // A runtime B is packed K block by K block, one NR-column panel at a
+    // time, into a [K/4][NR*4] buffer (see emitBlockedLoops); a constant one
+    // entirely at compile time.
+    bool perBlock = !packed && !qsparse::cpu::constantData(m.b);
+    int64_t nr = tile.nv * tile.lanes;
+    if (perBlock)
+      packed = memref::AllocOp::create(
+          b, loc, MemRefType::get({k4, nr * 4}, i8), b.getI64IntegerAttr(64));
+    else if (!packed)
       packed = packVnni(b, loc, m);
+    auto packBlock = [&](OpBuilder &b, Location loc, Value q0, Value qEnd,
+                         Value n0) {
+      scf::ForOp::create(
+          b, loc, q0, qEnd, idx(b, loc, 1), ValueRange{},
+          [&](OpBuilder &b, Location loc, Value q, ValueRange) {
+            for (int64_t g = 0; g < nr / 16; ++g)
+              packVnni16(b, loc, m.b, q,
+                         arith::AddIOp::create(b, loc, n0, idx(b, loc, 16 * g)),
+                         packed, q, idx(b, loc, 64 * g));
+            scf::YieldOp::create(b, loc);
+          });
+    };
     auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
     auto words32 = VectorType::get({tile.lanes * 2}, b.getI16Type());
     Value low4, four;
@@ -1030,7 +1174,10 @@ struct CPUMatmulKernelsPass
             Value n =
                 arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes));
             if (!table64) {
-              Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
+              Value col =
+                  perBlock
+                      ? idx(b, loc, j * tile.lanes * 4)
+                      : (Value)arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
               bv.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
                                                   ValueRange{q, col}));
               continue;
@@ -1067,7 +1214,8 @@ struct CPUMatmulKernelsPass
                         .getResult(0);
             }
           }
-        });
+        },
+        perBlock ? PackFn(packBlock) : PackFn());
     release(b, loc, packed);
   }
 };

@@ -70,6 +70,32 @@ def ReadOnlyArguments : Pass<"qsparse-readonly-arguments", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def WriteResultsInPlace
+    : Pass<"qsparse-write-results-in-place", "mlir::func::FuncOp"> {
+  let summary = "Compute a result in its out-parameter instead of copying it there";
+  let description = [{
+    After results become out-parameters
+    (`buffer-results-to-out-params`), a result that was computed in a
+    buffer of its own is copied into the out-parameter at the end of the
+    function: `memref.copy %alloc, %out`. Its static allocations are
+    hoisted to the caller only when the returned value is the allocation
+    itself, not a view of it (an implicit GEMM's output is returned through
+    `memref.expand_shape` of its [pixels][F] matrix), so such copies
+    remain, as large as the result. This pass computes the result in the
+    out-parameter instead: the allocation is replaced by the out-parameter
+    and the copy is erased.
+
+    A copy is forwarded when its source is a static, identity-layout
+    `memref.alloc` of the same type in the function's entry block (or
+    `memref.expand_shape`/`collapse_shape` views of one: reshapes keep an
+    identity layout's element order), its
+    target an entry-block argument used by nothing else, and every other
+    use of the allocation comes before the copy. The pipelines run it right
+    after `buffer-results-to-out-params`, before deallocations are placed.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def Fuse : Pass<"qsparse-fuse", "mlir::ModuleOp"> {
   let summary = "Operator fusion planned from DNNFusion mapping types";
   let description = [{
