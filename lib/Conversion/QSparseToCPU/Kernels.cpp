@@ -1,6 +1,7 @@
 //===- Kernels.cpp - shared pieces of the CPU micro-kernels ---------------===//
 
 #include "Kernels.h"
+#include "qsparse/Dialect/QSparse/IR/QSparse.h"
 #include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -181,7 +182,9 @@ DenseElementsAttr qsparse::cpu::constantData(Value v) {
   if (!global || !global.getConstant() ||
       !global.getType().getLayout().isIdentity())
     return {};
-  return dyn_cast_or_null<DenseElementsAttr>(global.getConstantInitValue());
+  // Importers write large weights as dense_resource blobs.
+  return qsparse::asDenseElements(global.getConstantInitValue())
+      .value_or(DenseElementsAttr());
 }
 
 void qsparse::cpu::emitLoop(

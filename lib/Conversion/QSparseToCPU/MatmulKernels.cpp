@@ -631,10 +631,19 @@ struct CPUMatmulKernelsPass
     Location loc = cv.op.getLoc();
     if (epilogue)
       epilogue->prepare(b, loc);
+    // Few channels (C % 4 != 0) and unit W dilation: the (kw, c) taps of a
+    // pixel in one filter row are KW*C consecutive image bytes, so K runs
+    // over KH rows of ceil(KW*C/4) 4-byte groups read straight from the
+    // image (the last one partial), not over (kh, kw) taps of C padded to 4.
+    bool rowRuns =
+        cv.kind == KernelKind::I8VNNI && cv.c % 4 != 0 && cv.dilW == 1 &&
+        cast<MemRefType>(cv.input.getType()).getLayout().isIdentity() &&
+        cast<MemRefType>(cv.filter.getType()).getLayout().isIdentity();
+    int64_t run = cv.kw * cv.c, groups = (run + 3) / 4;
     // VNNI reads 4 channels at a time: pad C to a multiple of 4 with zeros
     // (a copy of the image and of the filter; zeros add nothing).
     SmallVector<Value> padded;
-    if (cv.kind == KernelKind::I8VNNI && cv.c % 4 != 0) {
+    if (cv.kind == KernelKind::I8VNNI && cv.c % 4 != 0 && !rowRuns) {
       int64_t c4 = (cv.c + 3) / 4 * 4;
       auto padChannels = [&](Value v, int64_t channelDim) {
         auto type = cast<MemRefType>(v.getType());
@@ -682,8 +691,15 @@ struct CPUMatmulKernelsPass
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Type accElem = isFloat ? (Type)b.getF32Type() : i32;
     Type bElem = isFloat ? accElem : i8;
-    Value packed = vnni ? packVnni(b, loc, gemm)
-                        : packPanels(b, loc, gemm, tile, nFull, bElem);
+    Value packed = rowRuns ? packRowRuns(b, loc, cv)
+                   : vnni  ? packVnni(b, loc, gemm)
+                           : packPanels(b, loc, gemm, tile, nFull, bElem);
+    // The image as [N][H][W*C] rows for the row-run reads.
+    Value imageRows =
+        rowRuns ? (Value)memref::CollapseShapeOp::create(
+                      b, loc, cv.input,
+                      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}})
+                : Value();
     auto accType = VectorType::get({tile.lanes}, accElem);
     auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
     auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
@@ -728,9 +744,87 @@ struct CPUMatmulKernelsPass
                                             idx(b, loc, j * tile.lanes))}));
       }
       Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
+      /// One K group of the row-run form: the filter group `q` times, per
+      /// pixel, `bytes` image bytes from column `col + offset` of `rows`.
+      auto rowRunGroup = [&](OpBuilder &b, Location loc, Value q,
+                             ArrayRef<Value> rows, Value offset, int64_t bytes,
+                             SmallVectorImpl<Value> &accs) {
+        SmallVector<Value> bv;
+        for (int64_t j = 0; j < tile.nv; ++j) {
+          Value col = arith::MulIOp::create(
+              b, loc,
+              arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes)),
+              idx(b, loc, 4));
+          bv.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
+                                              ValueRange{q, col}));
+        }
+        for (int64_t i = 0; i < mr; ++i) {
+          Value col = arith::AddIOp::create(
+              b, loc,
+              arith::MulIOp::create(b, loc, bases[i][2], idx(b, loc, cv.c)),
+              offset);
+          SmallVector<Value, 3> at{bases[i][0], rows[i], col};
+          Value av;
+          if (bytes == 4) {
+            av = qsparse::cpu::broadcastBytes(b, loc, imageRows, at, 4);
+          } else {
+            // The partial last group: its bytes, zero-extended to 4 (they
+            // meet zero filter bytes), broadcast to every lane.
+            Value part = vector::LoadOp::create(
+                b, loc, VectorType::get({bytes}, i8), imageRows, at);
+            Value word = vector::InsertStridedSliceOp::create(
+                b, loc, part,
+                arith::ConstantOp::create(
+                    b, loc,
+                    DenseElementsAttr::get(VectorType::get({4}, i8),
+                                           b.getI8IntegerAttr(0))),
+                ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+            Value scalar = vector::ExtractOp::create(
+                b, loc,
+                vector::BitCastOp::create(b, loc, VectorType::get({1}, i32),
+                                          word),
+                ArrayRef<int64_t>{0});
+            av = vector::BitCastOp::create(
+                b, loc, bytes64,
+                vector::BroadcastOp::create(b, loc, accType, scalar));
+          }
+          for (int64_t j = 0; j < tile.nv; ++j) {
+            Value &acc = accs[i * tile.nv + j];
+            acc = LLVM::CallIntrinsicOp::create(b, loc, accType, intrinsic,
+                                                ValueRange{acc, av, bv[j]})
+                      .getResult(0);
+          }
+        }
+      };
       auto khLoop = scf::ForOp::create(
           b, loc, zero, idx(b, loc, cv.kh), one, init,
           [&](OpBuilder &b, Location loc, Value kh, ValueRange accsKh) {
+            if (rowRuns) {
+              Value dh =
+                  arith::MulIOp::create(b, loc, kh, idx(b, loc, cv.dilH));
+              SmallVector<Value> rows;
+              for (auto &base : bases)
+                rows.push_back(arith::AddIOp::create(b, loc, base[1], dh));
+              Value q0 = arith::MulIOp::create(b, loc, kh, idx(b, loc, groups));
+              auto gLoop = scf::ForOp::create(
+                  b, loc, zero, idx(b, loc, run / 4), one, accsKh,
+                  [&](OpBuilder &b, Location loc, Value g, ValueRange iter) {
+                    SmallVector<Value> accs(iter);
+                    rowRunGroup(
+                        b, loc, arith::AddIOp::create(b, loc, q0, g), rows,
+                        arith::MulIOp::create(b, loc, g, idx(b, loc, 4)), 4,
+                        accs);
+                    scf::YieldOp::create(b, loc, accs);
+                  });
+              SmallVector<Value> accs(gLoop.getResults());
+              if (run % 4)
+                rowRunGroup(
+                    b, loc,
+                    arith::AddIOp::create(b, loc, q0, idx(b, loc, run / 4)),
+                    rows, idx(b, loc, run / 4 * 4), run % 4, accs);
+              scf::YieldOp::create(b, loc, accs);
+              return;
+            }
             auto kwLoop = scf::ForOp::create(
                 b, loc, zero, idx(b, loc, cv.kw), one, accsKh,
                 [&](OpBuilder &b, Location loc, Value kw, ValueRange accsKw) {
@@ -943,6 +1037,69 @@ struct CPUMatmulKernelsPass
               });
           scf::YieldOp::create(b, loc);
         });
+  }
+
+  /// The filter of a row-run convolution for vpdpbusd: [KH*G][F*4] with
+  /// G = ceil(KW*C/4); byte t of column f in row kh*G + g is the filter at
+  /// (kh, j / C, j % C, f) for j = 4g + t < KW*C, zero past the run. At
+  /// compile time for a constant filter, else by a loop over the filter.
+  Value packRowRuns(OpBuilder &b, Location loc, ConvMatch &cv) {
+    Type i8 = b.getI8Type();
+    int64_t run = cv.kw * cv.c, groups = (run + 3) / 4;
+    auto type = MemRefType::get({cv.kh * groups, cv.f * 4}, i8);
+    auto at = [&](int64_t kh, int64_t j, int64_t f) {
+      return ((kh * groups + j / 4) * cv.f + f) * 4 + j % 4;
+    };
+    if (DenseElementsAttr data = qsparse::cpu::constantData(cv.filter)) {
+      return constantGlobal(b, loc, type, data, [&] {
+        SmallVector<int8_t> source(data.getValues<int8_t>());
+        SmallVector<int8_t> out(type.getNumElements(), 0);
+        for (int64_t kh = 0; kh < cv.kh; ++kh)
+          for (int64_t j = 0; j < run; ++j)
+            for (int64_t f = 0; f < cv.f; ++f)
+              out[at(kh, j, f)] = source[(kh * run + j) * cv.f + f];
+        return DenseElementsAttr::get(
+            RankedTensorType::get(type.getShape(), i8), ArrayRef(out));
+      });
+    }
+    Value packed =
+        memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+    linalg::FillOp::create(
+        b, loc,
+        ValueRange{arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0))},
+        ValueRange{packed});
+    // filter[kh][kw][c][f] -> packed[kh*G + j/4][4f + j%4], j = kw*C + c.
+    Value filterRows = memref::CollapseShapeOp::create(
+        b, loc, cv.filter, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}});
+    Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
+    scf::ForOp::create(
+        b, loc, zero, idx(b, loc, cv.kh), one, ValueRange{},
+        [&](OpBuilder &b, Location loc, Value kh, ValueRange) {
+          scf::ForOp::create(
+              b, loc, zero, idx(b, loc, run), one, ValueRange{},
+              [&](OpBuilder &b, Location loc, Value j, ValueRange) {
+                Value q = arith::AddIOp::create(
+                    b, loc,
+                    arith::MulIOp::create(b, loc, kh, idx(b, loc, groups)),
+                    arith::DivUIOp::create(b, loc, j, idx(b, loc, 4)));
+                Value t = arith::RemUIOp::create(b, loc, j, idx(b, loc, 4));
+                scf::ForOp::create(
+                    b, loc, zero, idx(b, loc, cv.f), one, ValueRange{},
+                    [&](OpBuilder &b, Location loc, Value f, ValueRange) {
+                      Value v = memref::LoadOp::create(b, loc, filterRows,
+                                                       ValueRange{kh, j, f});
+                      Value col = arith::AddIOp::create(
+                          b, loc,
+                          arith::MulIOp::create(b, loc, f, idx(b, loc, 4)), t);
+                      memref::StoreOp::create(b, loc, v, packed,
+                                              ValueRange{q, col});
+                      scf::YieldOp::create(b, loc);
+                    });
+                scf::YieldOp::create(b, loc);
+              });
+          scf::YieldOp::create(b, loc);
+        });
+    return packed;
   }
 
   /// Rows [4q, 4q + 4) of B's columns [n, n + 16) interleaved for vpdpbusd

@@ -469,7 +469,13 @@ std::optional<DenseElementsAttr> qsparse::getConstantElements(Value value) {
   auto constant = value.getDefiningOp<arith::ConstantOp>();
   if (!constant)
     return std::nullopt;
-  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+  return asDenseElements(constant.getValue());
+}
+
+std::optional<DenseElementsAttr> qsparse::asDenseElements(Attribute value) {
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value))
+    return dense;
+  auto resource = dyn_cast_or_null<DenseResourceElementsAttr>(value);
   if (!resource)
     return std::nullopt;
   AsmResourceBlob *blob = resource.getRawHandle().getBlob();

@@ -48,6 +48,11 @@ mlir::IntegerType getCodeStorageType(mlir::Type type);
 /// std::nullopt for anything else, including a blob that was released.
 std::optional<mlir::DenseElementsAttr> getConstantElements(mlir::Value value);
 
+/// `value` as dense elements: itself when it is a DenseElementsAttr, the
+/// contents of a `dense_resource` blob of int or float elements (such as a
+/// `memref.global` made from one); std::nullopt otherwise.
+std::optional<mlir::DenseElementsAttr> asDenseElements(mlir::Attribute value);
+
 } // namespace qsparse
 
 #endif // QSPARSE_DIALECT_QSPARSE_IR_QSPARSE_H
