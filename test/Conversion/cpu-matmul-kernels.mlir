@@ -152,3 +152,35 @@ func.func @left_alone(%a: memref<6x8xi8>, %b: memref<8x64xi8>, %c: memref<6x64xi
   linalg.matmul ins(%fa, %fb : memref<2x3xf32>, memref<3x4xf32>) outs(%fc : memref<2x4xf32>)
   return
 }
+
+// A padded image: the fill becomes vector stores over the flattened buffer
+// and the interior copy moves each contiguous row run (W*C = 18 bytes) as
+// one vector, instead of byte loops.
+// CHECK-LABEL: func.func @pad_image
+// CHECK-NOT: linalg.map
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[P:.*]] {{\[}}[0, 1, 2, 3]] : memref<1x8x8x3xi8> into memref<192xi8>
+// AVX512: scf.for %[[I:.*]] = %c0 to %c192 step %c64
+// AVX512: vector.store %{{.*}}, %[[FLAT]][%[[I]]] : memref<192xi8>, vector<64xi8>
+// AVX2: scf.for %[[I:.*]] = %c0 to %c192 step %c32
+// AVX2: vector.store %{{.*}}, %[[FLAT]][%[[I]]] : memref<192xi8>, vector<32xi8>
+// CHECK: %[[SV:.*]] = memref.subview %[[P]][0, 1, 1, 0] [1, 6, 6, 3]
+// CHECK: %[[SRC:.*]] = memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : memref<1x6x6x3xi8> into memref<1x6x18xi8>
+// CHECK: %[[DST:.*]] = memref.collapse_shape %[[SV]] {{\[}}[0], [1], [2, 3]] : memref<1x6x6x3xi8, strided<[192, 24, 3, 1], offset: 27>> into memref<1x6x18xi8, strided<[192, 24, 1], offset: 27>>
+// CHECK: scf.for
+// CHECK: scf.for %[[H:.*]] =
+// CHECK: %[[ROW:.*]] = vector.load %[[SRC]][%{{.*}}, %[[H]], %c0] : memref<1x6x18xi8>, vector<18xi8>
+// CHECK: vector.store %[[ROW]], %[[DST]][%{{.*}}, %[[H]], %c0]
+// CHECK-NOT: memref.copy
+// CHECK-NOT: linalg.copy
+// CHECK: return
+func.func @pad_image(%x: memref<1x6x6x3xi8>) -> memref<1x8x8x3xi8> {
+  %z = arith.constant 0 : i8
+  %p = memref.alloc() {alignment = 64 : i64} : memref<1x8x8x3xi8>
+  linalg.map outs(%p : memref<1x8x8x3xi8>)
+    (%init: i8) {
+      linalg.yield %z : i8
+    }
+  %sv = memref.subview %p[0, 1, 1, 0] [1, 6, 6, 3] [1, 1, 1, 1] : memref<1x8x8x3xi8> to memref<1x6x6x3xi8, strided<[192, 24, 3, 1], offset: 27>>
+  memref.copy %x, %sv : memref<1x6x6x3xi8> to memref<1x6x6x3xi8, strided<[192, 24, 3, 1], offset: 27>>
+  return %p : memref<1x8x8x3xi8>
+}

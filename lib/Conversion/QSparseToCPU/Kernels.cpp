@@ -222,3 +222,139 @@ Value qsparse::cpu::broadcastBytes(OpBuilder &b, Location loc, Value buffer,
       vector::BroadcastOp::create(b, loc, VectorType::get({64 / count}, word),
                                   scalar));
 }
+
+namespace {
+/// Moves `length` elements from `source[at..., 0]` to `target[at..., 0]`
+/// (or stores `splat` there when `source` is null) in vectors of `lanes`
+/// elements and one shorter vector for the remainder.
+void emitRun(OpBuilder &b, Location loc, Value source, Value target,
+             Value splat, ValueRange at, int64_t length, int64_t lanes) {
+  Type elem = cast<MemRefType>(target.getType()).getElementType();
+  auto move = [&](OpBuilder &b, Location loc, Value offset, int64_t width) {
+    auto type = VectorType::get({width}, elem);
+    SmallVector<Value> index(at);
+    index.push_back(offset);
+    Value v = source
+                  ? (Value)vector::LoadOp::create(b, loc, type, source, index)
+                  : (Value)vector::BroadcastOp::create(b, loc, type, splat);
+    vector::StoreOp::create(b, loc, v, target, index);
+  };
+  int64_t full = length - length % lanes;
+  if (full > 0)
+    scf::ForOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+        arith::ConstantIndexOp::create(b, loc, full),
+        arith::ConstantIndexOp::create(b, loc, lanes), ValueRange{},
+        [&](OpBuilder &b, Location loc, Value offset, ValueRange) {
+          move(b, loc, offset, lanes);
+          scf::YieldOp::create(b, loc);
+        });
+  if (length % lanes)
+    move(b, loc, arith::ConstantIndexOp::create(b, loc, full), length % lanes);
+}
+
+/// Loops over the outer `dims` of `shape`, calling `body` with the indices.
+void emitOuterLoops(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+    SmallVectorImpl<Value> &ivs,
+    function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  if (ivs.size() == shape.size())
+    return body(b, loc, ivs);
+  scf::ForOp::create(b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+                     arith::ConstantIndexOp::create(b, loc, shape[ivs.size()]),
+                     arith::ConstantIndexOp::create(b, loc, 1), ValueRange{},
+                     [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
+                       ivs.push_back(iv);
+                       emitOuterLoops(b, loc, shape, ivs, body);
+                       ivs.pop_back();
+                       scf::YieldOp::create(b, loc);
+                     });
+}
+
+/// The first dimension of the innermost run `type` stores contiguously, or
+/// -1 when its innermost dimension is not unit-stride.
+int64_t contiguousFrom(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) || strides.empty() ||
+      strides.back() != 1)
+    return -1;
+  int64_t first = type.getRank() - 1;
+  while (first > 0 &&
+         strides[first - 1] == strides[first] * type.getDimSize(first))
+    --first;
+  return first;
+}
+
+/// `v` with dimensions [first, rank) collapsed into one.
+Value collapseFrom(OpBuilder &b, Location loc, Value v, int64_t first) {
+  int64_t rank = cast<MemRefType>(v.getType()).getRank();
+  if (first == rank - 1)
+    return v;
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0; d < first; ++d)
+    groups.push_back({d});
+  ReassociationIndices last;
+  for (int64_t d = first; d < rank; ++d)
+    last.push_back(d);
+  groups.push_back(last);
+  return memref::CollapseShapeOp::create(b, loc, v, groups);
+}
+} // namespace
+
+bool qsparse::cpu::rewriteStridedCopy(memref::CopyOp copy, unsigned bits) {
+  auto source = cast<MemRefType>(copy.getSource().getType());
+  auto target = cast<MemRefType>(copy.getTarget().getType());
+  Type elem = source.getElementType();
+  if (!source.hasStaticShape() || !target.hasStaticShape() ||
+      source.getRank() == 0 || !elem.isIntOrFloat() ||
+      elem.getIntOrFloatBitWidth() % 8 != 0 ||
+      bits % elem.getIntOrFloatBitWidth() != 0)
+    return false;
+  int64_t fromSource = contiguousFrom(source),
+          fromTarget = contiguousFrom(target);
+  if (fromSource < 0 || fromTarget < 0)
+    return false;
+  int64_t first = std::max(fromSource, fromTarget);
+  OpBuilder b(copy);
+  Location loc = copy.getLoc();
+  Value from = collapseFrom(b, loc, copy.getSource(), first);
+  Value to = collapseFrom(b, loc, copy.getTarget(), first);
+  auto shape = cast<MemRefType>(to.getType()).getShape();
+  int64_t lanes = bits / elem.getIntOrFloatBitWidth();
+  SmallVector<Value> ivs;
+  emitOuterLoops(b, loc, shape.drop_back(), ivs,
+                 [&](OpBuilder &b, Location loc, ValueRange at) {
+                   emitRun(b, loc, from, to, Value(), at, shape.back(), lanes);
+                 });
+  copy.erase();
+  return true;
+}
+
+bool qsparse::cpu::rewriteSplatMap(linalg::MapOp map, unsigned bits) {
+  if (!map.getInputs().empty() || !map.hasPureBufferSemantics())
+    return false;
+  Value init = map.getInit();
+  auto type = cast<MemRefType>(init.getType());
+  Type elem = type.getElementType();
+  auto yield = cast<linalg::YieldOp>(map.getBody()->getTerminator());
+  if (yield->getNumOperands() != 1 || !type.hasStaticShape() ||
+      !type.getLayout().isIdentity() || type.getRank() == 0 ||
+      !elem.isIntOrFloat() || elem.getIntOrFloatBitWidth() % 8 != 0 ||
+      bits % elem.getIntOrFloatBitWidth() != 0)
+    return false;
+  Value value = yield->getOperand(0);
+  if (map.getMapper().isAncestor(value.getParentRegion()))
+    return false; // computed per element
+  // The body may only index (linalg.index ops left by canonicalization).
+  for (Operation &op : map.getBody()->without_terminator())
+    if (!isa<linalg::IndexOp>(op))
+      return false;
+  OpBuilder b(map);
+  Location loc = map.getLoc();
+  Value flat = collapseFrom(b, loc, init, 0);
+  emitRun(b, loc, Value(), flat, value, ValueRange{}, type.getNumElements(),
+          bits / elem.getIntOrFloatBitWidth());
+  map.erase();
+  return true;
+}

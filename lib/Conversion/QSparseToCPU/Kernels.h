@@ -4,6 +4,7 @@
 #define QSPARSE_LIB_CONVERSION_QSPARSETOCPU_KERNELS_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace qsparse::cpu {
 
@@ -73,6 +74,19 @@ void emitLoop(
 mlir::Value broadcastBytes(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value buffer, mlir::ValueRange at,
                            int64_t count);
+
+/// Replaces a static `memref.copy` between strided buffers (such as a
+/// padded image's interior) with loops over its outer dimensions that move
+/// the innermost contiguous run (the dimensions both sides store
+/// contiguously, collapsed) in `bits`-wide vectors. False (nothing changed)
+/// when the innermost dimension of either side is not unit-stride.
+bool rewriteStridedCopy(mlir::memref::CopyOp copy, unsigned bits);
+
+/// Replaces a `linalg.map` that writes one value defined outside it to every
+/// element of a static identity-layout buffer (a padded image's fill) with
+/// `bits`-wide vector stores over the flattened buffer. False (nothing
+/// changed) for any other op.
+bool rewriteSplatMap(mlir::linalg::MapOp map, unsigned bits);
 
 /// Rewrites a depthwise NHWC convolution on buffers (input [N][H][W][C],
 /// filter [KH][KW][C], output [N][OH][OW][C], any strides and dilations)

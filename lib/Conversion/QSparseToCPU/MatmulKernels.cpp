@@ -167,9 +167,15 @@ struct CPUMatmulKernelsPass
   void runOnOperation() override {
     packedGlobals.clear();
     symbols.emplace(getOperation());
-    // memref.copy between strided buffers (the padding of a convolution's
-    // image) becomes a runtime call that copies element by element; as a
-    // linalg.copy it lowers to loops LLVM vectorizes.
+    // The fill and interior copy of a padded image: memref.copy between
+    // strided buffers would be a runtime call that copies element by
+    // element, and both lower to byte loops; as vector loops over the
+    // contiguous runs they cost a fraction of that. Copies with a strided
+    // innermost dimension become linalg.copy.
+    SmallVector<linalg::MapOp> maps;
+    getOperation().walk([&](linalg::MapOp map) { maps.push_back(map); });
+    for (linalg::MapOp map : maps)
+      (void)qsparse::cpu::rewriteSplatMap(map, bits);
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
     for (memref::CopyOp copy : copies) {
@@ -178,6 +184,8 @@ struct CPUMatmulKernelsPass
       if (!source.hasStaticShape() || !target.hasStaticShape() ||
           (source.getLayout().isIdentity() && target.getLayout().isIdentity()))
         continue; // contiguous copies are one memcpy already
+      if (qsparse::cpu::rewriteStridedCopy(copy, bits))
+        continue;
       OpBuilder b(copy);
       linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
                              copy.getTarget());
