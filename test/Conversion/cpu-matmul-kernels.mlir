@@ -5,24 +5,26 @@
 // tile covers rows [0, 12) and columns [0, 64), and a 1-row tile the last
 // row; with 256-bit vectors 6 x (2 x 8) tiles do the same. Columns [64, 70)
 // stay linalg.matmul on subviews.
-// A runtime B is packed block by block: for each K block and NR-column
-// panel, its rows go to a [1][K][NR] buffer that the row tiles then read.
+// A runtime B is packed into panels [N/NR][K][NR] K block by K block,
+// each row read whole, right before the tiles of that K block read it.
 // CHECK-LABEL: func.func @f32
 // AVX512: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x5x64xf32>
-// AVX2: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x5x16xf32>
+// AVX2: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4x5x16xf32>
 // CHECK: scf.for %[[K0:.*]] = %c0 to %c5 step %c512
+// CHECK: scf.for %[[KP:.*]] = %[[K0]] to %{{.*}} step %c1 {
+// AVX512: scf.for %[[PP:.*]] = %c0 to %c1 step %c1 {
+// AVX2: scf.for %[[PP:.*]] = %c0 to %c4 step %c1 {
+// AVX512-COUNT-4: vector.store %{{.*}}, %[[P]][%[[PP]], %[[KP]], %{{.*}}] : memref<1x5x64xf32>, vector<16xf32>
+// AVX2-COUNT-2: vector.store %{{.*}}, %[[P]][%[[PP]], %[[KP]], %{{.*}}] : memref<4x5x16xf32>, vector<8xf32>
 // AVX512: scf.for %[[N0:.*]] = %c0 to %c64 step %c64
 // AVX2: scf.for %[[N0:.*]] = %c0 to %c64 step %c16
-// CHECK: scf.for %[[KP:.*]] = %[[K0]] to %{{.*}} step %c1 {
-// AVX512-COUNT-4: vector.store %{{.*}}, %[[P]][%c0, %[[KP]], %{{.*}}] : memref<1x5x64xf32>, vector<16xf32>
-// AVX2-COUNT-2: vector.store %{{.*}}, %[[P]][%c0, %[[KP]], %{{.*}}] : memref<1x5x16xf32>, vector<8xf32>
 // CHECK: scf.for %[[M0:.*]] = %c0 to %c12 step %c6
 // AVX512-COUNT-24: vector.load %{{.*}} : memref<13x70xf32>, vector<16xf32>
 // AVX2-COUNT-12: vector.load %{{.*}} : memref<13x70xf32>, vector<8xf32>
 // CHECK: scf.for %{{.*}} = %[[K0]] to %{{.*}} step %c1 iter_args
-// AVX512-COUNT-4: vector.load %[[P]][%c0, {{.*}} : memref<1x5x64xf32>, vector<16xf32>
+// AVX512-COUNT-4: vector.load %[[P]]{{.*}} : memref<1x5x64xf32>, vector<16xf32>
 // AVX512-COUNT-24: vector.fma
-// AVX2-COUNT-2: vector.load %[[P]][%c0, {{.*}} : memref<1x5x16xf32>, vector<8xf32>
+// AVX2-COUNT-2: vector.load %[[P]]{{.*}} : memref<4x5x16xf32>, vector<8xf32>
 // AVX2-COUNT-12: vector.fma
 // CHECK-NOT: vector.fma
 // CHECK: vector.store
@@ -103,14 +105,16 @@ func.func @f32_fill_then_write(%a: memref<6x5xf32>, %b: memref<5x64xf32>, %c: me
 // are extended and multiplied.
 // CHECK-LABEL: func.func @u8s8
 // AVX512: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x256xi8>
-// AVX512: scf.for %{{.*}} = %c0 to %c64 step %c64
+// AVX512: scf.for %[[Q0:.*]] = %c0 to %c2 step %c256
+// AVX512: scf.for %{{.*}} = %[[Q0]] to
+// AVX512: scf.for %{{.*}} = %c0 to %c64{{.*}} step %c16
 // AVX512-COUNT-3: vector.shuffle
 // AVX512: vector.store %{{.*}}, %[[P]]
 // AVX512-COUNT-4: vector.load %[[P]]{{.*}} : memref<2x256xi8>, vector<64xi8>
 // AVX512-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // AVX512: memref.dealloc %[[P]]
 // AVX2-NOT: vpdpbusd
-// AVX2: %[[BV:.*]] = vector.load %{{.*}} : memref<1x8x16xi8>, vector<8xi8>
+// AVX2: %[[BV:.*]] = vector.load %{{.*}} : memref<4x8x16xi8>, vector<8xi8>
 // AVX2: arith.extsi %[[BV]] : vector<8xi8> to vector<8xi32>
 // AVX2: %[[AV:.*]] = memref.load
 // AVX2: arith.extui %[[AV]] : i8 to i32

@@ -109,8 +109,8 @@ void narrowFill(linalg::FillOp fill, int64_t nFull) {
       b, fill.getLoc(), out, offsets, sizes, strides));
 }
 
-/// Packs one (K block, column panel) of a runtime B: k0, kEnd, n0.
-using PackFn = function_ref<void(OpBuilder &, Location, Value, Value, Value)>;
+/// Packs one K block [k0, kEnd) of a runtime B, all column panels.
+using PackFn = function_ref<void(OpBuilder &, Location, Value, Value)>;
 
 /// Register tile shape for a vector width: MR rows x NV vectors, leaving
 /// registers for the B vectors and the broadcast.
@@ -288,17 +288,17 @@ struct CPUMatmulKernelsPass
   /// for k0 (K blocks) / n0 / m0: C tile in registers across the k loop.
   /// Rows [0, mFull) use MR-row tiles; the last M % MR rows one smaller tile.
   /// `step` builds one k step of an `mr`-row tile update. `packBlock`, when
-  /// given, runs for each (K block, column panel) before its row tiles: a
-  /// runtime B is packed there, block by block, into a buffer that stays in
-  /// cache while the row tiles read it (packing all of B up front writes and
-  /// rereads a buffer as large as B).
+  /// given, runs for each K block before its tiles: a runtime B is packed
+  /// there, K block by K block (its rows read whole, in order), so the
+  /// packed block is still in cache when the tiles read it (packing all of
+  /// B up front writes and rereads a buffer as large as B).
   void emitBlockedLoops(
       OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile, int64_t mFull,
       int64_t nFull, int64_t kSteps, int64_t kBlock,
       function_ref<void(OpBuilder &, Location, Value m0, Value n0, Value k,
                         int64_t mr, SmallVectorImpl<Value> &accs)>
           step,
-      function_ref<void(OpBuilder &, Location, Value k0, Value kEnd, Value n0)>
+      function_ref<void(OpBuilder &, Location, Value k0, Value kEnd)>
           packBlock = nullptr) {
     int64_t nr = tile.nv * tile.lanes;
     auto accType = VectorType::get(
@@ -387,11 +387,11 @@ struct CPUMatmulKernelsPass
           Value kEnd = arith::MinSIOp::create(
               b, loc, arith::AddIOp::create(b, loc, k0, idx(b, loc, kBlock)),
               idx(b, loc, kSteps));
+          if (packBlock)
+            packBlock(b, loc, k0, kEnd);
           scf::ForOp::create(
               b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
               [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
-                if (packBlock)
-                  packBlock(b, loc, k0, kEnd, n0);
                 if (mFull > 0)
                   emitRowLoop(b, loc, mFull, tile.mr,
                               [&](OpBuilder &b, Location loc, Value m0) {
@@ -556,27 +556,35 @@ struct CPUMatmulKernelsPass
     auto accType = VectorType::get({tile.lanes}, accElem);
     auto bLoadType = VectorType::get({tile.lanes}, bElem);
     int64_t nr = tile.nv * tile.lanes;
-    // A constant B is packed into panels at compile time; a runtime one
-    // panel block by panel block into a [1][K][NR] buffer of which one
-    // K block is live at a time.
+    // B packed into panels [nFull/NR][K][NR]: a constant one at compile
+    // time, a runtime one K block by K block (see emitBlockedLoops).
     bool constantB = bool(qsparse::cpu::constantData(m.b));
-    Value packed = constantB ? packPanels(b, loc, m, tile, nFull, bElem)
-                             : memref::AllocOp::create(
-                                   b, loc, MemRefType::get({1, m.k, nr}, bElem),
-                                   b.getI64IntegerAttr(64));
-    auto packBlock = [&](OpBuilder &b, Location loc, Value k0, Value kEnd,
-                         Value n0) {
+    Value packed =
+        constantB ? packPanels(b, loc, m, tile, nFull, bElem)
+                  : memref::AllocOp::create(
+                        b, loc, MemRefType::get({nFull / nr, m.k, nr}, bElem),
+                        b.getI64IntegerAttr(64));
+    auto packBlock = [&](OpBuilder &b, Location loc, Value k0, Value kEnd) {
       scf::ForOp::create(
           b, loc, k0, kEnd, idx(b, loc, 1), ValueRange{},
           [&](OpBuilder &b, Location loc, Value k, ValueRange) {
-            for (int64_t j = 0; j < tile.nv; ++j) {
-              Value off = idx(b, loc, j * tile.lanes);
-              Value v = vector::LoadOp::create(
-                  b, loc, bLoadType, m.b,
-                  ValueRange{k, arith::AddIOp::create(b, loc, n0, off)});
-              vector::StoreOp::create(b, loc, v, packed,
-                                      ValueRange{idx(b, loc, 0), k, off});
-            }
+            scf::ForOp::create(
+                b, loc, idx(b, loc, 0), idx(b, loc, nFull / nr), idx(b, loc, 1),
+                ValueRange{},
+                [&](OpBuilder &b, Location loc, Value p, ValueRange) {
+                  Value col0 =
+                      arith::MulIOp::create(b, loc, p, idx(b, loc, nr));
+                  for (int64_t j = 0; j < tile.nv; ++j) {
+                    Value off = idx(b, loc, j * tile.lanes);
+                    Value v = vector::LoadOp::create(
+                        b, loc, bLoadType, m.b,
+                        ValueRange{k,
+                                   arith::AddIOp::create(b, loc, col0, off)});
+                    vector::StoreOp::create(b, loc, v, packed,
+                                            ValueRange{p, k, off});
+                  }
+                  scf::YieldOp::create(b, loc);
+                });
             scf::YieldOp::create(b, loc);
           });
     };
@@ -590,10 +598,7 @@ struct CPUMatmulKernelsPass
         b, loc, m, tile, mFull, nFull, m.k, /*kBlock=*/512,
         [&](OpBuilder &b, Location loc, Value m0, Value n0, Value k, int64_t mr,
             SmallVectorImpl<Value> &accs) {
-          Value panel =
-              constantB
-                  ? (Value)arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr))
-                  : idx(b, loc, 0);
+          Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
           SmallVector<Value> bv;
           for (int64_t j = 0; j < tile.nv; ++j) {
             Value v = vector::LoadOp::create(
@@ -1296,25 +1301,27 @@ struct CPUMatmulKernelsPass
     // bytes, and decoded in registers by a 16-entry vpshufb lookup.
     Value table64;
     Value packed = packNibbles(b, loc, m, nFull, table64);
-    // A runtime B is packed K block by K block, one NR-column panel at a
-    // time, into a [K/4][NR*4] buffer (see emitBlockedLoops); a constant one
-    // entirely at compile time.
+    // A runtime B is packed into [K/4][N*4] K block by K block (see
+    // emitBlockedLoops), its columns [0, nFull); a constant one entirely at
+    // compile time.
     bool perBlock = !packed && !qsparse::cpu::constantData(m.b);
-    int64_t nr = tile.nv * tile.lanes;
     if (perBlock)
       packed = memref::AllocOp::create(
-          b, loc, MemRefType::get({k4, nr * 4}, i8), b.getI64IntegerAttr(64));
+          b, loc, MemRefType::get({k4, m.n * 4}, i8), b.getI64IntegerAttr(64));
     else if (!packed)
       packed = packVnni(b, loc, m);
-    auto packBlock = [&](OpBuilder &b, Location loc, Value q0, Value qEnd,
-                         Value n0) {
+    auto packBlock = [&](OpBuilder &b, Location loc, Value q0, Value qEnd) {
       scf::ForOp::create(
           b, loc, q0, qEnd, idx(b, loc, 1), ValueRange{},
           [&](OpBuilder &b, Location loc, Value q, ValueRange) {
-            for (int64_t g = 0; g < nr / 16; ++g)
-              packVnni16(b, loc, m.b, q,
-                         arith::AddIOp::create(b, loc, n0, idx(b, loc, 16 * g)),
-                         packed, q, idx(b, loc, 64 * g));
+            scf::ForOp::create(
+                b, loc, idx(b, loc, 0), idx(b, loc, nFull), idx(b, loc, 16),
+                ValueRange{},
+                [&](OpBuilder &b, Location loc, Value n, ValueRange) {
+                  packVnni16(b, loc, m.b, q, n, packed, q,
+                             arith::MulIOp::create(b, loc, n, idx(b, loc, 4)));
+                  scf::YieldOp::create(b, loc);
+                });
             scf::YieldOp::create(b, loc);
           });
     };
@@ -1339,10 +1346,7 @@ struct CPUMatmulKernelsPass
             Value n =
                 arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes));
             if (!table64) {
-              Value col =
-                  perBlock
-                      ? idx(b, loc, j * tile.lanes * 4)
-                      : (Value)arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
+              Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
               bv.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
                                                   ValueRange{q, col}));
               continue;
