@@ -85,6 +85,21 @@ func.func @conv_f32(%x: tensor<1x10x14x3xf32>, %w: tensor<3x3x3x20xf32>) -> tens
 // RUN: qsparse-run %s -e c1 --random-inputs=10 --check | FileCheck %s --check-prefix=C1
 // RUN: qsparse-run %s -e c5_fused --random-inputs=11 --check | FileCheck %s --check-prefix=C5
 // RUN: qsparse-run %s -e c2_dilated --random-inputs=12 --check | FileCheck %s --check-prefix=C2D
+// RUN: qsparse-run %s -e narrow24 --random-inputs=13 --check | FileCheck %s --check-prefix=N24
+// RUN: qsparse-run %s -e narrow40_fused --random-inputs=14 --check | FileCheck %s --check-prefix=N40
+// RUN: qsparse-run %s -e narrow20_accumulate --random-inputs=15 --check | FileCheck %s --check-prefix=N20
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline="vnni=on vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=NARROW
+// Fewer filters than a 64-wide panel: F = 24 runs a 16-filter panel from
+// filter 0 and one from filter 8 (overlapping, recomputed: the output was
+// filled right before); no scalar loops over filters are left.
+// NARROW-LABEL: func.func @narrow24(
+// NARROW-NOT: linalg.fill
+// NARROW-NOT: linalg.generic
+// NARROW-NOT: memref.load %{{.*}} : memref<1x8x10x16xi8>
+// NARROW: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// NARROW-NOT: memref.load %{{.*}} : memref<1x8x10x16xi8>
+// NARROW-NOT: linalg.generic
+// NARROW-LABEL: func.func @narrow40_fused(
 // RUN: qsparse-opt %s --qsparse-cpu-pipeline="vnni=on vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR
 // The stem (KW*C = 21: five 4-byte groups and a 1-byte one per filter row):
 // no copy of the image or filter with C padded to 4, the filter packed to
@@ -159,6 +174,46 @@ func.func @c2_dilated(%x: tensor<1x8x12x2xi8>, %w: tensor<2x3x2x64xi8>) -> tenso
   return %0 : tensor<1x7x4x64xi32>
 }
 
+
+
+// N24: check: OK, 1920 values match
+func.func @narrow24(%x: tensor<1x8x10x16xi8>, %w: tensor<1x1x16x24xi8>) -> tensor<1x8x10x24xi32> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned} : tensor<1x8x10x16xi8>, tensor<1x1x16x24xi8> -> tensor<1x8x10x24xi32>
+  return %0 : tensor<1x8x10x24xi32>
+}
+
+// F = 40: a 2-vector panel and an overlapping 1-vector one, with a fused
+// bias + ReLU epilogue.
+// N40: check: OK, 1400 values match
+func.func @narrow40_fused(%x: tensor<1x7x5x12xi8>, %w: tensor<3x3x12x40xi8>, %bias: tensor<40xi32>) -> tensor<1x7x5x40xi32> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<1x7x5x12xi8>, tensor<3x3x12x40xi8> -> tensor<1x7x5x40xi32>
+  %e = tensor.empty() : tensor<1x7x5x40xi32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(n, h, w, f) -> (n, h, w, f)>, affine_map<(n, h, w, f) -> (f)>, affine_map<(n, h, w, f) -> (n, h, w, f)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%0, %bias : tensor<1x7x5x40xi32>, tensor<40xi32>) outs(%e : tensor<1x7x5x40xi32>) {
+  ^bb0(%a: i32, %b: i32, %o: i32):
+    %s = arith.addi %a, %b : i32
+    %z = arith.constant 0 : i32
+    %r = arith.maxsi %s, %z : i32
+    linalg.yield %r : i32
+  } -> tensor<1x7x5x40xi32>
+  return %1 : tensor<1x7x5x40xi32>
+}
+
+// F = 20 followed by an add into a given tensor (not applied by the kernel).
+// N20: check: OK, 1600 values match
+func.func @narrow20_accumulate(%x: tensor<1x8x10x16xi8>, %w: tensor<1x1x16x20xi8>, %prior: tensor<1x8x10x20xi32>) -> tensor<1x8x10x20xi32> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned} : tensor<1x8x10x16xi8>, tensor<1x1x16x20xi8> -> tensor<1x8x10x20xi32>
+  %1 = linalg.generic {indexing_maps = [affine_map<(n, h, w, f) -> (n, h, w, f)>, affine_map<(n, h, w, f) -> (n, h, w, f)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%0 : tensor<1x8x10x20xi32>) outs(%prior : tensor<1x8x10x20xi32>) {
+  ^bb0(%a: i32, %o: i32):
+    %s = arith.addi %a, %o : i32
+    linalg.yield %s : i32
+  } -> tensor<1x8x10x20xi32>
+  return %1 : tensor<1x8x10x20xi32>
+}
 
 {-#
   dialect_resources: {

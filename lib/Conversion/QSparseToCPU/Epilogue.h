@@ -40,6 +40,10 @@ public:
   /// accumulator buffer (scalar loops, for columns outside the tiles).
   void emitColumns(mlir::OpBuilder &b, mlir::Location loc, int64_t col0);
 
+  /// Whether the epilogue reads its output buffer (accumulates into it),
+  /// so storing a column twice would not store the same value.
+  bool readsOutput() const;
+
   /// Removes the original epilogue op once the kernels apply it.
   void erase() { op->erase(); }
 

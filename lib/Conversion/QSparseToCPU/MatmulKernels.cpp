@@ -637,7 +637,9 @@ struct CPUMatmulKernelsPass
     int64_t pixels = cv.batch * cv.oh * cv.ow;
     int64_t k = cv.kh * cv.kw * cv.c;
     int64_t mFull = pixels - pixels % tile.mr, nFull = cv.f - cv.f % nr;
-    if (nFull == 0)
+    // Narrower than one panel: VNNI convolutions run narrower panels (see
+    // below), the others stay loops.
+    if (cv.f < (cv.kind == KernelKind::I8VNNI ? tile.lanes : nr))
       return;
     linalg::FillOp fill = precedingFill(cv.op);
     OpBuilder b(cv.op);
@@ -937,31 +939,55 @@ struct CPUMatmulKernelsPass
         }
       }
     };
-    scf::ForOp::create(
-        b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
-        [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
-          if (mFull > 0)
-            emitRowLoop(b, loc, mFull, tile.mr,
-                        [&](OpBuilder &b, Location loc, Value m0) {
-                          emitTile(b, loc, n0, m0, tile.mr);
-                        });
-          // The last pixels % MR pixels: one smaller tile.
-          if (mFull < pixels)
-            emitTile(b, loc, n0, idx(b, loc, mFull), pixels - mFull);
-          scf::YieldOp::create(b, loc);
-        });
+    /// Every pixel for the panel of tile.nv vectors from filter n0.
+    auto emitPanel = [&](OpBuilder &b, Location loc, Value n0) {
+      if (mFull > 0)
+        emitRowLoop(b, loc, mFull, tile.mr,
+                    [&](OpBuilder &b, Location loc, Value m0) {
+                      emitTile(b, loc, n0, m0, tile.mr);
+                    });
+      // The last pixels % MR pixels: one smaller tile.
+      if (mFull < pixels)
+        emitTile(b, loc, n0, idx(b, loc, mFull), pixels - mFull);
+    };
+    scf::ForOp::create(b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr),
+                       ValueRange{},
+                       [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
+                         emitPanel(b, loc, n0);
+                         scf::YieldOp::create(b, loc);
+                       });
+    // The VNNI filter is packed for every filter, so the filters past the
+    // last full panel run as a narrower panel of their whole vectors and,
+    // when the output is written rather than accumulated into (it was
+    // filled right before, and a fused epilogue does not read it), one
+    // vector ending at the last filter, overlapping filters already done:
+    // recomputing them stores the same values.
+    int64_t covered = nFull;
+    if (vnni) {
+      int64_t whole = (cv.f - nFull) / tile.lanes;
+      if (whole > 0) {
+        tile.nv = whole;
+        emitPanel(b, loc, idx(b, loc, nFull));
+        covered += whole * tile.lanes;
+      }
+      if (covered < cv.f && fill && (!epilogue || !epilogue->readsOutput())) {
+        tile.nv = 1;
+        emitPanel(b, loc, idx(b, loc, cv.f - tile.lanes));
+        covered = cv.f;
+      }
+    }
     release(b, loc, packed);
-    // The filters past the last full panel: scalar loops.
-    emitConvScalar(b, loc, cv, 0, pixels, nFull, cv.f, pixelBase);
+    // The filters left: scalar loops.
+    emitConvScalar(b, loc, cv, 0, pixels, covered, cv.f, pixelBase);
     if (epilogue) {
-      epilogue->emitColumns(b, loc, nFull);
+      epilogue->emitColumns(b, loc, covered);
       epilogue->erase();
     }
     for (Value v : padded)
       memref::DeallocOp::create(b, loc, v);
     cv.op->erase();
     if (fill)
-      narrowFill(fill, nFull);
+      narrowFill(fill, covered);
   }
 
   template <typename PixelBase>
