@@ -270,6 +270,7 @@ struct Codegen {
   bool known = false;
   int64_t vectorOps = 0; // LLVM-dialect ops producing vectors
   int64_t vnniCalls = 0; // vpdpbusd (AVX-512 VNNI u8 x s8 dot products)
+  int64_t permutes = 0;  // vpermb (the 2:4 kernel's activation gathers)
   int64_t allocs = 0;    // heap buffers the function allocates
 
   std::string str() const {
@@ -280,6 +281,8 @@ struct Codegen {
     std::string s = std::to_string(vectorOps) + " vector ops";
     if (vnniCalls)
       s += ", " + std::to_string(vnniCalls) + " VNNI";
+    if (permutes)
+      s += ", " + std::to_string(permutes) + " vpermb";
     return s;
   }
 };
@@ -344,11 +347,14 @@ private:
                        [](Type t) { return isa<VectorType>(t); }))
         ++codegen.vectorOps;
       llvm::StringRef opName = op->getName().getStringRef();
-      bool vnni = opName.contains("vpdpbusd");
+      bool vnni = opName.contains("vpdpbusd"), permute = false;
       for (NamedAttribute attr : op->getAttrs())
-        if (auto s = dyn_cast<StringAttr>(attr.getValue()))
+        if (auto s = dyn_cast<StringAttr>(attr.getValue())) {
           vnni |= s.getValue().contains("vpdpbusd");
+          permute |= s.getValue().contains("permvar.qi");
+        }
       codegen.vnniCalls += vnni;
+      codegen.permutes += permute;
       if (opName == "llvm.call")
         if (auto callee = op->getAttrOfType<FlatSymbolRefAttr>("callee"))
           codegen.allocs += callee.getValue().contains("malloc") ||
@@ -1421,7 +1427,8 @@ std::string explainMisses(const Group &g, llvm::ArrayRef<Group> all) {
     anyVector |= r->codegen.vectorOps > 0;
     anyVnni |= r->codegen.vnniCalls > 0;
     sameKernelAsPeer &= r->codegen.vnniCalls > 0 &&
-                        r->codegen.vnniCalls == r->peerCodegen.vnniCalls;
+                        r->codegen.vnniCalls == r->peerCodegen.vnniCalls &&
+                        r->codegen.permutes == r->peerCodegen.permutes;
   }
   auto list = [](const std::vector<std::string> &shapes) {
     std::string out;
