@@ -23,7 +23,10 @@ scripts/setup.sh
 # build/ may have been configured before oneDNN was installed: configure
 # again so that bench/CMakeLists.txt looks for it (a NOTFOUND is searched anew).
 cmake -S . -B build >/dev/null
-if ! ninja -C build -t targets all 2>/dev/null | grep -q '^qsparse-bench:'; then
+# (grep -q on the pipe would close it early: ninja's SIGPIPE fails the
+# pipeline under pipefail.)
+targets=$(ninja -C build -t targets all 2>/dev/null || true)
+if ! grep -q '^qsparse-bench:' <<<"$targets"; then
   echo "bench: error: CMake did not find oneDNN (dnnl.hpp, libdnnl); see build/CMakeCache.txt (DNNL_*)" >&2
   exit 2
 fi
