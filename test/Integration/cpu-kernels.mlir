@@ -86,6 +86,11 @@ func.func @conv_f32(%x: tensor<1x10x14x3xf32>, %w: tensor<3x3x3x20xf32>) -> tens
 // RUN: qsparse-run %s -e c5_fused --random-inputs=11 --check | FileCheck %s --check-prefix=C5
 // RUN: qsparse-run %s -e c2_dilated --random-inputs=12 --check | FileCheck %s --check-prefix=C2D
 // RUN: qsparse-run %s -e narrow24 --random-inputs=13 --check | FileCheck %s --check-prefix=N24
+// RUN: qsparse-run %s -e narrow24 --random-inputs=13 --check --cpu-vnni=off | FileCheck %s --check-prefix=N24
+// RUN: qsparse-run %s -e narrow24 --random-inputs=13 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=N24
+// RUN: qsparse-run %s -e narrow40_fused --random-inputs=14 --check --cpu-vnni=off --cpu-vector-bits=256 | FileCheck %s --check-prefix=N40
+// RUN: qsparse-run %s -e narrow_f32 --random-inputs=16 --check | FileCheck %s --check-prefix=NF
+// RUN: qsparse-run %s -e narrow_f32 --random-inputs=16 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=NF
 // RUN: qsparse-run %s -e narrow40_fused --random-inputs=14 --check | FileCheck %s --check-prefix=N40
 // RUN: qsparse-run %s -e narrow20_accumulate --random-inputs=15 --check | FileCheck %s --check-prefix=N20
 // RUN: qsparse-opt %s --qsparse-cpu-pipeline="vnni=on vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=NARROW
@@ -213,6 +218,19 @@ func.func @narrow20_accumulate(%x: tensor<1x8x10x16xi8>, %w: tensor<1x1x16x20xi8
     linalg.yield %s : i32
   } -> tensor<1x8x10x20xi32>
   return %1 : tensor<1x8x10x20xi32>
+}
+
+
+// f32, F = 88: one 64-wide panel, a 16-filter panel reading the filter
+// unpacked, and an overlapping vector for the last 8.
+// NF: check: OK, 2640 values match
+func.func @narrow_f32(%x: tensor<1x7x8x5xf32>, %w: tensor<3x3x5x88xf32>) -> tensor<1x5x6x88xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x5x6x88xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x5x6x88xf32>) -> tensor<1x5x6x88xf32>
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x7x8x5xf32>, tensor<3x3x5x88xf32>) outs(%f : tensor<1x5x6x88xf32>) -> tensor<1x5x6x88xf32>
+  return %0 : tensor<1x5x6x88xf32>
 }
 
 {-#

@@ -503,7 +503,7 @@ struct CPUMatmulKernelsPass
 
   /// Frees a packed B made per call (compile-time ones are globals).
   void release(OpBuilder &b, Location loc, Value packed) {
-    if (packed.getDefiningOp<memref::AllocOp>())
+    if (packed && packed.getDefiningOp<memref::AllocOp>())
       memref::DeallocOp::create(b, loc, packed);
   }
 
@@ -637,9 +637,8 @@ struct CPUMatmulKernelsPass
     int64_t pixels = cv.batch * cv.oh * cv.ow;
     int64_t k = cv.kh * cv.kw * cv.c;
     int64_t mFull = pixels - pixels % tile.mr, nFull = cv.f - cv.f % nr;
-    // Narrower than one panel: VNNI convolutions run narrower panels (see
-    // below), the others stay loops.
-    if (cv.f < (cv.kind == KernelKind::I8VNNI ? tile.lanes : nr))
+    // Narrower than one vector: loops.
+    if (cv.f < tile.lanes)
       return;
     linalg::FillOp fill = precedingFill(cv.op);
     OpBuilder b(cv.op);
@@ -706,9 +705,13 @@ struct CPUMatmulKernelsPass
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Type accElem = isFloat ? (Type)b.getF32Type() : i32;
     Type bElem = isFloat ? accElem : i8;
-    Value packed = rowRuns ? packRowRuns(b, loc, cv)
-                   : vnni  ? packVnni(b, loc, gemm)
-                           : packPanels(b, loc, gemm, tile, nFull, bElem);
+    // No full panel (F < NR): nothing to pack for the outer-product form.
+    Value packed = rowRuns     ? packRowRuns(b, loc, cv)
+                   : vnni      ? packVnni(b, loc, gemm)
+                   : nFull > 0 ? packPanels(b, loc, gemm, tile, nFull, bElem)
+                               : Value();
+    /// Whether the panel being emitted reads the [K][F] filter unpacked.
+    bool unpackedPanel = false;
     // The image as [N][H][W*C] rows for the row-run reads.
     Value imageRows =
         rowRuns ? (Value)memref::CollapseShapeOp::create(
@@ -880,11 +883,23 @@ struct CPUMatmulKernelsPass
                                 b, loc, bytes64, packed, ValueRange{q, col}));
                             continue;
                           }
-                          Value v = vector::LoadOp::create(
-                              b, loc, VectorType::get({tile.lanes}, bElem),
-                              packed,
-                              ValueRange{panel, kk,
-                                         idx(b, loc, j * tile.lanes)});
+                          // Panels past the packed ones read the [K][F]
+                          // filter itself.
+                          auto bType = VectorType::get({tile.lanes}, bElem);
+                          Value v =
+                              unpackedPanel
+                                  ? vector::LoadOp::create(
+                                        b, loc, bType, filter2,
+                                        ValueRange{
+                                            kk,
+                                            arith::AddIOp::create(
+                                                b, loc, n0,
+                                                idx(b, loc, j * tile.lanes))})
+                                  : vector::LoadOp::create(
+                                        b, loc, bType, packed,
+                                        ValueRange{
+                                            panel, kk,
+                                            idx(b, loc, j * tile.lanes)});
                           if (!isFloat)
                             v = extend(b, loc, v, accType, cv.bUnsigned);
                           bv.push_back(v);
@@ -950,20 +965,23 @@ struct CPUMatmulKernelsPass
       if (mFull < pixels)
         emitTile(b, loc, n0, idx(b, loc, mFull), pixels - mFull);
     };
-    scf::ForOp::create(b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr),
-                       ValueRange{},
-                       [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
-                         emitPanel(b, loc, n0);
-                         scf::YieldOp::create(b, loc);
-                       });
-    // The VNNI filter is packed for every filter, so the filters past the
-    // last full panel run as a narrower panel of their whole vectors and,
+    if (nFull > 0)
+      scf::ForOp::create(b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr),
+                         ValueRange{},
+                         [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
+                           emitPanel(b, loc, n0);
+                           scf::YieldOp::create(b, loc);
+                         });
+    // The filters past the last full panel run as a narrower panel of their
+    // whole vectors (the VNNI filter is packed for every filter; the others
+    // read the [K][F] filter itself there) and,
     // when the output is written rather than accumulated into (it was
     // filled right before, and a fused epilogue does not read it), one
     // vector ending at the last filter, overlapping filters already done:
     // recomputing them stores the same values.
     int64_t covered = nFull;
-    if (vnni) {
+    unpackedPanel = !vnni;
+    {
       int64_t whole = (cv.f - nFull) / tile.lanes;
       if (whole > 0) {
         tile.nv = whole;
