@@ -40,9 +40,10 @@ public:
   /// accumulator buffer (scalar loops, for columns outside the tiles).
   void emitColumns(mlir::OpBuilder &b, mlir::Location loc, int64_t col0);
 
-  /// Whether the epilogue reads its output buffer (accumulates into it),
-  /// so storing a column twice would not store the same value.
-  bool readsOutput() const;
+  /// Whether applying the epilogue twice to the same accumulators stores
+  /// the same values: false when it reads its output buffer, or a whole
+  /// tensor of the output shape (a residual), which its output may alias.
+  bool repeatable() const;
 
   /// Removes the original epilogue op once the kernels apply it.
   void erase() { op->erase(); }

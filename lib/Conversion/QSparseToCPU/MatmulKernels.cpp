@@ -976,7 +976,8 @@ struct CPUMatmulKernelsPass
     // whole vectors (the VNNI filter is packed for every filter; the others
     // read the [K][F] filter itself there) and,
     // when the output is written rather than accumulated into (it was
-    // filled right before, and a fused epilogue does not read it), one
+    // filled right before, and a fused epilogue reads neither its output
+    // nor a tensor that may alias it), one
     // vector ending at the last filter, overlapping filters already done:
     // recomputing them stores the same values.
     int64_t covered = nFull;
@@ -988,7 +989,7 @@ struct CPUMatmulKernelsPass
         emitPanel(b, loc, idx(b, loc, nFull));
         covered += whole * tile.lanes;
       }
-      if (covered < cv.f && fill && (!epilogue || !epilogue->readsOutput())) {
+      if (covered < cv.f && fill && (!epilogue || epilogue->repeatable())) {
         tile.nv = 1;
         emitPanel(b, loc, idx(b, loc, cv.f - tile.lanes));
         covered = cv.f;
