@@ -501,6 +501,23 @@ struct CPUMatmulKernelsPass
     return packed;
   }
 
+  /// The tile's B vectors from row `q` of a [rows][N*4] VNNI-layout buffer:
+  /// 64 bytes (16 columns x 4) per vector from column n0.
+  SmallVector<Value> loadVnniRow(OpBuilder &b, Location loc, Value buffer,
+                                 Value q, Value n0, TileShape tile) {
+    auto bytes64 = VectorType::get({tile.lanes * 4}, b.getI8Type());
+    SmallVector<Value> vectors;
+    for (int64_t j = 0; j < tile.nv; ++j) {
+      Value col = arith::MulIOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes)),
+          idx(b, loc, 4));
+      vectors.push_back(
+          vector::LoadOp::create(b, loc, bytes64, buffer, ValueRange{q, col}));
+    }
+    return vectors;
+  }
+
   /// Frees a packed B made per call (compile-time ones are globals).
   void release(OpBuilder &b, Location loc, Value packed) {
     if (packed && packed.getDefiningOp<memref::AllocOp>())
@@ -767,15 +784,7 @@ struct CPUMatmulKernelsPass
       auto rowRunGroup = [&](OpBuilder &b, Location loc, Value q,
                              ArrayRef<Value> rows, Value offset, int64_t bytes,
                              SmallVectorImpl<Value> &accs) {
-        SmallVector<Value> bv;
-        for (int64_t j = 0; j < tile.nv; ++j) {
-          Value col = arith::MulIOp::create(
-              b, loc,
-              arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes)),
-              idx(b, loc, 4));
-          bv.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
-                                              ValueRange{q, col}));
-        }
+        SmallVector<Value> bv = loadVnniRow(b, loc, packed, q, n0, tile);
         for (int64_t i = 0; i < mr; ++i) {
           Value col = arith::AddIOp::create(
               b, loc,
@@ -1305,17 +1314,8 @@ struct CPUMatmulKernelsPass
         b, loc, m, tile, mFull, nFull, k8, /*kBlock=*/128,
         [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q, int64_t mr,
             SmallVectorImpl<Value> &accs) {
-          SmallVector<Value> bv, bi;
-          for (int64_t j = 0; j < tile.nv; ++j) {
-            Value col = arith::MulIOp::create(
-                b, loc,
-                arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes)),
-                idx(b, loc, 4));
-            bv.push_back(vector::LoadOp::create(b, loc, bytes64, values,
-                                                ValueRange{q, col}));
-            bi.push_back(vector::LoadOp::create(b, loc, bytes64, indices,
-                                                ValueRange{q, col}));
-          }
+          SmallVector<Value> bv = loadVnniRow(b, loc, values, q, n0, tile);
+          SmallVector<Value> bi = loadVnniRow(b, loc, indices, q, n0, tile);
           Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 8));
           for (int64_t i = 0; i < mr; ++i) {
             Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
