@@ -17,8 +17,8 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
 
     - f32: one `vector.fma` per A element broadcast and B vector;
     - u8 x s8 -> i32 on hosts with AVX-512 VNNI: B is packed into the VNNI
-      layout [K/4][N][4] once per call and each `llvm.x86.avx512.vpdpbusd.512`
-      adds 4 products per i32 lane;
+      layout [K/4][N][4] and each `llvm.x86.avx512.vpdpbusd.512` adds 4
+      products per i32 lane;
     - other i8 x i8 -> i32: sign/zero-extended vector multiply-adds.
 
     Convolutions (NHWC input x HWCF filter, any strides and dilations, the
@@ -28,12 +28,17 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     with M = N*OH*OW pixels, N = F filters and K = KH*KW*C: a register tile
     of MR pixels reads its A operand straight from the image inside the
     (kh, kw, c) loops, so no im2col buffer exists; the filter is packed like
-    a matmul B.
+    a matmul B. With VNNI, C % 4 != 0 and unit W dilation (an RGB stem), K
+    runs instead over KH rows of ceil(KW*C/4) 4-byte groups of the
+    consecutive image bytes of a filter row (the last group partial), the
+    filter packed to match, rather than C padded to 4.
 
-    B is packed per call into contiguous panels ([N/NR][K][NR], or the VNNI
-    layout [K/4][4N]); a constant B (a constant `memref.global`, such as a
-    weight) is packed at compile time into a new constant global instead,
-    so a call does no packing. A constant int8 B with at most 16 distinct
+    A runtime B is packed into contiguous panels ([N/NR][K][NR], or the VNNI
+    layout [K/4][4N]) K block by K block, each block right before the tiles
+    that read it; a constant B (a constant `memref.global` of dense
+    elements or a `dense_resource` blob, such as a weight) is packed at
+    compile time into a new constant global instead, so a call does no
+    packing. A constant int8 B with at most 16 distinct
     values (flint4, int4 or PoT weights, decoded at compile time) is stored
     for the VNNI kernel as 4-bit indices into a 16-entry table, half the
     bytes, and decoded in registers: one 64-byte load holds the indices of
@@ -46,10 +51,17 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     (`llvm.x86.avx512.permvar.qi.512`) gathers the matching 4 bytes of the
     A row from a broadcast of its 8 bytes; values and in-block positions
     are packed at compile time. The last M % MR rows (pixels) run a smaller
-    register tile; the columns past the last full panel stay in the
-    original op on subviews (matmuls) or in scalar loops (convolutions), so
-    every shape is handled. Zero points and other bodies are left to the
-    loop lowering.
+    register tile. The columns past the last full panel stay in the
+    original op on subviews (matmuls); for convolutions they run as a
+    narrower panel of their whole vectors, then, when the output was filled
+    right before and a fused epilogue reads neither its output nor a whole
+    tensor, one vector ending at the last filter (overlapping filters
+    already done, which it stores again with the same values), and scalar
+    loops only for what is left. Every shape is handled. An output filled
+    (`linalg.fill`) right before the contraction is not loaded: the first K
+    block starts its registers from the fill value, and the fill remains
+    only for columns other code computes. Zero points and other bodies are
+    left to the loop lowering.
 
     Depthwise convolutions (`linalg.depthwise_conv_2d_nhwc_hwc` or a
     generic with its maps; f32 or i8 x i8 -> i32) are not GEMMs and get a
@@ -67,9 +79,11 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     splats. Columns outside the register tiles get the same epilogue in
     scalar loops. Epilogues that do not fit (other maps, ops that write
     memory in between, outputs aliasing the contraction's inputs, sub-byte
-    buffers) stay separate loops. Strided `memref.copy` (the padding of a
-    convolution's image) becomes `linalg.copy`, i.e. loops LLVM vectorizes,
-    instead of the element-by-element runtime copy.
+    buffers) stay separate loops. A padded image's fill (a `linalg.map`
+    yielding one value) becomes vector stores over the flattened buffer,
+    and a strided `memref.copy` (its interior) loops over the contiguous
+    runs both sides share, moved in vectors; a copy whose innermost
+    dimension is strided becomes `linalg.copy`.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "unsigned", "0",

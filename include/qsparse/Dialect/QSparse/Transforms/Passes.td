@@ -90,8 +90,10 @@ def WriteResultsInPlace
     `memref.expand_shape`/`collapse_shape` views of one: reshapes keep an
     identity layout's element order), its
     target an entry-block argument used by nothing else, and every other
-    use of the allocation comes before the copy. The pipelines run it right
-    after `buffer-results-to-out-params`, before deallocations are placed.
+    use of the allocation comes before the copy. Like the upstream
+    hoisting, this assumes out-parameters do not alias the inputs. The
+    pipelines run it right after `buffer-results-to-out-params`, before
+    deallocations are placed.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
