@@ -188,3 +188,25 @@ func.func @pad_image(%x: memref<1x6x6x3xi8>) -> memref<1x8x8x3xi8> {
   memref.copy %x, %sv : memref<1x6x6x3xi8> to memref<1x6x6x3xi8, strided<[192, 24, 3, 1], offset: 27>>
   return %p : memref<1x8x8x3xi8>
 }
+
+// N = 100 with VNNI: the 64-column panel, then the two whole vectors
+// after it as one 32-column panel, then the last 4 columns in the op.
+// AVX512-LABEL: func.func @u8s8_n100
+// AVX512: scf.for %{{.*}} = %c0 to %c64 step %c64
+// AVX512: scf.for %{{.*}} = %c64 to %c96 step %c32
+// AVX512-COUNT-12: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// AVX512: memref.subview %{{.*}}[0, 96] [6, 4] [1, 1]
+// AVX512: linalg.generic
+func.func @u8s8_n100(%a: memref<6x8xi8>, %b: memref<8x100xi8>, %c: memref<6x100xi32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<6x8xi8>, memref<8x100xi8>) outs(%c : memref<6x100xi32>) {
+  ^bb0(%x: i8, %w: i8, %acc: i32):
+    %xe = arith.extui %x : i8 to i32
+    %we = arith.extsi %w : i8 to i32
+    %p = arith.muli %xe, %we : i32
+    %s = arith.addi %acc, %p : i32
+    linalg.yield %s : i32
+  }
+  return
+}

@@ -6,6 +6,9 @@
 // RUN: qsparse-run %s -e f32 --random-inputs=1 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=F32
 // RUN: qsparse-run %s -e u8s8 --random-inputs=2 --check %vnni_on | FileCheck %s --check-prefix=U8
 // RUN: qsparse-run %s -e u8s8 --random-inputs=2 --check --cpu-vnni=off --cpu-vector-bits=256 | FileCheck %s --check-prefix=U8
+// RUN: qsparse-run %s -e u8s8_n100 --random-inputs=2 --check | FileCheck %s --check-prefix=N100
+// RUN: qsparse-run %s -e u8s8_n100 --random-inputs=2 --check --cpu-vnni=off | FileCheck %s --check-prefix=N100
+// RUN: qsparse-run %s -e f32_n40 --random-inputs=2 --check | FileCheck %s --check-prefix=F40
 // RUN: qsparse-run %s -e u8s8_k1 --random-inputs=3 --check | FileCheck %s --check-prefix=K1
 // RUN: qsparse-run %s -e s8s8_odd --random-inputs=4 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=ODD
 // RUN: qsparse-run %s -e s8s8_odd --random-inputs=4 --check | FileCheck %s --check-prefix=ODD
@@ -30,6 +33,23 @@ func.func @f32(%a: tensor<83x67xf32>, %b: tensor<67x109xf32>) -> tensor<83x109xf
 func.func @u8s8(%a: tensor<100x1100xi8>, %b: tensor<1100x78xi8>) -> tensor<100x78xi32> {
   %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<100x1100xi8>, tensor<1100x78xi8> -> tensor<100x78xi32>
   return %0 : tensor<100x78xi32>
+}
+
+// N = 100: a 64-column panel, a 32-column panel (two whole vectors; with
+// K = 1100 both cross the K blocks) and the last 4 columns in the op.
+// N100: check: OK, 5000 values match
+func.func @u8s8_n100(%a: tensor<50x1100xi8>, %b: tensor<1100x100xi8>) -> tensor<50x100xi32> {
+  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<50x1100xi8>, tensor<1100x100xi8> -> tensor<50x100xi32>
+  return %0 : tensor<50x100xi32>
+}
+
+// F40: check: OK, 520 values match
+func.func @f32_n40(%a: tensor<13x600xf32>, %b: tensor<600x40xf32>) -> tensor<13x40xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<13x40xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<13x40xf32>) -> tensor<13x40xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<13x600xf32>, tensor<600x40xf32>) outs(%f : tensor<13x40xf32>) -> tensor<13x40xf32>
+  return %0 : tensor<13x40xf32>
 }
 
 // K1: check: OK, 1152 values match

@@ -51,13 +51,14 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     (`llvm.x86.avx512.permvar.qi.512`) gathers the matching 4 bytes of the
     A row from a broadcast of its 8 bytes; values and in-block positions
     are packed at compile time. The last M % MR rows (pixels) run a smaller
-    register tile. The columns past the last full panel stay in the
-    original op on subviews (matmuls); for convolutions they run as a
-    narrower panel of their whole vectors, then, when the output was filled
-    right before and a fused epilogue reads neither its output nor a whole
-    tensor, one vector ending at the last filter (overlapping filters
-    already done, which it stores again with the same values), and scalar
-    loops only for what is left. Every shape is handled. An output filled
+    register tile. The columns past the last full panel run as a narrower
+    panel of their whole vectors (for matmuls not with 4-bit or 2:4
+    weights). The rest stays in the original op on subviews (matmuls); a
+    convolution whose output was filled right before, with no fused
+    epilogue reading its output or a whole tensor, runs it as one vector
+    ending at the last filter (overlapping filters already done, which it
+    stores again with the same values), leaving scalar loops only
+    otherwise. Every shape is handled. An output filled
     (`linalg.fill`) right before the contraction is not loaded: the first K
     block starts its registers from the fill value, and the fill remains
     only for columns other code computes. Zero points and other bodies are

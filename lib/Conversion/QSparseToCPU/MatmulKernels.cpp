@@ -238,18 +238,23 @@ struct CPUMatmulKernelsPass
     TileShape tile = tileFor(m.kind);
     int64_t nr = tile.nv * tile.lanes;
     int64_t mFull = m.m - m.m % tile.mr, nFull = m.n - m.n % nr;
-    if (nFull == 0)
-      return; // Narrower than one vector panel: loops are fine.
+    if (m.n < tile.lanes)
+      return; // Narrower than one vector: loops are fine.
     linalg::FillOp fill = precedingFill(m.op);
     fillValue = fill ? fill.getInputs()[0] : Value();
     OpBuilder b(m.op);
     Location loc = m.op.getLoc();
     if (epilogue)
       epilogue->prepare(b, loc);
+    // The columns the kernels cover: the full panels, and with the plain
+    // kernels the whole vectors after them as one narrower panel.
+    int64_t covered = nFull;
     if (m.kind != KernelKind::I8VNNI)
-      emitOuterProduct(b, loc, m, tile, mFull, nFull);
-    else if (!useVbmi || !emitSparseVnni(b, loc, m, tile, mFull, nFull))
-      emitVnni(b, loc, m, tile, mFull, nFull);
+      covered = emitOuterProduct(b, loc, m, tile, mFull, nFull);
+    else if (!useVbmi || nFull == 0 ||
+             !emitSparseVnni(b, loc, m, tile, mFull, nFull))
+      covered = emitVnni(b, loc, m, tile, mFull, nFull);
+    nFull = covered;
     if (nFull < m.n) {
       // The columns [nFull, N) as a clone of the op on subviews; operands
       // are built in order (A, B, C) so the IR is deterministic.
@@ -299,7 +304,8 @@ struct CPUMatmulKernelsPass
                         int64_t mr, SmallVectorImpl<Value> &accs)>
           step,
       function_ref<void(OpBuilder &, Location, Value k0, Value kEnd)>
-          packBlock = nullptr) {
+          packBlock = nullptr,
+      int64_t nStart = 0) {
     int64_t nr = tile.nv * tile.lanes;
     auto accType = VectorType::get(
         {tile.lanes}, cast<MemRefType>(m.c.getType()).getElementType());
@@ -390,7 +396,8 @@ struct CPUMatmulKernelsPass
           if (packBlock)
             packBlock(b, loc, k0, kEnd);
           scf::ForOp::create(
-              b, loc, zero, idx(b, loc, nFull), idx(b, loc, nr), ValueRange{},
+              b, loc, idx(b, loc, nStart), idx(b, loc, nFull), idx(b, loc, nr),
+              ValueRange{},
               [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
                 if (mFull > 0)
                   emitRowLoop(b, loc, mFull, tile.mr,
@@ -565,8 +572,9 @@ struct CPUMatmulKernelsPass
     return packed;
   }
 
-  void emitOuterProduct(OpBuilder &b, Location loc, MatmulMatch &m,
-                        TileShape tile, int64_t mFull, int64_t nFull) {
+  /// Returns the columns covered: [0, nFull) and the whole vectors after.
+  int64_t emitOuterProduct(OpBuilder &b, Location loc, MatmulMatch &m,
+                           TileShape tile, int64_t mFull, int64_t nFull) {
     bool isFloat = m.kind == KernelKind::F32;
     Type accElem = isFloat ? (Type)b.getF32Type() : (Type)b.getI32Type();
     Type bElem = isFloat ? accElem : b.getI8Type();
@@ -576,11 +584,13 @@ struct CPUMatmulKernelsPass
     // B packed into panels [nFull/NR][K][NR]: a constant one at compile
     // time, a runtime one K block by K block (see emitBlockedLoops).
     bool constantB = bool(qsparse::cpu::constantData(m.b));
-    Value packed =
-        constantB ? packPanels(b, loc, m, tile, nFull, bElem)
-                  : memref::AllocOp::create(
-                        b, loc, MemRefType::get({nFull / nr, m.k, nr}, bElem),
-                        b.getI64IntegerAttr(64));
+    Value packed;
+    if (nFull > 0)
+      packed = constantB
+                   ? packPanels(b, loc, m, tile, nFull, bElem)
+                   : (Value)memref::AllocOp::create(
+                         b, loc, MemRefType::get({nFull / nr, m.k, nr}, bElem),
+                         b.getI64IntegerAttr(64));
     auto packBlock = [&](OpBuilder &b, Location loc, Value k0, Value kEnd) {
       scf::ForOp::create(
           b, loc, k0, kEnd, idx(b, loc, 1), ValueRange{},
@@ -611,38 +621,53 @@ struct CPUMatmulKernelsPass
         return arith::ExtUIOp::create(b, loc, to, v);
       return arith::ExtSIOp::create(b, loc, to, v);
     };
-    emitBlockedLoops(
-        b, loc, m, tile, mFull, nFull, m.k, /*kBlock=*/512,
-        [&](OpBuilder &b, Location loc, Value m0, Value n0, Value k, int64_t mr,
-            SmallVectorImpl<Value> &accs) {
-          Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
-          SmallVector<Value> bv;
-          for (int64_t j = 0; j < tile.nv; ++j) {
-            Value v = vector::LoadOp::create(
-                b, loc, bLoadType, packed,
-                ValueRange{panel, k, idx(b, loc, j * tile.lanes)});
-            if (!isFloat)
-              v = extend(b, loc, v, accType, m.bUnsigned);
-            bv.push_back(v);
-          }
-          for (int64_t i = 0; i < mr; ++i) {
-            Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-            Value a = memref::LoadOp::create(b, loc, m.a, ValueRange{row, k});
-            if (!isFloat)
-              a = extend(b, loc, a, accElem, m.aUnsigned);
-            Value av = vector::BroadcastOp::create(b, loc, accType, a);
-            for (int64_t j = 0; j < tile.nv; ++j) {
-              Value &acc = accs[i * tile.nv + j];
-              if (isFloat)
-                acc = vector::FMAOp::create(b, loc, av, bv[j], acc);
-              else
-                acc = arith::AddIOp::create(
-                    b, loc, acc, arith::MulIOp::create(b, loc, av, bv[j]));
-            }
-          }
-        },
-        constantB ? PackFn() : PackFn(packBlock));
+    /// Whether the tiles being emitted read B itself (the narrower panel
+    /// past the packed ones).
+    bool direct = false;
+    auto step = [&](OpBuilder &b, Location loc, Value m0, Value n0, Value k,
+                    int64_t mr, SmallVectorImpl<Value> &accs) {
+      Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
+      SmallVector<Value> bv;
+      for (int64_t j = 0; j < tile.nv; ++j) {
+        Value off = idx(b, loc, j * tile.lanes);
+        Value v =
+            direct ? vector::LoadOp::create(
+                         b, loc, bLoadType, m.b,
+                         ValueRange{k, arith::AddIOp::create(b, loc, n0, off)})
+                   : vector::LoadOp::create(b, loc, bLoadType, packed,
+                                            ValueRange{panel, k, off});
+        if (!isFloat)
+          v = extend(b, loc, v, accType, m.bUnsigned);
+        bv.push_back(v);
+      }
+      for (int64_t i = 0; i < mr; ++i) {
+        Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
+        Value a = memref::LoadOp::create(b, loc, m.a, ValueRange{row, k});
+        if (!isFloat)
+          a = extend(b, loc, a, accElem, m.aUnsigned);
+        Value av = vector::BroadcastOp::create(b, loc, accType, a);
+        for (int64_t j = 0; j < tile.nv; ++j) {
+          Value &acc = accs[i * tile.nv + j];
+          if (isFloat)
+            acc = vector::FMAOp::create(b, loc, av, bv[j], acc);
+          else
+            acc = arith::AddIOp::create(
+                b, loc, acc, arith::MulIOp::create(b, loc, av, bv[j]));
+        }
+      }
+    };
+    if (nFull > 0)
+      emitBlockedLoops(b, loc, m, tile, mFull, nFull, m.k, /*kBlock=*/512, step,
+                       constantB ? PackFn() : PackFn(packBlock));
     release(b, loc, packed);
+    int64_t whole = (m.n - nFull) / tile.lanes;
+    if (whole == 0)
+      return nFull;
+    direct = true;
+    tile.nv = whole;
+    emitBlockedLoops(b, loc, m, tile, mFull, nFull + whole * tile.lanes, m.k,
+                     /*kBlock=*/512, step, PackFn(), /*nStart=*/nFull);
+    return nFull + whole * tile.lanes;
   }
 
   /// The implicit-GEMM convolution: register tiles of MR pixels x NR
@@ -1337,15 +1362,17 @@ struct CPUMatmulKernelsPass
     return true;
   }
 
-  void emitVnni(OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile,
-                int64_t mFull, int64_t nFull) {
+  /// Returns the columns covered: [0, nFull) and, without 4-bit weights,
+  /// the whole vectors after.
+  int64_t emitVnni(OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile,
+                   int64_t mFull, int64_t nFull) {
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     int64_t k4 = m.k / 4;
     // A constant B of at most 16 distinct values (flint4, int4, PoT codes
     // decoded at compile time) is stored as 4-bit table indices, half the
     // bytes, and decoded in registers by a 16-entry vpshufb lookup.
     Value table64;
-    Value packed = packNibbles(b, loc, m, nFull, table64);
+    Value packed = nFull > 0 ? packNibbles(b, loc, m, nFull, table64) : Value();
     // A runtime B is packed into [K/4][N*4] K block by K block (see
     // emitBlockedLoops), its columns [0, nFull); a constant one entirely at
     // compile time.
@@ -1355,12 +1382,16 @@ struct CPUMatmulKernelsPass
           b, loc, MemRefType::get({k4, m.n * 4}, i8), b.getI64IntegerAttr(64));
     else if (!packed)
       packed = packVnni(b, loc, m);
+    // The whole vectors past the full panels run as one narrower panel
+    // (not with 4-bit weights, packed in pairs of vectors per full panel).
+    int64_t whole = table64 ? 0 : (m.n - nFull) / tile.lanes;
+    int64_t covered = nFull + whole * tile.lanes;
     auto packBlock = [&](OpBuilder &b, Location loc, Value q0, Value qEnd) {
       scf::ForOp::create(
           b, loc, q0, qEnd, idx(b, loc, 1), ValueRange{},
           [&](OpBuilder &b, Location loc, Value q, ValueRange) {
             scf::ForOp::create(
-                b, loc, idx(b, loc, 0), idx(b, loc, nFull), idx(b, loc, 16),
+                b, loc, idx(b, loc, 0), idx(b, loc, covered), idx(b, loc, 16),
                 ValueRange{},
                 [&](OpBuilder &b, Location loc, Value n, ValueRange) {
                   packVnni16(b, loc, m.b, q, n, packed, q,
@@ -1382,55 +1413,64 @@ struct CPUMatmulKernelsPass
     auto pshufb = b.getStringAttr("llvm.x86.avx512.pshuf.b.512");
     auto lanes32 = VectorType::get({tile.lanes}, i32);
     auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
-    emitBlockedLoops(
-        b, loc, m, tile, mFull, nFull, k4, /*kBlock=*/256,
-        [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q, int64_t mr,
-            SmallVectorImpl<Value> &accs) {
-          SmallVector<Value> bv;
-          for (int64_t j = 0; j < tile.nv; ++j) {
-            Value n =
-                arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes));
-            if (!table64) {
-              Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
-              bv.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
-                                                  ValueRange{q, col}));
-              continue;
-            }
-            if (j % 2)
-              continue; // decoded with vector j - 1
-            // 64 bytes of nibbles: the table indices of vectors j (low)
-            // and j + 1 (high), looked up by vpshufb.
-            Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 2));
-            Value nibbles = vector::LoadOp::create(b, loc, bytes64, packed,
-                                                   ValueRange{q, col});
-            Value lo = arith::AndIOp::create(b, loc, nibbles, low4);
-            Value shifted = vector::BitCastOp::create(
-                b, loc, bytes64,
-                arith::ShRUIOp::create(
-                    b, loc, vector::BitCastOp::create(b, loc, words32, nibbles),
-                    four));
-            Value hi = arith::AndIOp::create(b, loc, shifted, low4);
-            for (Value indices : {lo, hi})
-              bv.push_back(
-                  LLVM::CallIntrinsicOp::create(b, loc, bytes64, pshufb,
-                                                ValueRange{table64, indices})
-                      .getResult(0));
-          }
-          Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
-          for (int64_t i = 0; i < mr; ++i) {
-            Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-            Value av = qsparse::cpu::broadcastBytes(b, loc, m.a,
-                                                    ValueRange{row, kBase}, 4);
-            for (int64_t j = 0; j < tile.nv; ++j) {
-              Value &acc = accs[i * tile.nv + j];
-              acc = LLVM::CallIntrinsicOp::create(b, loc, lanes32, intrinsic,
-                                                  ValueRange{acc, av, bv[j]})
-                        .getResult(0);
-            }
-          }
-        },
-        perBlock ? PackFn(packBlock) : PackFn());
+    auto step = [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q,
+                    int64_t mr, SmallVectorImpl<Value> &accs) {
+      SmallVector<Value> bv;
+      for (int64_t j = 0; j < tile.nv; ++j) {
+        Value n =
+            arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes));
+        if (!table64) {
+          Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
+          bv.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
+                                              ValueRange{q, col}));
+          continue;
+        }
+        if (j % 2)
+          continue; // decoded with vector j - 1
+        // 64 bytes of nibbles: the table indices of vectors j (low)
+        // and j + 1 (high), looked up by vpshufb.
+        Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 2));
+        Value nibbles =
+            vector::LoadOp::create(b, loc, bytes64, packed, ValueRange{q, col});
+        Value lo = arith::AndIOp::create(b, loc, nibbles, low4);
+        Value shifted = vector::BitCastOp::create(
+            b, loc, bytes64,
+            arith::ShRUIOp::create(
+                b, loc, vector::BitCastOp::create(b, loc, words32, nibbles),
+                four));
+        Value hi = arith::AndIOp::create(b, loc, shifted, low4);
+        for (Value indices : {lo, hi})
+          bv.push_back(
+              LLVM::CallIntrinsicOp::create(b, loc, bytes64, pshufb,
+                                            ValueRange{table64, indices})
+                  .getResult(0));
+      }
+      Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
+      for (int64_t i = 0; i < mr; ++i) {
+        Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
+        Value av = qsparse::cpu::broadcastBytes(b, loc, m.a,
+                                                ValueRange{row, kBase}, 4);
+        for (int64_t j = 0; j < tile.nv; ++j) {
+          Value &acc = accs[i * tile.nv + j];
+          acc = LLVM::CallIntrinsicOp::create(b, loc, lanes32, intrinsic,
+                                              ValueRange{acc, av, bv[j]})
+                    .getResult(0);
+        }
+      }
+    };
+    // A runtime B is packed in the first of these loop nests that runs.
+    if (nFull > 0)
+      emitBlockedLoops(b, loc, m, tile, mFull, nFull, k4, /*kBlock=*/256, step,
+                       perBlock ? PackFn(packBlock) : PackFn());
+    if (whole > 0) {
+      tile.nv = whole;
+      emitBlockedLoops(b, loc, m, tile, mFull, covered, k4, /*kBlock=*/256,
+                       step,
+                       perBlock && nFull == 0 ? PackFn(packBlock) : PackFn(),
+                       /*nStart=*/nFull);
+    }
     release(b, loc, packed);
+    return covered;
   }
 };
 } // namespace
