@@ -304,14 +304,11 @@ void Epilogue::emitStore(OpBuilder &b, Location loc, Value value, Value row,
     memref::StoreOp::create(b, loc, result, outView, ValueRange{row, col});
 }
 
-bool Epilogue::repeatable() const {
+bool Epilogue::repeatable() {
   for (const Operand &o : operands)
     if (o.kind == Kind::Whole)
       return false;
-  return const_cast<linalg::GenericOp &>(op)
-      .getBlock()
-      ->getArgument(operands.size())
-      .use_empty();
+  return op.getBlock()->getArgument(operands.size()).use_empty();
 }
 
 void Epilogue::emitColumns(OpBuilder &b, Location loc, int64_t col0) {

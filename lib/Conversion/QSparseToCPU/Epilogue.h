@@ -43,7 +43,7 @@ public:
   /// Whether applying the epilogue twice to the same accumulators stores
   /// the same values: false when it reads its output buffer, or a whole
   /// tensor of the output shape (a residual), which its output may alias.
-  bool repeatable() const;
+  bool repeatable();
 
   /// Removes the original epilogue op once the kernels apply it.
   void erase() { op->erase(); }

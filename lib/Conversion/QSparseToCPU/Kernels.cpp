@@ -5,6 +5,7 @@
 #include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -209,10 +210,22 @@ void qsparse::cpu::emitLoop(
 }
 
 Value qsparse::cpu::broadcastBytes(OpBuilder &b, Location loc, Value buffer,
-                                   ValueRange at, int64_t count) {
+                                   ValueRange at, int64_t count,
+                                   int64_t loaded) {
   Type word = b.getIntegerType(8 * count);
-  Value bytes = vector::LoadOp::create(
-      b, loc, VectorType::get({count}, b.getI8Type()), buffer, at);
+  auto bytesType = VectorType::get({count}, b.getI8Type());
+  Value bytes;
+  if (loaded == 0 || loaded == count) {
+    bytes = vector::LoadOp::create(b, loc, bytesType, buffer, at);
+  } else {
+    Value part = vector::LoadOp::create(
+        b, loc, VectorType::get({loaded}, b.getI8Type()), buffer, at);
+    bytes = vector::InsertStridedSliceOp::create(
+        b, loc, part,
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(bytesType, b.getI8IntegerAttr(0))),
+        ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
+  }
   Value scalar = vector::ExtractOp::create(
       b, loc,
       vector::BitCastOp::create(b, loc, VectorType::get({1}, word), bytes),
@@ -221,6 +234,15 @@ Value qsparse::cpu::broadcastBytes(OpBuilder &b, Location loc, Value buffer,
       b, loc, VectorType::get({64}, b.getI8Type()),
       vector::BroadcastOp::create(b, loc, VectorType::get({64 / count}, word),
                                   scalar));
+}
+
+Value qsparse::cpu::emitVpdpbusd(OpBuilder &b, Location loc, Value acc, Value a,
+                                 Value bytes) {
+  return LLVM::CallIntrinsicOp::create(
+             b, loc, acc.getType(),
+             b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+             ValueRange{acc, a, bytes})
+      .getResult(0);
 }
 
 namespace {

@@ -70,10 +70,16 @@ void emitLoop(
         body);
 
 /// The `count` (4 or 8) bytes of `buffer` at `at`, repeated across a
-/// 64-byte vector (one VNNI operand of A).
+/// 64-byte vector (one VNNI operand of A). With `loaded` < `count`, only
+/// that many bytes are read and the rest of each group is zero.
 mlir::Value broadcastBytes(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value buffer, mlir::ValueRange at,
-                           int64_t count);
+                           int64_t count, int64_t loaded = 0);
+
+/// acc + the 4-byte dot products of u8 `a` and s8 `b` (64 bytes each) per
+/// i32 lane: AVX-512 VNNI `vpdpbusd`.
+mlir::Value emitVpdpbusd(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value acc, mlir::Value a, mlir::Value bytes);
 
 /// Replaces a static `memref.copy` between strided buffers (such as a
 /// padded image's interior) with loops over its outer dimensions that move

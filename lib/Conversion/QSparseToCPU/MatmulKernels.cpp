@@ -36,10 +36,8 @@ using qsparse::cpu::matchConv;
 using qsparse::cpu::matchMacBody;
 
 /// A matmul-shaped contraction on buffers, C[M][N] += A[M][K] * B[K][N].
-struct MatmulMatch {
+struct MatmulMatch : qsparse::cpu::MatmulOperands {
   linalg::LinalgOp op;
-  Value a, b, c;
-  int64_t m, n, k;
   KernelKind kind;
   bool aUnsigned = false, bUnsigned = false;
 };
@@ -49,13 +47,8 @@ std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
   if (!operands)
     return std::nullopt;
   MatmulMatch match;
+  static_cast<qsparse::cpu::MatmulOperands &>(match) = *operands;
   match.op = op;
-  match.a = operands->a;
-  match.b = operands->b;
-  match.c = operands->c;
-  match.m = operands->m;
-  match.n = operands->n;
-  match.k = operands->k;
   auto aType = cast<MemRefType>(match.a.getType());
   auto bType = cast<MemRefType>(match.b.getType());
   if (!matchMacBody(op.getBlock(), aType.getElementType(),
@@ -525,6 +518,28 @@ struct CPUMatmulKernelsPass
     return vectors;
   }
 
+  /// One K step of the VNNI tile: for each row m0 + i, its `count` A bytes
+  /// from column q * count, broadcast, and for each B vector j one vpdpbusd
+  /// with that broadcast (or with `operand` of it, when given).
+  void emitVnniRows(OpBuilder &b, Location loc, Value a, Value m0, Value q,
+                    int64_t count, int64_t mr, ArrayRef<Value> bv,
+                    SmallVectorImpl<Value> &accs,
+                    function_ref<Value(OpBuilder &, Location, Value, int64_t)>
+                        operand = nullptr) {
+    Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, count));
+    int64_t nv = bv.size();
+    for (int64_t i = 0; i < mr; ++i) {
+      Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
+      Value av = qsparse::cpu::broadcastBytes(b, loc, a, ValueRange{row, kBase},
+                                              count);
+      for (int64_t j = 0; j < nv; ++j) {
+        Value &acc = accs[i * nv + j];
+        acc = qsparse::cpu::emitVpdpbusd(
+            b, loc, acc, operand ? operand(b, loc, av, j) : av, bv[j]);
+      }
+    }
+  }
+
   /// Frees a packed B made per call (compile-time ones are globals).
   void release(OpBuilder &b, Location loc, Value packed) {
     if (packed && packed.getDefiningOp<memref::AllocOp>())
@@ -762,7 +777,6 @@ struct CPUMatmulKernelsPass
                 : Value();
     auto accType = VectorType::get({tile.lanes}, accElem);
     auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
-    auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
     Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
     auto extend = [&](OpBuilder &b, Location loc, Value v, Type to,
                       bool isUnsigned) -> Value {
@@ -816,35 +830,13 @@ struct CPUMatmulKernelsPass
               arith::MulIOp::create(b, loc, bases[i][2], idx(b, loc, cv.c)),
               offset);
           SmallVector<Value, 3> at{bases[i][0], rows[i], col};
-          Value av;
-          if (bytes == 4) {
-            av = qsparse::cpu::broadcastBytes(b, loc, imageRows, at, 4);
-          } else {
-            // The partial last group: its bytes, zero-extended to 4 (they
-            // meet zero filter bytes), broadcast to every lane.
-            Value part = vector::LoadOp::create(
-                b, loc, VectorType::get({bytes}, i8), imageRows, at);
-            Value word = vector::InsertStridedSliceOp::create(
-                b, loc, part,
-                arith::ConstantOp::create(
-                    b, loc,
-                    DenseElementsAttr::get(VectorType::get({4}, i8),
-                                           b.getI8IntegerAttr(0))),
-                ArrayRef<int64_t>{0}, ArrayRef<int64_t>{1});
-            Value scalar = vector::ExtractOp::create(
-                b, loc,
-                vector::BitCastOp::create(b, loc, VectorType::get({1}, i32),
-                                          word),
-                ArrayRef<int64_t>{0});
-            av = vector::BitCastOp::create(
-                b, loc, bytes64,
-                vector::BroadcastOp::create(b, loc, accType, scalar));
-          }
+          // The partial last group's bytes are zero-extended to 4: they
+          // meet zero filter bytes.
+          Value av = qsparse::cpu::broadcastBytes(b, loc, imageRows, at, 4,
+                                                  /*loaded=*/bytes);
           for (int64_t j = 0; j < tile.nv; ++j) {
             Value &acc = accs[i * tile.nv + j];
-            acc = LLVM::CallIntrinsicOp::create(b, loc, accType, intrinsic,
-                                                ValueRange{acc, av, bv[j]})
-                      .getResult(0);
+            acc = qsparse::cpu::emitVpdpbusd(b, loc, acc, av, bv[j]);
           }
         }
       };
@@ -956,10 +948,8 @@ struct CPUMatmulKernelsPass
                           for (int64_t j = 0; j < tile.nv; ++j) {
                             Value &acc = accs[i * tile.nv + j];
                             if (vnni)
-                              acc = LLVM::CallIntrinsicOp::create(
-                                        b, loc, accType, intrinsic,
-                                        ValueRange{acc, av, bv[j]})
-                                        .getResult(0);
+                              acc = qsparse::cpu::emitVpdpbusd(b, loc, acc, av,
+                                                               bv[j]);
                             else if (isFloat)
                               acc =
                                   vector::FMAOp::create(b, loc, av, bv[j], acc);
@@ -1008,26 +998,22 @@ struct CPUMatmulKernelsPass
                          });
     // The filters past the last full panel run as a narrower panel of their
     // whole vectors (the VNNI filter is packed for every filter; the others
-    // read the [K][F] filter itself there) and,
-    // when the output is written rather than accumulated into (it was
-    // filled right before, and a fused epilogue reads neither its output
-    // nor a tensor that may alias it), one
-    // vector ending at the last filter, overlapping filters already done:
-    // recomputing them stores the same values.
+    // read the [K][F] filter itself there). When the output is written
+    // rather than accumulated into (it was filled right before, and a fused
+    // epilogue reads neither its output nor a tensor that may alias it), one
+    // vector ending at the last filter follows, overlapping filters already
+    // done: recomputing them stores the same values.
     int64_t covered = nFull;
     unpackedPanel = !vnni;
-    {
-      int64_t whole = (cv.f - nFull) / tile.lanes;
-      if (whole > 0) {
-        tile.nv = whole;
-        emitPanel(b, loc, idx(b, loc, nFull));
-        covered += whole * tile.lanes;
-      }
-      if (covered < cv.f && fill && (!epilogue || epilogue->repeatable())) {
-        tile.nv = 1;
-        emitPanel(b, loc, idx(b, loc, cv.f - tile.lanes));
-        covered = cv.f;
-      }
+    if (int64_t whole = (cv.f - nFull) / tile.lanes) {
+      tile.nv = whole;
+      emitPanel(b, loc, idx(b, loc, nFull));
+      covered += whole * tile.lanes;
+    }
+    if (covered < cv.f && fill && (!epilogue || epilogue->repeatable())) {
+      tile.nv = 1;
+      emitPanel(b, loc, idx(b, loc, cv.f - tile.lanes));
+      covered = cv.f;
     }
     release(b, loc, packed);
     // The filters left: scalar loops.
@@ -1309,7 +1295,7 @@ struct CPUMatmulKernelsPass
                 (kept == 0 || out[0] != 4 * grp + t))
               out[kept++] = int8_t(4 * grp + t);
         }
-    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    Type i8 = b.getI8Type();
     auto type = MemRefType::get({k8, nFull * 4}, i8);
     auto tensorType = RankedTensorType::get(type.getShape(), i8);
     // Both packings are keyed on B's data; the position global uses a
@@ -1332,8 +1318,6 @@ struct CPUMatmulKernelsPass
     indices = memref::CollapseShapeOp::create(
         b, loc, indices, SmallVector<ReassociationIndices>{{0}, {1, 2}});
     auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
-    auto lanes32 = VectorType::get({tile.lanes}, i32);
-    auto vpdpbusd = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
     auto vpermb = b.getStringAttr("llvm.x86.avx512.permvar.qi.512");
     emitBlockedLoops(
         b, loc, m, tile, mFull, nFull, k8, /*kBlock=*/128,
@@ -1341,23 +1325,14 @@ struct CPUMatmulKernelsPass
             SmallVectorImpl<Value> &accs) {
           SmallVector<Value> bv = loadVnniRow(b, loc, values, q, n0, tile);
           SmallVector<Value> bi = loadVnniRow(b, loc, indices, q, n0, tile);
-          Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 8));
-          for (int64_t i = 0; i < mr; ++i) {
-            Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-            Value av = qsparse::cpu::broadcastBytes(b, loc, m.a,
-                                                    ValueRange{row, kBase}, 8);
-            for (int64_t j = 0; j < tile.nv; ++j) {
-              Value gathered =
-                  LLVM::CallIntrinsicOp::create(b, loc, bytes64, vpermb,
-                                                ValueRange{av, bi[j]})
-                      .getResult(0);
-              Value &acc = accs[i * tile.nv + j];
-              acc = LLVM::CallIntrinsicOp::create(
-                        b, loc, lanes32, vpdpbusd,
-                        ValueRange{acc, gathered, bv[j]})
-                        .getResult(0);
-            }
-          }
+          // Each row's 8 bytes of the block, gathered per vector.
+          emitVnniRows(b, loc, m.a, m0, q, 8, mr, bv, accs,
+                       [&](OpBuilder &b, Location loc, Value av, int64_t j) {
+                         return LLVM::CallIntrinsicOp::create(
+                                    b, loc, bytes64, vpermb,
+                                    ValueRange{av, bi[j]})
+                             .getResult(0);
+                       });
         });
     return true;
   }
@@ -1366,7 +1341,7 @@ struct CPUMatmulKernelsPass
   /// the whole vectors after.
   int64_t emitVnni(OpBuilder &b, Location loc, MatmulMatch &m, TileShape tile,
                    int64_t mFull, int64_t nFull) {
-    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    Type i8 = b.getI8Type();
     int64_t k4 = m.k / 4;
     // A constant B of at most 16 distinct values (flint4, int4, PoT codes
     // decoded at compile time) is stored as 4-bit table indices, half the
@@ -1411,8 +1386,6 @@ struct CPUMatmulKernelsPass
           b, loc, DenseElementsAttr::get(words32, b.getI16IntegerAttr(4)));
     }
     auto pshufb = b.getStringAttr("llvm.x86.avx512.pshuf.b.512");
-    auto lanes32 = VectorType::get({tile.lanes}, i32);
-    auto intrinsic = b.getStringAttr("llvm.x86.avx512.vpdpbusd.512");
     auto step = [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q,
                     int64_t mr, SmallVectorImpl<Value> &accs) {
       SmallVector<Value> bv;
@@ -1445,18 +1418,7 @@ struct CPUMatmulKernelsPass
                                             ValueRange{table64, indices})
                   .getResult(0));
       }
-      Value kBase = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
-      for (int64_t i = 0; i < mr; ++i) {
-        Value row = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
-        Value av = qsparse::cpu::broadcastBytes(b, loc, m.a,
-                                                ValueRange{row, kBase}, 4);
-        for (int64_t j = 0; j < tile.nv; ++j) {
-          Value &acc = accs[i * tile.nv + j];
-          acc = LLVM::CallIntrinsicOp::create(b, loc, lanes32, intrinsic,
-                                              ValueRange{acc, av, bv[j]})
-                    .getResult(0);
-        }
-      }
+      emitVnniRows(b, loc, m.a, m0, q, 4, mr, bv, accs);
     };
     // A runtime B is packed in the first of these loop nests that runs.
     if (nFull > 0)
