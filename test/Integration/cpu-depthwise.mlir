@@ -60,3 +60,44 @@ func.func @dw_requant(%x: tensor<1x9x9x40xi8>, %w: tensor<3x3x40xi8>) -> tensor<
       : tensor<1x7x7x40xi32> -> tensor<1x7x7x40xi8>
   return %q : tensor<1x7x7x40xi8>
 }
+
+// Narrowed (i16) accumulators sum in i16 vectors, 32 channels per 512-bit
+// vector; 72 channels leave 8 to the op on subviews. The random full-range
+// operands make the wrapping sums wrap; a ReLU is fused on the i16 values.
+// RUN: qsparse-run %s -e dw_i16 --random-inputs=4 --check | FileCheck %s --check-prefix=I16
+// RUN: qsparse-run %s -e dw_i16 --random-inputs=4 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=I16
+// RUN: qsparse-run %s -e dw_i16 --random-inputs=4 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=I16
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline="vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR16
+// IR16-LABEL: func.func @dw_i16
+// IR16: arith.extui {{.*}} : vector<32xi8> to vector<32xi16>
+// IR16: arith.extsi {{.*}} : vector<32xi8> to vector<32xi16>
+// IR16: arith.muli {{.*}} : vector<32xi16>
+// IR16: arith.maxsi {{.*}} : vector<32xi16>
+// IR16: linalg.generic {{.*}} memref<3x3x8xi8, strided<[216, 72, 1], offset: 64>>
+// I16: check: OK, 3528 values match
+func.func @dw_i16(%x: tensor<1x9x9x72xi8>, %w: tensor<3x3x72xi8>) -> tensor<1x7x7x72xi16> {
+  %z = arith.constant 0 : i16
+  %e = tensor.empty() : tensor<1x7x7x72xi16>
+  %f = linalg.fill ins(%z : i16) outs(%e : tensor<1x7x7x72xi16>) -> tensor<1x7x7x72xi16>
+  %c = linalg.generic {indexing_maps = [affine_map<(n, h, w, c, kh, kw) -> (n, h + kh, w + kw, c)>,
+                                        affine_map<(n, h, w, c, kh, kw) -> (kh, kw, c)>,
+                                        affine_map<(n, h, w, c, kh, kw) -> (n, h, w, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : tensor<1x9x9x72xi8>, tensor<3x3x72xi8>) outs(%f : tensor<1x7x7x72xi16>) {
+  ^bb0(%a: i8, %b: i8, %o: i16):
+    %ea = arith.extui %a : i8 to i16
+    %eb = arith.extsi %b : i8 to i16
+    %m = arith.muli %ea, %eb : i16
+    %s = arith.addi %o, %m : i16
+    linalg.yield %s : i16
+  } -> tensor<1x7x7x72xi16>
+  %e2 = tensor.empty() : tensor<1x7x7x72xi16>
+  %r = linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (n, h, w, c)>, affine_map<(n, h, w, c) -> (n, h, w, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<1x7x7x72xi16>) outs(%e2 : tensor<1x7x7x72xi16>) {
+  ^bb0(%a: i16, %o: i16):
+    %r0 = arith.maxsi %a, %z : i16
+    linalg.yield %r0 : i16
+  } -> tensor<1x7x7x72xi16>
+  return %r : tensor<1x7x7x72xi16>
+}

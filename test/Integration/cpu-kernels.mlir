@@ -114,6 +114,35 @@ func.func @conv_f32(%x: tensor<1x10x14x3xf32>, %w: tensor<3x3x3x20xf32>) -> tens
 // RUN: qsparse-run %s -e narrow_f32 --random-inputs=16 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=NF
 // RUN: qsparse-run %s -e narrow40_fused --random-inputs=14 --check | FileCheck %s --check-prefix=N40
 // RUN: qsparse-run %s -e narrow20_accumulate --random-inputs=15 --check | FileCheck %s --check-prefix=N20
+// Narrowed (i16) accumulators, which wrap in two's complement, run the same
+// kernels summing in i32 and truncating when stored: the same bits. The
+// random operands are full-range, so these sums do wrap.
+// RUN: qsparse-run %s -e i16_matmul --random-inputs=18 --check %vnni_on | FileCheck %s --check-prefix=I16M
+// RUN: qsparse-run %s -e i16_matmul --random-inputs=18 --check --cpu-vnni=off | FileCheck %s --check-prefix=I16M
+// RUN: qsparse-run %s -e i16_matmul --random-inputs=18 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=I16M
+// RUN: qsparse-run %s -e i16_conv_relu --random-inputs=19 --check | FileCheck %s --check-prefix=I16C
+// RUN: qsparse-run %s -e i16_conv_relu --random-inputs=19 --check --cpu-vnni=off | FileCheck %s --check-prefix=I16C
+// RUN: qsparse-run %s -e i16_accumulate --random-inputs=20 --check | FileCheck %s --check-prefix=I16A
+// RUN: qsparse-run %s -e i16_accumulate --random-inputs=20 --check --cpu-vnni=off --cpu-vector-bits=128 | FileCheck %s --check-prefix=I16A
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline="vnni=on vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=I16IR
+// I16IR-LABEL: func.func @i16_matmul(
+// The fill is left only for the 4 columns the op keeps.
+// I16IR: linalg.fill ins(%{{.*}} : i16) outs(%{{.*}} : memref<50x4xi16, strided<[100, 1], offset: 96>>)
+// I16IR: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"{{.*}}-> vector<16xi32>
+// I16IR: arith.trunci %{{.*}} : vector<16xi32> to vector<16xi16>
+// I16IR: vector.store %{{.*}} : memref<50x100xi16>, vector<16xi16>
+// The last 4 columns stay with the op (on a subview).
+// I16IR: linalg.generic
+// I16IR-SAME: memref<50x4xi16, strided<[100, 1], offset: 96>>
+// I16IR-LABEL: func.func @i16_conv_relu(
+// I16IR-NOT: linalg.generic
+// I16IR: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// I16IR: %[[SMALL:.*]] = arith.trunci %{{.*}} : vector<16xi32> to vector<16xi16>
+// I16IR: arith.maxsi %[[SMALL]], %{{.*}} : vector<16xi16>
+// I16IR-NOT: linalg.generic
+// I16IR-LABEL: func.func @i16_accumulate(
+// I16IR: %[[PRIOR:.*]] = vector.load %{{.*}} : memref<80x20xi16>, vector<16xi16>
+// I16IR-NEXT: arith.extsi %[[PRIOR]] : vector<16xi16> to vector<16xi32>
 // RUN: qsparse-opt %s --qsparse-cpu-pipeline="vnni=on vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=NARROW
 // Fewer filters than a 64-wide panel: F = 24 runs a 16-filter panel from
 // filter 0 and one from filter 8 (overlapping, recomputed: the output was
@@ -278,6 +307,45 @@ func.func @narrow24_residual(%x: tensor<1x8x10x16xi8>, %w: tensor<1x1x16x24xi8>,
     linalg.yield %t : i32
   } -> tensor<1x8x10x24xi32>
   return %1 : tensor<1x8x10x24xi32>
+}
+
+// I16M: check: OK, 5000 values match
+func.func @i16_matmul(%a: tensor<50x1100xi8>, %b: tensor<1100x100xi8>) -> tensor<50x100xi16> {
+  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<50x1100xi8>, tensor<1100x100xi8> -> tensor<50x100xi16>
+  return %0 : tensor<50x100xi16>
+}
+
+// F = 40: a 32-filter panel and an overlapping vector, ReLU fused on the
+// i16 accumulators.
+// I16C: check: OK, 2560 values match
+func.func @i16_conv_relu(%x: tensor<2x9x9x16xi8>, %w: tensor<3x3x16x40xi8>) -> tensor<2x4x8x40xi16> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned, padding = array<i64: 0, 1, 0, 0>, strides = array<i64: 2, 1>} : tensor<2x9x9x16xi8>, tensor<3x3x16x40xi8> -> tensor<2x4x8x40xi16>
+  %e = tensor.empty() : tensor<2x4x8x40xi16>
+  %1 = linalg.generic {indexing_maps = [affine_map<(n, h, w, f) -> (n, h, w, f)>, affine_map<(n, h, w, f) -> (n, h, w, f)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%0 : tensor<2x4x8x40xi16>) outs(%e : tensor<2x4x8x40xi16>) {
+  ^bb0(%a: i16, %o: i16):
+    %z = arith.constant 0 : i16
+    %r = arith.maxsi %a, %z : i16
+    linalg.yield %r : i16
+  } -> tensor<2x4x8x40xi16>
+  return %1 : tensor<2x4x8x40xi16>
+}
+
+// Accumulating into a runtime i16 tensor: the kernels load it and widen it.
+// I16A: check: OK, 1600 values match
+func.func @i16_accumulate(%a: tensor<80x36xi8>, %b: tensor<36x20xi8>, %prior: tensor<80x20xi16>) -> tensor<80x20xi16> {
+  %0 = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<80x36xi8>, tensor<36x20xi8>) outs(%prior : tensor<80x20xi16>) {
+  ^bb0(%x: i8, %y: i8, %o: i16):
+    %ex = arith.extui %x : i8 to i16
+    %ey = arith.extsi %y : i8 to i16
+    %m = arith.muli %ex, %ey : i16
+    %s = arith.addi %o, %m : i16
+    linalg.yield %s : i16
+  } -> tensor<80x20xi16>
+  return %0 : tensor<80x20xi16>
 }
 
 {-#

@@ -9,11 +9,20 @@
 // RUN: qsparse-run %s -e stem --random-inputs=5 --check %vnni_on | FileCheck %s
 // RUN: qsparse-run %s -e matmul_constant --random-inputs=6 --check %vnni_on | FileCheck %s
 // RUN: qsparse-run %s -e matmul_constant --random-inputs=7 --check --cpu-vnni=off | FileCheck %s
+// RUN: qsparse-run %s -e conv_i16 --random-inputs=8 --check %vnni_on | FileCheck %s
+// RUN: qsparse-run %s -e conv_i16 --random-inputs=9 --check --cpu-vnni=off | FileCheck %s
 // CHECK: check: OK
 
 func.func @conv(%x: tensor<2x14x14x32xi8>, %w: tensor<3x3x32x64xi8>) -> tensor<2x14x14x64xi32> {
   %0 = qsparse.conv2d %x, %w {input_unsigned, input_zero_point = 131 : i64, weight_zero_point = -2 : i64, padding = array<i64: 1, 1, 1, 1>} : tensor<2x14x14x32xi8>, tensor<3x3x32x64xi8> -> tensor<2x14x14x64xi32>
   return %0 : tensor<2x14x14x64xi32>
+}
+
+// A narrowed (i16) accumulator, runtime weights: the hoisted form's partial
+// sums wrap (full-range random operands), and so does the reference's.
+func.func @conv_i16(%x: tensor<1x10x10x24xi8>, %w: tensor<3x3x24x40xi8>) -> tensor<1x10x10x40xi16> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned, input_zero_point = 119 : i64, weight_zero_point = 3 : i64, padding = array<i64: 1, 1, 1, 1>} : tensor<1x10x10x24xi8>, tensor<3x3x24x40xi8> -> tensor<1x10x10x40xi16>
+  return %0 : tensor<1x10x10x40xi16>
 }
 
 // Three input channels and a 7x7/2 window with padding 3, like a stem.

@@ -19,7 +19,10 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     - u8 x s8 -> i32 on hosts with AVX-512 VNNI: B is packed into the VNNI
       layout [K/4][N][4] and each `llvm.x86.avx512.vpdpbusd.512` adds 4
       products per i32 lane;
-    - other i8 x i8 -> i32: sign/zero-extended vector multiply-adds.
+    - other i8 x i8 -> i32: sign/zero-extended vector multiply-adds;
+    - i8 x i8 -> i16 (narrowed accumulators, which wrap): the same kernels
+      summing in i32, truncated to i16 when stored (the same bits, since
+      2^16 divides 2^32); a C read back is sign-extended.
 
     Convolutions (NHWC input x HWCF filter, any strides and dilations, the
     padding already materialized by `tensor.pad`; in direct form or as the
@@ -65,7 +68,8 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     left to the loop lowering.
 
     Depthwise convolutions (`linalg.depthwise_conv_2d_nhwc_hwc` or a
-    generic with its maps; f32 or i8 x i8 -> i32) are not GEMMs and get a
+    generic with its maps; f32, i8 x i8 -> i32, or i8 x i8 -> i16 summed in
+    i16 lanes) are not GEMMs and get a
     direct kernel: channels across vector lanes, blocks of 4 output pixels
     of a row sharing each filter vector, the taps accumulated in registers
     (and a fused epilogue applied to them); channels past the last full

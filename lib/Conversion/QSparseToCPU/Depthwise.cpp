@@ -68,7 +68,7 @@ std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
   m.ow = oShape[2];
   m.c = oShape[3];
   if (!matchMacBodyOf(op, m.input, m.filter, m.output, m.kind, m.aUnsigned,
-                      m.bUnsigned))
+                      m.bUnsigned, /*narrowAcc=*/true))
     return std::nullopt;
   return m;
 }
@@ -85,18 +85,21 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
   if (!match)
     return false;
   DepthwiseMatch &m = *match;
-  int64_t lanes = bits / 32;
+  bool isFloat = m.kind == KernelKind::F32;
+  // The accumulator is the output's type: f32, i32, or a narrowed i16,
+  // whose wrapping products and sums vector i16 arithmetic computes
+  // exactly, twice as many lanes per vector.
+  Type accElem = cast<MemRefType>(m.output.getType()).getElementType();
+  int64_t lanes = bits / accElem.getIntOrFloatBitWidth();
   int64_t cFull = m.c - m.c % lanes;
   if (cFull == 0)
     return false; // fewer channels than one vector: loops are fine
-  bool isFloat = m.kind == KernelKind::F32;
   OpBuilder b(op);
   Location loc = op.getLoc();
   std::optional<Epilogue> epilogue =
       Epilogue::match(op, m.output, ValueRange{m.input, m.filter});
   if (epilogue)
     epilogue->prepare(b, loc);
-  Type accElem = isFloat ? (Type)b.getF32Type() : (Type)b.getI32Type();
   Type inElem = isFloat ? accElem : (Type)b.getI8Type();
   auto accType = VectorType::get({lanes}, accElem);
   auto inType = VectorType::get({lanes}, inElem);

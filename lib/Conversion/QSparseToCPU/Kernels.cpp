@@ -50,7 +50,7 @@ qsparse::cpu::matchMatmulOperands(linalg::LinalgOp op) {
 }
 
 std::optional<qsparse::cpu::ConvMatch>
-qsparse::cpu::matchConv(linalg::LinalgOp op) {
+qsparse::cpu::matchConv(linalg::LinalgOp op, bool narrowAcc) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -143,7 +143,7 @@ qsparse::cpu::matchConv(linalg::LinalgOp op) {
     m.dilH = direct->dilH, m.dilW = direct->dilW;
   }
   if (!matchMacBodyOf(op, m.input, m.filter, m.output, m.kind, m.aUnsigned,
-                      m.bUnsigned))
+                      m.bUnsigned, narrowAcc))
     return std::nullopt;
   // The kernels index the filter as HWCF and the output as NHWF.
   auto expand = [&](Value v, ArrayRef<int64_t> shape,
@@ -163,12 +163,31 @@ qsparse::cpu::matchConv(linalg::LinalgOp op) {
 
 bool qsparse::cpu::matchMacBodyOf(linalg::LinalgOp op, Value a, Value b,
                                   Value c, KernelKind &kind, bool &aUnsigned,
-                                  bool &bUnsigned) {
+                                  bool &bUnsigned, bool narrowAcc) {
   auto element = [](Value v) {
     return cast<MemRefType>(v.getType()).getElementType();
   };
   return matchMacBody(op.getBlock(), element(a), element(b), element(c), kind,
-                      aUnsigned, bUnsigned);
+                      aUnsigned, bUnsigned, narrowAcc);
+}
+
+Type qsparse::cpu::accElementFor(Type stored) {
+  if (stored.isInteger())
+    return IntegerType::get(stored.getContext(), 32);
+  return stored;
+}
+
+Value qsparse::cpu::convertAcc(OpBuilder &b, Location loc, Value v, Type elem) {
+  Type type = v.getType();
+  Type from = getElementTypeOrSelf(type);
+  if (from == elem || !from.isInteger() || !elem.isInteger())
+    return v;
+  Type to = elem;
+  if (auto vec = dyn_cast<VectorType>(type))
+    to = vec.clone(elem);
+  if (from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth())
+    return arith::ExtSIOp::create(b, loc, to, v);
+  return arith::TruncIOp::create(b, loc, to, v);
 }
 
 DenseElementsAttr qsparse::cpu::constantData(Value v) {

@@ -14,16 +14,30 @@ enum class KernelKind { F32, I8, I8VNNI };
 
 /// The body `out + a * b` (any operand order), with integer extensions of a
 /// and b: f32 x f32 -> f32 or i8 x i8 -> i32 (recording which extensions
-/// are unsigned).
+/// are unsigned). With `narrowAcc`, also i8 x i8 -> i16: a narrowed
+/// accumulator, which wraps in two's complement, so kernels may sum in i32
+/// and truncate (see convertAcc).
 bool matchMacBody(mlir::Block *body, mlir::Type aElem, mlir::Type bElem,
                   mlir::Type cElem, KernelKind &kind, bool &aUnsigned,
-                  bool &bUnsigned);
+                  bool &bUnsigned, bool narrowAcc = false);
 
 /// matchMacBody on `op`'s body with the element types of the buffers a, b
 /// and c.
 bool matchMacBodyOf(mlir::linalg::LinalgOp op, mlir::Value a, mlir::Value b,
                     mlir::Value c, KernelKind &kind, bool &aUnsigned,
-                    bool &bUnsigned);
+                    bool &bUnsigned, bool narrowAcc = false);
+
+/// The register accumulator element for results stored as `stored`: f32
+/// for f32, i32 for any integer (a narrower integer result is summed in
+/// i32 and truncated when stored).
+mlir::Type accElementFor(mlir::Type stored);
+
+/// `v` (a scalar or vector of f32 or integers) with element type `elem`:
+/// integers sign-extended or truncated, anything else unchanged. Summing a
+/// wrapping i16 accumulator in i32 and truncating gives the same bits as
+/// summing in i16, since 2^16 divides 2^32.
+mlir::Value convertAcc(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       mlir::Type elem);
 
 /// The operands of a matmul-shaped contraction on buffers, C[M][N] +=
 /// A[M][K] * B[K][N]: a 3-loop linalg op with the maps (m, k), (k, n) ->
@@ -55,7 +69,9 @@ struct ConvMatch {
 /// from the geometry and its `qsparse.implicit_gemm` strides and dilations).
 /// Creates expand_shape views before `op` so that the filter is HWCF and
 /// the output NHWF.
-std::optional<ConvMatch> matchConv(mlir::linalg::LinalgOp op);
+/// With `narrowAcc`, i16 outputs are matched too (see matchMacBody).
+std::optional<ConvMatch> matchConv(mlir::linalg::LinalgOp op,
+                                   bool narrowAcc = false);
 
 /// The data of a buffer that is a constant global (or a row-major
 /// collapse/expand of one: the same elements in the same order), else null.
@@ -101,6 +117,8 @@ bool rewriteSplatMap(mlir::linalg::MapOp map, unsigned bits);
 /// vector stay in the original op on subviews. With threads > 1 the output
 /// rows are an scf.parallel. A fused epilogue (Epilogue::match on the
 /// output) is applied to the accumulator vectors before they are stored.
+/// Narrowed i16 accumulators are summed in i16 vectors (the same wrapping
+/// arithmetic, twice the lanes of i32).
 /// False (nothing changed) when `op` is not such a convolution.
 bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
                       unsigned threads);

@@ -30,6 +30,8 @@ namespace qsparse {
 using namespace mlir;
 
 namespace {
+using qsparse::cpu::accElementFor;
+using qsparse::cpu::convertAcc;
 using qsparse::cpu::ConvMatch;
 using qsparse::cpu::KernelKind;
 using qsparse::cpu::matchConv;
@@ -54,7 +56,8 @@ std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
   if (!matchMacBody(op.getBlock(), aType.getElementType(),
                     bType.getElementType(),
                     cast<MemRefType>(match.c.getType()).getElementType(),
-                    match.kind, match.aUnsigned, match.bUnsigned))
+                    match.kind, match.aUnsigned, match.bUnsigned,
+                    /*narrowAcc=*/true))
     return std::nullopt;
   return match;
 }
@@ -196,7 +199,7 @@ struct CPUMatmulKernelsPass
     getOperation().walk([&](linalg::LinalgOp op) {
       if (auto m = matchMatmul(op))
         matches.push_back(*m);
-      else if (auto c = matchConv(op))
+      else if (auto c = matchConv(op, /*narrowAcc=*/true))
         convs.push_back(*c);
       else if (op.getNumLoops() == 6)
         depthwise.push_back(op);
@@ -300,8 +303,9 @@ struct CPUMatmulKernelsPass
           packBlock = nullptr,
       int64_t nStart = 0) {
     int64_t nr = tile.nv * tile.lanes;
-    auto accType = VectorType::get(
-        {tile.lanes}, cast<MemRefType>(m.c.getType()).getElementType());
+    Type cElem = cast<MemRefType>(m.c.getType()).getElementType();
+    auto cType = VectorType::get({tile.lanes}, cElem);
+    auto accType = VectorType::get({tile.lanes}, accElementFor(cElem));
     Value zero = idx(b, loc, 0);
     auto emitTile = [&](OpBuilder &b, Location loc, Value k0, Value kEnd,
                         Value n0, Value m0, int64_t mr) {
@@ -314,8 +318,10 @@ struct CPUMatmulKernelsPass
         SmallVector<Value> loaded;
         for (int64_t i = 0; i < mr; ++i)
           for (int64_t j = 0; j < tile.nv; ++j)
-            loaded.push_back(
-                vector::LoadOp::create(b, loc, accType, m.c, at(b, loc, i, j)));
+            loaded.push_back(convertAcc(
+                b, loc,
+                vector::LoadOp::create(b, loc, cType, m.c, at(b, loc, i, j)),
+                accType.getElementType()));
         return loaded;
       };
       SmallVector<Value> init;
@@ -323,8 +329,11 @@ struct CPUMatmulKernelsPass
         init = loadC(b, loc);
       } else {
         // The first K block starts from the fill value, later ones from C.
-        SmallVector<Value> splat(mr * tile.nv, vector::BroadcastOp::create(
-                                                   b, loc, accType, fillValue));
+        SmallVector<Value> splat(
+            mr * tile.nv,
+            vector::BroadcastOp::create(
+                b, loc, accType,
+                convertAcc(b, loc, fillValue, accType.getElementType())));
         if (kSteps <= kBlock) {
           init = splat;
         } else {
@@ -351,8 +360,10 @@ struct CPUMatmulKernelsPass
       auto storeC = [&](OpBuilder &b, Location loc) {
         for (int64_t i = 0; i < mr; ++i)
           for (int64_t j = 0; j < tile.nv; ++j)
-            vector::StoreOp::create(b, loc, kLoop.getResult(i * tile.nv + j),
-                                    m.c, at(b, loc, i, j));
+            vector::StoreOp::create(
+                b, loc,
+                convertAcc(b, loc, kLoop.getResult(i * tile.nv + j), cElem),
+                m.c, at(b, loc, i, j));
       };
       if (!epilogue)
         return storeC(b, loc);
@@ -361,8 +372,10 @@ struct CPUMatmulKernelsPass
         for (int64_t i = 0; i < mr; ++i)
           for (int64_t j = 0; j < tile.nv; ++j) {
             SmallVector<Value, 2> ij = at(b, loc, i, j);
-            epilogue->emitStore(b, loc, kLoop.getResult(i * tile.nv + j), ij[0],
-                                ij[1]);
+            epilogue->emitStore(
+                b, loc,
+                convertAcc(b, loc, kLoop.getResult(i * tile.nv + j), cElem),
+                ij[0], ij[1]);
           }
       };
       if (kSteps <= kBlock)
@@ -776,6 +789,9 @@ struct CPUMatmulKernelsPass
                       SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}})
                 : Value();
     auto accType = VectorType::get({tile.lanes}, accElem);
+    // The output (narrowed i16 accumulators are summed in i32).
+    Type outElem = cast<MemRefType>(out2.getType()).getElementType();
+    auto outType = VectorType::get({tile.lanes}, outElem);
     auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
     Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
     auto extend = [&](OpBuilder &b, Location loc, Value v, Type to,
@@ -803,7 +819,8 @@ struct CPUMatmulKernelsPass
       SmallVector<Value> init;
       // Accumulators start from the output's fill value when it has one.
       Value splat = fill ? (Value)vector::BroadcastOp::create(
-                               b, loc, accType, fill.getInputs()[0])
+                               b, loc, accType,
+                               convertAcc(b, loc, fill.getInputs()[0], accElem))
                          : Value();
       for (int64_t i = 0; i < mr; ++i) {
         Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
@@ -811,11 +828,14 @@ struct CPUMatmulKernelsPass
         for (int64_t j = 0; j < tile.nv; ++j)
           init.push_back(
               splat ? splat
-                    : (Value)vector::LoadOp::create(
-                          b, loc, accType, out2,
-                          ValueRange{m, arith::AddIOp::create(
-                                            b, loc, n0,
-                                            idx(b, loc, j * tile.lanes))}));
+                    : convertAcc(
+                          b, loc,
+                          vector::LoadOp::create(
+                              b, loc, outType, out2,
+                              ValueRange{m, arith::AddIOp::create(
+                                                b, loc, n0,
+                                                idx(b, loc, j * tile.lanes))}),
+                          accElem));
       }
       Value panel = arith::DivUIOp::create(b, loc, n0, idx(b, loc, nr));
       /// One K group of the row-run form: the filter group `q` times, per
@@ -968,7 +988,8 @@ struct CPUMatmulKernelsPass
       for (int64_t i = 0; i < mr; ++i) {
         Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
         for (int64_t j = 0; j < tile.nv; ++j) {
-          Value acc = khLoop.getResult(i * tile.nv + j);
+          Value acc =
+              convertAcc(b, loc, khLoop.getResult(i * tile.nv + j), outElem);
           Value col =
               arith::AddIOp::create(b, loc, n0, idx(b, loc, j * tile.lanes));
           if (epilogue)
@@ -1058,7 +1079,9 @@ struct CPUMatmulKernelsPass
               b, loc, idx(b, loc, f0), idx(b, loc, f1), one, ValueRange{},
               [&](OpBuilder &b, Location loc, Value f, ValueRange) {
                 SmallVector<Value, 4> outAt{base[0], oh, ow, f};
-                Value init = memref::LoadOp::create(b, loc, cv.output, outAt);
+                Value init = convertAcc(
+                    b, loc, memref::LoadOp::create(b, loc, cv.output, outAt),
+                    accElem);
                 auto nest = [&](int64_t extent, Value acc, auto body) {
                   return scf::ForOp::create(
                              b, loc, idx(b, loc, 0), idx(b, loc, extent), one,
@@ -1110,7 +1133,12 @@ struct CPUMatmulKernelsPass
                                 });
                           });
                     });
-                memref::StoreOp::create(b, loc, sum, cv.output, outAt);
+                memref::StoreOp::create(
+                    b, loc,
+                    convertAcc(
+                        b, loc, sum,
+                        cast<MemRefType>(cv.output.getType()).getElementType()),
+                    cv.output, outAt);
                 scf::YieldOp::create(b, loc);
               });
           scf::YieldOp::create(b, loc);
@@ -1452,7 +1480,7 @@ static Value stripExtension(Value v, bool &isUnsigned) {
 
 bool qsparse::cpu::matchMacBody(Block *body, Type aElem, Type bElem, Type cElem,
                                 KernelKind &kind, bool &aUnsigned,
-                                bool &bUnsigned) {
+                                bool &bUnsigned, bool narrowAcc) {
   if (body->getOperations().size() > 6)
     return false;
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
@@ -1485,7 +1513,8 @@ bool qsparse::cpu::matchMacBody(Block *body, Type aElem, Type bElem, Type cElem,
     kind = KernelKind::F32;
     return matchSum(result, arith::AddFOp(), arith::MulFOp(), false);
   }
-  if (aElem.isInteger(8) && bElem.isInteger(8) && cElem.isInteger(32)) {
+  if (aElem.isInteger(8) && bElem.isInteger(8) &&
+      (cElem.isInteger(32) || (narrowAcc && cElem.isInteger(16)))) {
     kind = KernelKind::I8;
     return matchSum(result, arith::AddIOp(), arith::MulIOp(), true);
   }

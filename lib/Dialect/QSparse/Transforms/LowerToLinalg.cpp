@@ -619,10 +619,10 @@ Value zeroFilled(OpBuilder &b, Location loc, RankedTensorType type) {
       .getResult(0);
 }
 
-/// Whether the input zero point of `op` moves out of its multiply-accumulate.
+/// Whether the input zero point of `op` moves out of its multiply-accumulate
+/// (any accumulator width: the identity holds modulo 2^width).
 template <typename OpTy> bool hoistsInputZeroPoint(OpTy op, bool enabled) {
-  return enabled && op.getInputZeroPoint() != 0 &&
-         op.getType().getElementType().getIntOrFloatBitWidth() >= 32;
+  return enabled && op.getInputZeroPoint() != 0;
 }
 
 /// acc - zx * sum_k (w[k, f] - zw), f the last dimension of both the weight

@@ -30,13 +30,15 @@ def LowerQSparseToLinalg : Pass<"qsparse-lower-to-linalg", "mlir::ModuleOp"> {
     - `nm_compress`, `nm_decompress`: per-group top-N selection and scatter;
     - `matmul`, `conv2d`: zero-point-corrected multiply-accumulate in the
       accumulator type (conv padding reads the input zero point). With
-      `hoist-input-zero-point` (the CPU pipeline sets it) and an accumulator
-      of at least 32 bits, a nonzero input zero point leaves the
-      multiply-accumulate, which becomes a plain u8/s8 dot product, and is
-      subtracted after it as `zx * sum_k (w[k, f] - zw)` per output channel
-      (folded to a constant for constant weights); equal in wrapping
-      arithmetic. Narrower accumulators keep it inside, since their kernels
-      may saturate partial sums.
+      `hoist-input-zero-point` (the CPU and GPU pipelines set it), a nonzero
+      input zero point leaves the multiply-accumulate, which becomes a plain
+      u8/s8 dot product, and is subtracted after it as
+      `zx * sum_k (w[k, f] - zw)` per output channel (folded to a constant
+      for constant weights): equal in the accumulator's wrapping arithmetic,
+      narrowed (i16) accumulators included, whose partial sums may then
+      leave the proven range but whose result wraps back into it. A pipeline
+      that sets the option must not saturate partial sums (the CPU kernels
+      sum i16 accumulators in i32 and truncate).
 
     The result is the input of the reference pipeline and is also what the
     optimized pipelines fall back to for ops they do not specialize.
@@ -45,7 +47,7 @@ def LowerQSparseToLinalg : Pass<"qsparse-lower-to-linalg", "mlir::ModuleOp"> {
     Option<"hoistInputZeroPoint", "hoist-input-zero-point", "bool",
            /*default=*/"false",
            "Subtract the input zero point after the multiply-accumulate "
-           "(accumulators of 32 bits or more)">
+           "(exact in wrapping arithmetic; kernels must not saturate)">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",
