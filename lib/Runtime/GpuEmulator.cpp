@@ -1382,9 +1382,53 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
   if (auto sync = dyn_cast<nvgpu::MmaSyncOp>(op)) {
     auto aType = cast<VectorType>(sync.getMatrixA().getType());
     auto shape = sync.getMmaShapeAsArray();
+    if (aType.getElementType().isF16() && shape[0] == 16 && shape[1] == 8 &&
+        shape[2] == 16) {
+      // f16 x f16 -> f32: exact products, the sum in double rounded once
+      // to f32 (the hardware's order and intermediate precision are not
+      // specified beyond f32, so results are compared with a tolerance).
+      if (failed(warpsActive()))
+        return failure();
+      auto &out = slot(sync.getRes());
+      for (int w = 0; w < threads / 32; ++w) {
+        double A[16][16], B[16][8], C[16][8];
+        for (int l = 0; l < 32; ++l) {
+          int t = 32 * w + l;
+          const Val &a = get(sync.getMatrixA(), t),
+                    &b = get(sync.getMatrixB(), t),
+                    &c = get(sync.getMatrixC(), t);
+          for (int i = 0; i < 8; ++i) {
+            Pos p = qsparse::numerics::ptx::f16A(l, i);
+            A[p.row][p.col] = a.e[i].f;
+          }
+          for (int i = 0; i < 4; ++i) {
+            Pos p = qsparse::numerics::ptx::f16B(l, i);
+            B[p.row][p.col] = b.e[i].f;
+          }
+          for (int i = 0; i < 4; ++i) {
+            Pos p = isaC(l, i);
+            C[p.row][p.col] = c.e[i].f;
+          }
+        }
+        for (int l = 0; l < 32; ++l) {
+          Val r;
+          for (int i = 0; i < 4; ++i) {
+            Pos p = isaC(l, i);
+            double sum = C[p.row][p.col];
+            for (int k = 0; k < 16; ++k)
+              sum += A[p.row][k] * B[k][p.col];
+            r.e.push_back(
+                Elem{0, static_cast<double>(static_cast<float>(sum))});
+          }
+          out[32 * w + l] = std::move(r);
+        }
+      }
+      return success();
+    }
     if (!aType.getElementType().isInteger(8) || shape[0] != 16 ||
         shape[1] != 8 || shape[2] != 32)
-      return fail(&op, "only the i8 m16n8k32 mma is emulated");
+      return fail(&op,
+                  "only the i8 m16n8k32 and f16 m16n8k16 mma are emulated");
     auto &out = slot(sync.getRes());
     return mma(
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,

@@ -272,3 +272,53 @@ func.func @nibbles(%a: memref<48x64xi8>, %c: memref<48x40xi32>) {
   linalg.matmul ins(%a, %w : memref<48x64xi8>, memref<64x40xi8>) outs(%c : memref<48x40xi32>)
   return
 }
+
+// -----
+
+// f16 x f16 -> f32 (linalg.matmul extends the operands with arith.extf):
+// m16n8k16 mma, 32 bytes of K per mma as for int8, so the tiles hold 32
+// halves (64 bytes) per row; the f16 constant weight is transposed at
+// compile time and the f32 zero fill folded. M = 128, N = 128, K = 96:
+// 3 K tiles; per K tile 2 steps of 16 halves, each 4 A and 4 B ldmatrix and
+// 32 mma per warp. 16-byte copies are 8 halves.
+// CHECK: memref.global "private" constant @__qsparse_weight_nk{{.*}} : memref<128x96xf16> = dense<1.500000e+00>
+// CHECK-LABEL: func.func @half
+// CHECK-NOT: linalg.fill
+// CHECK: memref<3x128x32xf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %arg0[{{.*}}], %{{.*}}[{{.*}}], 8, %{{.*}} {bypassL1} : memref<128x96xf16> to memref<3x128x32xf16, #gpu.address_space<workgroup>>
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1 iter_args(
+// CHECK-COUNT-4: nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<3x128x32xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// CHECK-COUNT-4: nvgpu.ldmatrix
+// CHECK-COUNT-32: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK-COUNT-8: nvgpu.ldmatrix
+// CHECK-COUNT-32: nvgpu.mma.sync
+// CHECK-NOT: nvgpu.mma.sync
+// CHECK: scf.yield
+// CHECK-COUNT-64: vector.store %{{.*}}, %arg1[%{{.*}}, %{{.*}}] {alignment = 8 : i64} : memref<128x128xf32>, vector<2xf32>
+memref.global "private" constant @wh : memref<96x128xf16> = dense<1.5>
+func.func @half(%a: memref<128x96xf16>, %c: memref<128x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @wh : memref<96x128xf16>
+  linalg.fill ins(%zero : f32) outs(%c : memref<128x128xf32>)
+  linalg.matmul ins(%a, %w : memref<128x96xf16>, memref<96x128xf16>) outs(%c : memref<128x128xf32>)
+  return
+}
+
+// -----
+
+// f16 with an odd K has rows that are not whole 4-byte copies: left to the
+// simple kernels. f16 x f16 -> f16 (no f32 accumulator) is not matched.
+// CHECK-LABEL: func.func @half_odd
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.matmul
+// CHECK-LABEL: func.func @half_acc
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.matmul
+func.func @half_odd(%a: memref<16x7xf16>, %b: memref<7x16xf16>, %c: memref<16x16xf32>) {
+  linalg.matmul ins(%a, %b : memref<16x7xf16>, memref<7x16xf16>) outs(%c : memref<16x16xf32>)
+  return
+}
+func.func @half_acc(%a: memref<16x8xf16>, %b: memref<8x16xf16>, %c: memref<16x16xf16>) {
+  linalg.matmul ins(%a, %b : memref<16x8xf16>, memref<8x16xf16>) outs(%c : memref<16x16xf16>)
+  return
+}

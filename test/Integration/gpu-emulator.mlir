@@ -153,3 +153,50 @@ func.func @residual(%x: tensor<1x7x7x32xi8>, %w: tensor<3x3x32x64xi8>, %bias: te
   } -> tensor<1x7x7x64xf32>
   return %y : tensor<1x7x7x64xf32>
 }
+
+// f16 x f16 -> f32 on m16n8k16 tensor cores: sizes that fit no tile
+// (M = 100, N = 90, K = 72), a runtime weight, the f32 zero fill folded;
+// an f16 convolution (C = 6: 12-byte channel runs, 4-byte copies) with
+// padding, stride 2 and a fused ReLU; another tile configuration. Compared
+// with the reference pipeline's f32 within --check's float tolerance (the
+// tensor cores add in another order).
+// RUN: qsparse-run %s -e half --random-inputs=11 --target=emulator --check | FileCheck %s --check-prefix=HALF
+// RUN: qsparse-run %s -e half --random-inputs=11 --target=emulator --check --gpu-pipeline-options="tile-m=32 tile-n=32 tile-k=32 warps-m=1 warps-n=1" | FileCheck %s --check-prefix=HALF
+// RUN: qsparse-run %s -e half_conv --random-inputs=12 --target=emulator --check | FileCheck %s --check-prefix=HALFCONV
+// RUN: qsparse-opt %s --qsparse-gpu-pipeline --mlir-print-ir-after=qsparse-gpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=HALFIR
+// HALF: check: OK, 9000 values match the reference pipeline
+// HALFCONV: check: OK, 1792 values match the reference pipeline
+// HALFIR-LABEL: func.func @half(
+// HALFIR: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]}
+// HALFIR-LABEL: func.func @half_conv(
+// HALFIR-NOT: linalg.generic
+// HALFIR: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]}
+// HALFIR: arith.maximumf
+func.func @half(%a: tensor<100x72xf16>, %b: tensor<72x90xf16>) -> tensor<100x90xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<100x90xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<100x90xf32>) -> tensor<100x90xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<100x72xf16>, tensor<72x90xf16>) outs(%f : tensor<100x90xf32>) -> tensor<100x90xf32>
+  return %r : tensor<100x90xf32>
+}
+
+func.func @half_conv(%x: tensor<2x13x13x6xf16>, %w: tensor<3x3x6x32xf16>) -> tensor<2x7x4x32xf32> {
+  %zero = arith.constant 0.0 : f16
+  %p = tensor.pad %x low[0, 1, 0, 0] high[0, 1, 0, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f16
+  } : tensor<2x13x13x6xf16> to tensor<2x15x13x6xf16>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x7x4x32xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<2x7x4x32xf32>) -> tensor<2x7x4x32xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<[2, 3]> : tensor<2xi64>}
+      ins(%p, %w : tensor<2x15x13x6xf16>, tensor<3x3x6x32xf16>) outs(%f : tensor<2x7x4x32xf32>) -> tensor<2x7x4x32xf32>
+  %e2 = tensor.empty() : tensor<2x7x4x32xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : tensor<2x7x4x32xf32>) outs(%e2 : tensor<2x7x4x32xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %m = arith.maximumf %v, %z : f32
+    linalg.yield %m : f32
+  } -> tensor<2x7x4x32xf32>
+  return %y : tensor<2x7x4x32xf32>
+}

@@ -55,6 +55,28 @@ TEST(MmaLayouts, F16MatchesIsaFormulas) {
   }
 }
 
+// The GPU kernel lays f16 tiles out in bytes of K exactly like int8 ones:
+// f16 element (row, col) of a fragment occupies bytes 2 col, 2 col + 1 of
+// its row, which must be bytes 2 half, 2 half + 1 of the same register as
+// the int8 fragment's (row, byte) there.
+TEST(MmaLayouts, F16FragmentsHaveTheInt8Bytes) {
+  for (int lane = 0; lane < kWarpSize; ++lane) {
+    for (int reg = 0; reg < 4; ++reg)
+      for (int half = 0; half < 2; ++half)
+        for (int byte = 0; byte < 2; ++byte) {
+          Coord h = f16A(lane, reg, half), i = i8A(lane, reg, 2 * half + byte);
+          EXPECT_EQ((Coord{h.row, 2 * h.col + byte}), i) << lane << " " << reg;
+        }
+    for (int reg = 0; reg < 2; ++reg)
+      for (int half = 0; half < 2; ++half)
+        for (int byte = 0; byte < 2; ++byte) {
+          // B as (k, n): bytes of k within column n.
+          Coord h = f16B(lane, reg, half), i = i8B(lane, reg, 2 * half + byte);
+          EXPECT_EQ((Coord{2 * h.row + byte, h.col}), i) << lane << " " << reg;
+        }
+  }
+}
+
 // Positions read off the ISA's figures (T<lane>: {a<i>}).
 TEST(MmaLayouts, FigureSpotChecks) {
   EXPECT_EQ(i8A(0, 0, 0), (Coord{0, 0}));      // T0 a0

@@ -110,15 +110,16 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
 }
 
 def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
-  let summary = "Tensor-core kernels (mma.sync) for int8 matmuls and convolutions";
+  let summary = "Tensor-core kernels (mma.sync) for int8 and f16 matmuls and convolutions";
   let description = [{
     Runs on buffers (after bufferization). Every statically shaped
     matmul-shaped contraction (`linalg.matmul`, or a `linalg.generic` with the
     maps (m, k), (k, n) -> (m, n) and a multiply-accumulate body) of i8 x i8
-    -> i32 whose K is a multiple of 4, and every NHWC x HWCF convolution of
-    i8 x i8 -> i32 (direct form, any strides and dilations, the padding
-    already materialized) whose C is a multiple of 4, becomes a
-    `gpu.launch`. A convolution is the implicit GEMM M = N*OH*OW pixels,
+    -> i32 whose K is a multiple of 4, or of f16 x f16 -> f32 (operands
+    extended by `arith.extf`) whose K is even, and every NHWC x HWCF
+    convolution of the same types (direct form, any strides and dilations,
+    the padding already materialized) whose C is a multiple of 4 (i8) or 2
+    (f16), becomes a `gpu.launch`. A convolution is the implicit GEMM M = N*OH*OW pixels,
     N = F, K = KH*KW*C in (kh, kw, c) order: the copies into shared memory
     read A straight from the image at (n, oh*sh + kh*dh, ow*sw + kw*dw, c),
     chunks never straddle a filter tap, so no im2col buffer exists; the
@@ -129,16 +130,18 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
       warps, each owning a (tile-m / warps-m) x (tile-n / warps-n) warp tile
       of m16n8 accumulator fragments held in registers across K;
     - A and B stream through `stages` shared-memory buffers of `tile-k`
-      columns of K, filled by `nvgpu.device_async_copy` (16-byte cp.async
-      when K % 16 == 0, else 8 or 4 bytes) `stages - 1` tiles ahead of the
+      bytes of K (columns for i8, half as many f16 columns), filled by
+      `nvgpu.device_async_copy` (16-byte cp.async when a row's bytes are a
+      multiple of 16, else 8 or 4 bytes) `stages - 1` tiles ahead of the
       math (`nvgpu.device_async_create_group` / `device_async_wait`); rows
       and columns of K past the matrix are zero-filled by the copy;
-    - per 32 columns of K each warp loads its A fragments with
+    - per 32 bytes of K each warp loads its A fragments with
       `nvgpu.ldmatrix` x4 (16 x 32 bytes) and its B fragments, two n8 tiles
       at a time, with `nvgpu.ldmatrix` x4 from B stored transposed ([N][K]),
-      then issues one m16n8k32 mma per fragment pair: `nvgpu.mma.sync` for
+      then issues one mma per fragment pair: m16n8k32 `nvgpu.mma.sync` for
       s8 x s8, `nvvm.mma.sync` with u8 types when an operand is zero
-      extended;
+      extended, m16n8k16 `nvgpu.mma.sync` with f32 accumulators for f16 (the
+      two shapes' fragments have the same byte layout);
     - the lane -> element maps are those of `qsparse/Numerics/MmaLayouts.h`
       (checked against them for all 32 lanes when the kernel is built);
     - the fragments are added to C (or stored over it when C was just
@@ -151,16 +154,19 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
 
     B is read as [N][K]: a constant B (a constant `memref.global`) is
     transposed at compile time into a new constant global, any other B by a
-    `linalg.transpose` into a new buffer before the kernel. The mma
+    `linalg.transpose` into a new buffer before the kernel. The int8 mma
     instructions saturate on overflow where the linalg reference wraps;
-    accumulators proven by the deciding passes never overflow. Other
-    contractions are left alone.
+    accumulators proven by the deciding passes never overflow. The f16
+    kernel adds in the tensor cores' order, so its f32 results differ from
+    the reference's sequential sums by rounding. Other contractions are
+    left alone.
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", "128", "Rows of C per block">,
     Option<"tileN", "tile-n", "int64_t", "128", "Columns of C per block">,
     Option<"tileK", "tile-k", "int64_t", "64",
-           "Columns of K per shared-memory stage (a power of two, >= 32)">,
+           "Bytes of K per shared-memory stage: columns for int8, twice the "
+           "f16 columns (a power of two, >= 32)">,
     Option<"warpsM", "warps-m", "int64_t", "2", "Warps along M per block">,
     Option<"warpsN", "warps-n", "int64_t", "2", "Warps along N per block">,
     Option<"stages", "stages", "int64_t", "3",

@@ -56,8 +56,8 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
                         llvm::cl::init(128)};
   Option<int64_t> tileK{
       *this, "tile-k",
-      llvm::cl::desc("Columns of K per shared-memory stage (a power of two, "
-                     ">= 32)"),
+      llvm::cl::desc("Bytes of K per shared-memory stage: columns for int8, "
+                     "twice the f16 columns (a power of two, >= 32)"),
       llvm::cl::init(64)};
   Option<int64_t> warpsM{*this, "warps-m",
                          llvm::cl::desc("Warps along M per block"),

@@ -50,7 +50,7 @@ qsparse::cpu::matchMatmulOperands(linalg::LinalgOp op) {
 }
 
 std::optional<qsparse::cpu::ConvMatch>
-qsparse::cpu::matchConv(linalg::LinalgOp op, bool narrowAcc) {
+qsparse::cpu::matchConv(linalg::LinalgOp op, bool narrowAcc, bool half) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -143,7 +143,7 @@ qsparse::cpu::matchConv(linalg::LinalgOp op, bool narrowAcc) {
     m.dilH = direct->dilH, m.dilW = direct->dilW;
   }
   if (!matchMacBodyOf(op, m.input, m.filter, m.output, m.kind, m.aUnsigned,
-                      m.bUnsigned, narrowAcc))
+                      m.bUnsigned, narrowAcc, half))
     return std::nullopt;
   // The kernels index the filter as HWCF and the output as NHWF.
   auto expand = [&](Value v, ArrayRef<int64_t> shape,
@@ -163,12 +163,13 @@ qsparse::cpu::matchConv(linalg::LinalgOp op, bool narrowAcc) {
 
 bool qsparse::cpu::matchMacBodyOf(linalg::LinalgOp op, Value a, Value b,
                                   Value c, KernelKind &kind, bool &aUnsigned,
-                                  bool &bUnsigned, bool narrowAcc) {
+                                  bool &bUnsigned, bool narrowAcc,
+                                  bool half) {
   auto element = [](Value v) {
     return cast<MemRefType>(v.getType()).getElementType();
   };
   return matchMacBody(op.getBlock(), element(a), element(b), element(c), kind,
-                      aUnsigned, bUnsigned, narrowAcc);
+                      aUnsigned, bUnsigned, narrowAcc, half);
 }
 
 Type qsparse::cpu::accElementFor(Type stored) {

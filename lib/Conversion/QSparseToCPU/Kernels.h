@@ -10,22 +10,24 @@ namespace qsparse::cpu {
 
 class Epilogue;
 
-enum class KernelKind { F32, I8, I8VNNI };
+/// F16: f16 x f16 -> f32 (only the GPU kernels take it).
+enum class KernelKind { F32, I8, I8VNNI, F16 };
 
 /// The body `out + a * b` (any operand order), with integer extensions of a
 /// and b: f32 x f32 -> f32 or i8 x i8 -> i32 (recording which extensions
 /// are unsigned). With `narrowAcc`, also i8 x i8 -> i16: a narrowed
 /// accumulator, which wraps in two's complement, so kernels may sum in i32
-/// and truncate (see convertAcc).
+/// and truncate (see convertAcc). With `half`, also f16 x f16 -> f32 with
+/// the operands extended (`arith.extf`) before the multiply (KernelKind::F16).
 bool matchMacBody(mlir::Block *body, mlir::Type aElem, mlir::Type bElem,
                   mlir::Type cElem, KernelKind &kind, bool &aUnsigned,
-                  bool &bUnsigned, bool narrowAcc = false);
+                  bool &bUnsigned, bool narrowAcc = false, bool half = false);
 
 /// matchMacBody on `op`'s body with the element types of the buffers a, b
 /// and c.
 bool matchMacBodyOf(mlir::linalg::LinalgOp op, mlir::Value a, mlir::Value b,
                     mlir::Value c, KernelKind &kind, bool &aUnsigned,
-                    bool &bUnsigned, bool narrowAcc = false);
+                    bool &bUnsigned, bool narrowAcc = false, bool half = false);
 
 /// The register accumulator element for results stored as `stored`: f32
 /// for f32, i32 for any integer (a narrower integer result is summed in
@@ -69,9 +71,10 @@ struct ConvMatch {
 /// from the geometry and its `qsparse.implicit_gemm` strides and dilations).
 /// Creates expand_shape views before `op` so that the filter is HWCF and
 /// the output NHWF.
-/// With `narrowAcc`, i16 outputs are matched too (see matchMacBody).
+/// With `narrowAcc`, i16 outputs are matched too, with `half` f16 x f16 ->
+/// f32 (see matchMacBody).
 std::optional<ConvMatch> matchConv(mlir::linalg::LinalgOp op,
-                                   bool narrowAcc = false);
+                                   bool narrowAcc = false, bool half = false);
 
 /// The data of a buffer that is a constant global (or a row-major
 /// collapse/expand of one: the same elements in the same order), else null.

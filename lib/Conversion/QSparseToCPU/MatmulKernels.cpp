@@ -1480,7 +1480,7 @@ static Value stripExtension(Value v, bool &isUnsigned) {
 
 bool qsparse::cpu::matchMacBody(Block *body, Type aElem, Type bElem, Type cElem,
                                 KernelKind &kind, bool &aUnsigned,
-                                bool &bUnsigned, bool narrowAcc) {
+                                bool &bUnsigned, bool narrowAcc, bool half) {
   if (body->getOperations().size() > 6)
     return false;
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
@@ -1488,8 +1488,16 @@ bool qsparse::cpu::matchMacBody(Block *body, Type aElem, Type bElem, Type cElem,
   BlockArgument argA = body->getArgument(0), argB = body->getArgument(1),
                 argC = body->getArgument(2);
   auto isProductOf = [&](Value lhs, Value rhs, bool integer) {
-    if (!integer)
-      return lhs == argA && rhs == argB;
+    if (!integer) {
+      // f16 operands are extended to the f32 accumulator first.
+      auto strip = [&](Value v) -> Value {
+        if (!aElem.isF16())
+          return v;
+        auto ext = v.getDefiningOp<arith::ExtFOp>();
+        return ext ? ext.getIn() : Value();
+      };
+      return strip(lhs) == argA && strip(rhs) == argB;
+    }
     bool ua = false, ub = false;
     if (stripExtension(lhs, ua) != argA || stripExtension(rhs, ub) != argB)
       return false;
@@ -1511,6 +1519,10 @@ bool qsparse::cpu::matchMacBody(Block *body, Type aElem, Type bElem, Type cElem,
   };
   if (aElem.isF32() && bElem.isF32() && cElem.isF32()) {
     kind = KernelKind::F32;
+    return matchSum(result, arith::AddFOp(), arith::MulFOp(), false);
+  }
+  if (half && aElem.isF16() && bElem.isF16() && cElem.isF32()) {
+    kind = KernelKind::F16;
     return matchSum(result, arith::AddFOp(), arith::MulFOp(), false);
   }
   if (aElem.isInteger(8) && bElem.isInteger(8) &&

@@ -1,9 +1,12 @@
-//===- GPUMatmulKernels.cpp - tensor-core kernels for int8 matmuls --------===//
+//===- GPUMatmulKernels.cpp - tensor-core kernels for matmuls -------------===//
 //
-// --qsparse-gpu-matmul-kernels: an int8 matmul on buffers becomes a
-// gpu.launch of block tiles staged through shared memory by cp.async
-// (nvgpu.device_async_copy, `stages` deep), warp tiles of m16n8k32 mma
-// fragments fed by nvgpu.ldmatrix, and the accumulators added to C.
+// --qsparse-gpu-matmul-kernels: an int8 (or f16 x f16 -> f32) matmul on
+// buffers becomes a gpu.launch of block tiles staged through shared memory
+// by cp.async (nvgpu.device_async_copy, `stages` deep), warp tiles of
+// m16n8k32 (m16n8k16 for f16) mma fragments fed by nvgpu.ldmatrix, and the
+// accumulators added to C. Both shapes take 32 bytes of K per mma with the
+// same byte layout of their fragments, so the kernel is laid out in bytes
+// of K and only the element type of the tiles and the mma differ.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +26,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <cstring>
+
 namespace qsparse {
 #define GEN_PASS_DEF_GPUMATMULKERNELS
 #include "qsparse/Conversion/Passes.h.inc"
@@ -35,9 +40,10 @@ namespace {
 
 struct IndexBuilder;
 
-/// C[M][N] += A[M][K] * B[K][N] with i8 operands and i32 accumulators, on
-/// static identity-layout buffers: a matmul, or a convolution as an
-/// implicit GEMM (A read from the image, B the filter as [K][F]).
+/// C[M][N] += A[M][K] * B[K][N] with i8 operands and i32 accumulators (or
+/// f16 and f32), on static identity-layout buffers: a matmul, or a
+/// convolution as an implicit GEMM (A read from the image, B the filter as
+/// [K][F]).
 struct Match {
   linalg::LinalgOp op;
   /// B as [K][N] and C as [M][N].
@@ -50,21 +56,40 @@ struct Match {
   SmallVector<Value, 2> inputs;
   int64_t m, n, k;
   bool aUnsigned = false, bUnsigned = false;
+  /// The operand element type (i8 or f16) and its bytes.
+  Type elem;
+  int64_t elemBytes = 1;
   /// Bytes per cp.async of A and B: K tiles are copied in chunks that never
   /// straddle a row of A's source.
   int64_t chunk = 16;
   /// The buffer and indices of A[row][col] (row < M, col < K, col a
-  /// multiple of `chunk`).
+  /// multiple of `chunk` bytes).
   std::function<std::pair<Value, SmallVector<Value>>(IndexBuilder &, Value,
                                                      Value)>
       aAt;
 };
 
+/// The cp.async size (16, 8 or 4 bytes) for rows of `extent` bytes.
 int64_t chunkFor(int64_t extent) {
   return extent % 16 == 0 ? 16 : extent % 8 == 0 ? 8 : 4;
 }
 
-std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
+/// Sets the element type of a matched kind (I8 or F16); false for others.
+bool setElement(Match &match, qsparse::cpu::KernelKind kind, Builder b) {
+  if (kind == qsparse::cpu::KernelKind::I8) {
+    match.elem = b.getI8Type();
+    match.elemBytes = 1;
+    return true;
+  }
+  if (kind == qsparse::cpu::KernelKind::F16) {
+    match.elem = b.getF16Type();
+    match.elemBytes = 2;
+    return true;
+  }
+  return false;
+}
+
+std::optional<Match> matchTensorCoreMatmul(linalg::LinalgOp op) {
   auto operands = qsparse::cpu::matchMatmulOperands(op);
   if (!operands)
     return std::nullopt;
@@ -74,15 +99,18 @@ std::optional<Match> matchInt8Matmul(linalg::LinalgOp op) {
   match.c = match.fillTarget = operands->c;
   qsparse::cpu::KernelKind kind;
   if (!qsparse::cpu::matchMacBodyOf(op, operands->a, operands->b, match.c, kind,
-                                    match.aUnsigned, match.bUnsigned) ||
-      kind != qsparse::cpu::KernelKind::I8)
+                                    match.aUnsigned, match.bUnsigned,
+                                    /*narrowAcc=*/false, /*half=*/true) ||
+      !setElement(match, kind, Builder(op)))
     return std::nullopt;
   match.m = operands->m;
   match.k = operands->k;
   match.n = operands->n;
-  if (match.m == 0 || match.n == 0 || match.k == 0 || match.k % 4 != 0)
+  // Rows of A and B^T must be whole 4-byte copies.
+  if (match.m == 0 || match.n == 0 || match.k == 0 ||
+      match.k * match.elemBytes % 4 != 0)
     return std::nullopt;
-  match.chunk = chunkFor(match.k);
+  match.chunk = chunkFor(match.k * match.elemBytes);
   match.inputs = {operands->a, operands->b};
   Value a = operands->a;
   match.aAt = [a](IndexBuilder &, Value row, Value col) {
@@ -126,16 +154,18 @@ struct IndexBuilder {
 };
 
 /// A convolution (NHWC image, already padded, x HWCF filter -> NHWF) with
-/// C % 4 == 0 as the implicit GEMM M = N*OH*OW pixels, N = F, K =
+/// 4-byte channel runs (C % 4 == 0 for i8, C % 2 == 0 for f16) as the
+/// implicit GEMM M = N*OH*OW pixels, N = F, K =
 /// KH*KW*C in (kh, kw, c) order: the A element (pixel, k) is read straight
 /// from the image, so the copy into shared memory is the im2col and no
 /// im2col buffer exists. Views of the filter as [K][F] and the output as
 /// [M][F] are created before the op.
-std::optional<Match> matchInt8Conv(linalg::LinalgOp op) {
-  auto conv = qsparse::cpu::matchConv(op);
-  if (!conv || conv->kind != qsparse::cpu::KernelKind::I8 || conv->c % 4 != 0)
-    return std::nullopt;
+std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
+  auto conv = qsparse::cpu::matchConv(op, /*narrowAcc=*/false, /*half=*/true);
   Match match;
+  if (!conv || !setElement(match, conv->kind, Builder(op)) ||
+      conv->c * match.elemBytes % 4 != 0)
+    return std::nullopt;
   match.op = op;
   match.aUnsigned = conv->aUnsigned;
   match.bUnsigned = conv->bUnsigned;
@@ -144,7 +174,7 @@ std::optional<Match> matchInt8Conv(linalg::LinalgOp op) {
   match.k = conv->kh * conv->kw * conv->c;
   if (match.m == 0 || match.n == 0)
     return std::nullopt;
-  match.chunk = chunkFor(conv->c);
+  match.chunk = chunkFor(conv->c * match.elemBytes);
   OpBuilder b(op);
   Location loc = op.getLoc();
   SmallVector<ReassociationIndices> groups = {{0, 1, 2}, {3}};
@@ -217,9 +247,9 @@ struct GPUMatmulKernelsPass
       return fail("tile-n must be a multiple of 16 * warps-n (two n8 "
                   "fragments per ldmatrix)");
     if (config.bk % 32 != 0 || !llvm::isPowerOf2_64(config.bk))
-      return fail("tile-k must be a power of two and at least 32 (the k of "
-                  "m16n8k32; the shared-memory swizzle needs a power-of-two "
-                  "row)");
+      return fail("tile-k must be a power of two and at least 32 (the "
+                  "bytes of K of one mma; the shared-memory swizzle needs a "
+                  "power-of-two row)");
     if (config.stages < 2)
       return fail("stages must be at least 2");
     if (config.threads() > 1024)
@@ -259,9 +289,9 @@ struct GPUMatmulKernelsPass
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op->getParentOfType<gpu::LaunchOp>())
         return;
-      if (auto match = matchInt8Matmul(op))
+      if (auto match = matchTensorCoreMatmul(op))
         matches.push_back(*match);
-      else if (auto conv = matchInt8Conv(op))
+      else if (auto conv = matchTensorCoreConv(op))
         matches.push_back(*conv);
     });
     for (Match &match : matches) {
@@ -294,19 +324,27 @@ struct GPUMatmulKernelsPass
   /// B as [N][K]: a transposed constant global, or a linalg.transpose into
   /// a new buffer (freed after `after`).
   Value transposedB(OpBuilder &b, Location loc, Match &m, Operation *after) {
-    auto type = MemRefType::get({m.n, m.k}, b.getI8Type());
+    auto type = MemRefType::get({m.n, m.k}, m.elem);
     if (DenseElementsAttr data = qsparse::cpu::constantData(m.b)) {
-      SmallVector<int8_t> source(data.getValues<int8_t>());
-      SmallVector<int8_t> out(m.n * m.k);
-      for (int64_t k = 0; k < m.k; ++k)
-        for (int64_t n = 0; n < m.n; ++n)
-          out[n * m.k + k] = source[k * m.n + n];
-      auto tensorType = RankedTensorType::get({m.n, m.k}, b.getI8Type());
+      auto tensorType = RankedTensorType::get({m.n, m.k}, m.elem);
+      DenseElementsAttr transposed;
+      if (data.isSplat()) {
+        transposed = data.resizeSplat(tensorType);
+      } else {
+        // The elements as raw bytes, elemBytes each.
+        ArrayRef<char> source = data.getRawData();
+        int64_t eb = m.elemBytes;
+        SmallVector<char> out(m.n * m.k * eb);
+        for (int64_t k = 0; k < m.k; ++k)
+          for (int64_t n = 0; n < m.n; ++n)
+            std::memcpy(&out[(n * m.k + k) * eb], &source[(k * m.n + n) * eb],
+                        eb);
+        transposed = DenseElementsAttr::getFromRawBuffer(tensorType, out);
+      }
       OpBuilder detached(b.getContext());
       auto global = memref::GlobalOp::create(
           detached, loc, "__qsparse_weight_nk", b.getStringAttr("private"),
-          type, DenseElementsAttr::get(tensorType, ArrayRef(out)),
-          /*constant=*/true, b.getI64IntegerAttr(16));
+          type, transposed, /*constant=*/true, b.getI64IntegerAttr(16));
       symbols->insert(global, getOperation().getBody()->begin());
       return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
     }
@@ -329,7 +367,8 @@ struct GPUMatmulKernelsPass
           continue;
       if (!fill || !fill.hasPureBufferSemantics() ||
           fill.getDpsInitOperand(0)->get() != m.fillTarget ||
-          !matchPattern(fill.getDpsInputOperand(0)->get(), m_Zero()))
+          !(matchPattern(fill.getDpsInputOperand(0)->get(), m_Zero()) ||
+            matchPattern(fill.getDpsInputOperand(0)->get(), m_PosZeroFloat())))
         return {};
       return fill;
     }
@@ -375,7 +414,7 @@ struct GPUMatmulKernelsPass
     // Every thread issues the same number of packed-B copies and decode
     // steps.
     int64_t chunkB = chunkFor(m.k / 2);
-    if (!nibbleWeights || m.k % 8 != 0 ||
+    if (!nibbleWeights || !m.elem.isInteger(8) || m.k % 8 != 0 ||
         (cf.bn * cf.bk / 8) % cf.threads() != 0 ||
         (cf.bn * (cf.bk / 2) / chunkB) % cf.threads() != 0 ||
         cf.stages * (cf.bm * cf.bk + cf.bn * cf.bk / 2) + cf.bn * cf.bk + 16 >
@@ -427,12 +466,19 @@ struct GPUMatmulKernelsPass
     auto workgroup =
         gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     Type i8 = b.getI8Type();
-    auto tileA = MemRefType::get({cf.stages, cf.bm, cf.bk}, i8,
+    // Tiles are laid out in bytes of K (tile-k bytes per row); `elements`
+    // turns a byte offset along K into an index of the element type.
+    Type elem = m.elem;
+    int64_t eb = m.elemBytes;
+    auto elements = [&](Value bytes) {
+      return eb == 1 ? bytes : ib.div(bytes, eb);
+    };
+    auto tileA = MemRefType::get({cf.stages, cf.bm, cf.bk / eb}, elem,
                                  MemRefLayoutAttrInterface{}, workgroup);
     // With 4-bit weights the B stages hold packed bytes, decoded into one
     // int8 tile before the math.
     int64_t bWidth = nibbles ? cf.bk / 2 : cf.bk;
-    auto tileB = MemRefType::get({cf.stages, cf.bn, bWidth}, i8,
+    auto tileB = MemRefType::get({cf.stages, cf.bn, bWidth / eb}, elem,
                                  MemRefLayoutAttrInterface{}, workgroup);
     Value one = ib.c(1);
     auto launch = gpu::LaunchOp::create(b, loc, ib.c(ceilDiv(m.n, cf.bn)),
@@ -470,6 +516,8 @@ struct GPUMatmulKernelsPass
       Value k0 = ib.mul(kTile, cf.bk);
       using Source = std::function<std::pair<Value, SmallVector<Value>>(
           IndexBuilder &, Value, Value)>;
+      // Rows [base, base + rows) of a source `extent` rows by `kExtent`
+      // bytes, bytes [k0, k0 + width) of each, in `chunk`-byte copies.
       auto copyRows = [&](const Source &source, Value shared, Value base,
                           int64_t rows, int64_t extent, int64_t kExtent,
                           Value k0, int64_t width, int64_t chunk) {
@@ -484,21 +532,20 @@ struct GPUMatmulKernelsPass
           // == 0); the address is clamped into the matrix either way.
           Value left = ib.min(ib.max(ib.sub(ib.c(kExtent), gCol), 0), chunk);
           Value inRows = ib.lt(gRow, extent);
-          Value elements =
-              arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
+          Value valid = arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
           Value srcRow = ib.min(gRow, extent - 1);
           Value srcCol = ib.min(gCol, kExtent - chunk);
-          auto [global, at] = source(ib, srcRow, srcCol);
+          auto [global, at] = source(ib, srcRow, elements(srcCol));
           auto copy = nvgpu::DeviceAsyncCopyOp::create(
-              b, loc, tokenType, shared, ValueRange{stage, row, col}, global,
-              at, b.getIndexAttr(chunk), elements,
+              b, loc, tokenType, shared, ValueRange{stage, row, elements(col)},
+              global, at, b.getIndexAttr(chunk / eb), elements(valid),
               chunk == 16 ? b.getUnitAttr() : UnitAttr());
           tokens.push_back(copy.getAsyncToken());
         }
       };
-      copyRows(m.aAt, sa, m0, cf.bm, m.m, m.k, k0, cf.bk, chunk);
+      copyRows(m.aAt, sa, m0, cf.bm, m.m, m.k * eb, k0, cf.bk, chunk);
       Value bSource = nibbles ? nibbles->packed : bt;
-      int64_t bExtent = nibbles ? m.k / 2 : m.k;
+      int64_t bExtent = nibbles ? m.k / 2 : m.k * eb;
       copyRows(
           [bSource](IndexBuilder &, Value row, Value col) {
             return std::make_pair(bSource, SmallVector<Value>{row, col});
@@ -526,10 +573,11 @@ struct GPUMatmulKernelsPass
       group = issue(ib.c(s), ib.c(s));
 
     int64_t mTiles = cf.warpM() / 16, nTiles = cf.warpN() / 8;
-    auto accType = VectorType::get({2, 2}, b.getI32Type());
+    bool isHalf = elem.isF16();
+    auto accType = VectorType::get({2, 2}, isHalf ? (Type)b.getF32Type()
+                                                  : (Type)b.getI32Type());
     Value zero = arith::ConstantOp::create(
-        b, loc, accType,
-        DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+        b, loc, accType, cast<TypedAttr>(b.getZeroAttr(accType)));
     SmallVector<Value> init(mTiles * nTiles, zero);
     init.push_back(group);
     Value rowA = ib.apply(addressA.row, lane),
@@ -537,8 +585,8 @@ struct GPUMatmulKernelsPass
     Value rowB = ib.apply(addressBt.row, lane),
           colB = ib.apply(addressBt.col, lane);
 
-    auto loop = scf::ForOp::create(b, loc, ib.c(0), ib.c(ceilDiv(m.k, cf.bk)),
-                                   one, init);
+    auto loop = scf::ForOp::create(b, loc, ib.c(0),
+                                   ib.c(ceilDiv(m.k * eb, cf.bk)), one, init);
     {
       OpBuilder::InsertionGuard inner(b);
       Block *body = loop.getBody();
@@ -592,19 +640,20 @@ struct GPUMatmulKernelsPass
         gpu::BarrierOp::create(b, loc);
       }
       SmallVector<Value> acc(iter.drop_back());
-      auto fragType = VectorType::get({4, 4}, i8);
-      auto fragBType = VectorType::get({2, 4}, i8);
+      // A: 4 registers, B: 2, of 4 bytes each.
+      auto fragType = VectorType::get({4, 4 / eb}, elem);
+      auto fragBType = VectorType::get({2, 4 / eb}, elem);
       for (int64_t kk = 0; kk < cf.bk / 32; ++kk) {
         SmallVector<Value> as, bs;
         for (int64_t mt = 0; mt < mTiles; ++mt)
           as.push_back(nvgpu::LdMatrixOp::create(
               b, loc, fragType, sa,
               ValueRange{stage, ib.add(ib.add(warpRow, mt * 16), rowA),
-                         ib.add(colA, kk * 32)},
+                         elements(ib.add(colA, kk * 32))},
               /*transpose=*/false, /*numTiles=*/4));
         for (int64_t np = 0; np < nTiles / 2; ++np) {
           Value bRow = ib.add(ib.add(warpCol, np * 16), rowB),
-                bCol = ib.add(colB, kk * 32);
+                bCol = elements(ib.add(colB, kk * 32));
           Value quad =
               nibbles
                   ? nvgpu::LdMatrixOp::create(b, loc, fragType, decoded,
@@ -618,8 +667,7 @@ struct GPUMatmulKernelsPass
           // (Row by row: a 2-D strided slice does not lower to LLVM here.)
           for (int64_t half = 0; half < 2; ++half) {
             Value frag = arith::ConstantOp::create(
-                b, loc, fragBType,
-                DenseElementsAttr::get(fragBType, b.getI8IntegerAttr(0)));
+                b, loc, fragBType, cast<TypedAttr>(b.getZeroAttr(fragBType)));
             for (int64_t r = 0; r < 2; ++r)
               frag = vector::InsertOp::create(
                   b, loc, vector::ExtractOp::create(b, loc, quad, 2 * half + r),
@@ -664,7 +712,9 @@ struct GPUMatmulKernelsPass
                         : memref::LoadOp::create(sbld, sl, m.c,
                                                  ValueRange{row, at})
                               .getResult();
-              value = arith::AddIOp::create(sbld, sl, old, value);
+              value = isHalf
+                          ? (Value)arith::AddFOp::create(sbld, sl, old, value)
+                          : (Value)arith::AddIOp::create(sbld, sl, old, value);
             }
             if (epilogue)
               return epilogue->emitStore(sbld, sl, value, row, at);
@@ -737,10 +787,14 @@ struct GPUMatmulKernelsPass
     return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
   }
 
-  /// One m16n8k32 mma: nvgpu.mma.sync for s8 x s8, nvvm.mma.sync with the
-  /// u8 PTX type on the zero-extended operands otherwise.
+  /// One mma: nvgpu.mma.sync m16n8k16 for f16, m16n8k32 for s8 x s8;
+  /// nvvm.mma.sync with the u8 PTX type on the zero-extended operands
+  /// otherwise.
   Value emitMma(OpBuilder &b, Location loc, Value a, Value bv, Value c,
                 Match &m) {
+    if (m.elem.isF16())
+      return nvgpu::MmaSyncOp::create(b, loc, a, bv, c,
+                                      ArrayRef<int64_t>{16, 8, 16});
     if (!m.aUnsigned && !m.bUnsigned)
       return nvgpu::MmaSyncOp::create(b, loc, a, bv, c,
                                       ArrayRef<int64_t>{16, 8, 32});
