@@ -1338,25 +1338,28 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
     }
     return success();
   }
-  // A, B as bytes (signed or not) and C as i32, per lane -> D per lane.
-  auto mma = [&](auto fragments, bool aUnsigned, bool bUnsigned,
-                 auto write) -> LogicalResult {
+  // One warp-wide D = C + A x B of m16n8 x `kDim`: `fragments` gives a
+  // lane's A, B and C elements (as T, the type of `zero`), placed by the
+  // ISA's position functions `posA` / `posB` (C and D by isaC); `finish`
+  // turns a sum into D's element.
+  auto mma = [&](auto zero, int kDim, auto posA, auto posB, auto fragments,
+                 auto finish, Value result) -> LogicalResult {
+    using T = decltype(zero);
     if (failed(warpsActive()))
       return failure();
+    auto &out = slot(result);
     for (int w = 0; w < threads / 32; ++w) {
-      int64_t A[16][32], B[32][8], C[16][8];
+      T A[16][32] = {}, B[32][8] = {}, C[16][8] = {};
       for (int l = 0; l < 32; ++l) {
-        SmallVector<int64_t> a, b, c;
+        SmallVector<T> a, b, c;
         fragments(32 * w + l, a, b, c);
-        for (int i = 0; i < 16; ++i) {
-          Pos p = isaA(l, i);
-          A[p.row][p.col] =
-              aUnsigned ? int64_t(a[i] & 0xff) : int64_t(int8_t(a[i]));
+        for (int i = 0; i < int(a.size()); ++i) {
+          Pos p = posA(l, i);
+          A[p.row][p.col] = a[i];
         }
-        for (int i = 0; i < 8; ++i) {
-          Pos p = isaB(l, i);
-          B[p.row][p.col] =
-              bUnsigned ? int64_t(b[i] & 0xff) : int64_t(int8_t(b[i]));
+        for (int i = 0; i < int(b.size()); ++i) {
+          Pos p = posB(l, i);
+          B[p.row][p.col] = b[i];
         }
         for (int i = 0; i < 4; ++i) {
           Pos p = isaC(l, i);
@@ -1364,89 +1367,67 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
         }
       }
       for (int l = 0; l < 32; ++l) {
-        SmallVector<int64_t> d;
+        Val r;
         for (int i = 0; i < 4; ++i) {
           Pos p = isaC(l, i);
-          int64_t sum = C[p.row][p.col];
-          for (int k = 0; k < 32; ++k)
+          T sum = C[p.row][p.col];
+          for (int k = 0; k < kDim; ++k)
             sum += A[p.row][k] * B[k][p.col];
-          sum = std::clamp<int64_t>(sum, std::numeric_limits<int32_t>::min(),
-                                    std::numeric_limits<int32_t>::max());
-          d.push_back(sum);
+          r.e.push_back(finish(sum));
         }
-        write(32 * w + l, d);
+        out[32 * w + l] = std::move(r);
       }
     }
     return success();
+  };
+  // The 8-bit mma saturates to i32.
+  auto saturate = [](int64_t sum) {
+    return Elem{std::clamp<int64_t>(sum, std::numeric_limits<int32_t>::min(),
+                                    std::numeric_limits<int32_t>::max()),
+                0};
+  };
+  auto byteOf = [](int64_t v, bool isUnsigned) {
+    return isUnsigned ? int64_t(v & 0xff) : int64_t(int8_t(v));
   };
   if (auto sync = dyn_cast<nvgpu::MmaSyncOp>(op)) {
     auto aType = cast<VectorType>(sync.getMatrixA().getType());
     auto shape = sync.getMmaShapeAsArray();
     if (aType.getElementType().isF16() && shape[0] == 16 && shape[1] == 8 &&
-        shape[2] == 16) {
+        shape[2] == 16)
       // f16 x f16 -> f32: exact products, the sum in double rounded once
       // to f32 (the hardware's order and intermediate precision are not
       // specified beyond f32, so results are compared with a tolerance).
-      if (failed(warpsActive()))
-        return failure();
-      auto &out = slot(sync.getRes());
-      for (int w = 0; w < threads / 32; ++w) {
-        double A[16][16], B[16][8], C[16][8];
-        for (int l = 0; l < 32; ++l) {
-          int t = 32 * w + l;
-          const Val &a = get(sync.getMatrixA(), t),
-                    &b = get(sync.getMatrixB(), t),
-                    &c = get(sync.getMatrixC(), t);
-          for (int i = 0; i < 8; ++i) {
-            Pos p = qsparse::numerics::ptx::f16A(l, i);
-            A[p.row][p.col] = a.e[i].f;
-          }
-          for (int i = 0; i < 4; ++i) {
-            Pos p = qsparse::numerics::ptx::f16B(l, i);
-            B[p.row][p.col] = b.e[i].f;
-          }
-          for (int i = 0; i < 4; ++i) {
-            Pos p = isaC(l, i);
-            C[p.row][p.col] = c.e[i].f;
-          }
-        }
-        for (int l = 0; l < 32; ++l) {
-          Val r;
-          for (int i = 0; i < 4; ++i) {
-            Pos p = isaC(l, i);
-            double sum = C[p.row][p.col];
-            for (int k = 0; k < 16; ++k)
-              sum += A[p.row][k] * B[k][p.col];
-            r.e.push_back(
-                Elem{0, static_cast<double>(static_cast<float>(sum))});
-          }
-          out[32 * w + l] = std::move(r);
-        }
-      }
-      return success();
-    }
+      return mma(
+          0.0, 16, qsparse::numerics::ptx::f16A, qsparse::numerics::ptx::f16B,
+          [&](int t, SmallVector<double> &a, SmallVector<double> &b,
+              SmallVector<double> &c) {
+            for (Elem e : get(sync.getMatrixA(), t).e)
+              a.push_back(e.f);
+            for (Elem e : get(sync.getMatrixB(), t).e)
+              b.push_back(e.f);
+            for (Elem e : get(sync.getMatrixC(), t).e)
+              c.push_back(e.f);
+          },
+          [](double sum) {
+            return Elem{0, static_cast<double>(static_cast<float>(sum))};
+          },
+          sync.getRes());
     if (!aType.getElementType().isInteger(8) || shape[0] != 16 ||
         shape[1] != 8 || shape[2] != 32)
       return fail(&op,
                   "only the i8 m16n8k32 and f16 m16n8k16 mma are emulated");
-    auto &out = slot(sync.getRes());
     return mma(
+        int64_t(0), 32, isaA, isaB,
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
             SmallVector<int64_t> &c) {
           for (Elem e : get(sync.getMatrixA(), t).e)
-            a.push_back(e.i);
+            a.push_back(byteOf(e.i, false));
           for (Elem e : get(sync.getMatrixB(), t).e)
-            b.push_back(e.i);
+            b.push_back(byteOf(e.i, false));
           for (Elem e : get(sync.getMatrixC(), t).e)
             c.push_back(e.i);
         },
-        false, false,
-        [&](int t, ArrayRef<int64_t> d) {
-          Val r;
-          for (int64_t v : d)
-            r.e.push_back(Elem{v, 0});
-          out[t] = std::move(r);
-        });
+        saturate, sync.getRes());
   }
   if (auto nv = dyn_cast<NVVM::MmaOp>(op)) {
     auto shape = nv.getShapeAttr();
@@ -1458,29 +1439,24 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
     if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 32 ||
         !is8(typeA) || !is8(typeB))
       return fail(&op, "only the 8-bit m16n8k32 mma is emulated");
-    auto &out = slot(nv.getRes());
-    auto bytesOf = [&](ValueRange regs, int t, SmallVector<int64_t> &dst) {
+    auto bytesOf = [&](ValueRange regs, int t, bool isUnsigned,
+                       SmallVector<int64_t> &dst) {
       for (Value r : regs) {
         uint32_t word = static_cast<uint32_t>(get(r, t).e[0].i);
         for (int b = 0; b < 4; ++b)
-          dst.push_back((word >> (8 * b)) & 0xff);
+          dst.push_back(byteOf(word >> (8 * b), isUnsigned));
       }
     };
     return mma(
+        int64_t(0), 32, isaA, isaB,
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
             SmallVector<int64_t> &c) {
-          bytesOf(nv.getOperandA(), t, a);
-          bytesOf(nv.getOperandB(), t, b);
+          bytesOf(nv.getOperandA(), t, *typeA == NVVM::MMATypes::u8, a);
+          bytesOf(nv.getOperandB(), t, *typeB == NVVM::MMATypes::u8, b);
           for (Value r : nv.getOperandC())
             c.push_back(get(r, t).e[0].i);
         },
-        *typeA == NVVM::MMATypes::u8, *typeB == NVVM::MMATypes::u8,
-        [&](int t, ArrayRef<int64_t> d) {
-          Val r;
-          for (int64_t v : d)
-            r.e.push_back(Elem{v, 0});
-          out[t] = std::move(r);
-        });
+        saturate, nv.getRes());
   }
   if (auto ev = dyn_cast<LLVM::ExtractValueOp>(op)) {
     if (ev.getPosition().size() != 1)

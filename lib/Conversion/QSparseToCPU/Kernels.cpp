@@ -163,8 +163,7 @@ qsparse::cpu::matchConv(linalg::LinalgOp op, bool narrowAcc, bool half) {
 
 bool qsparse::cpu::matchMacBodyOf(linalg::LinalgOp op, Value a, Value b,
                                   Value c, KernelKind &kind, bool &aUnsigned,
-                                  bool &bUnsigned, bool narrowAcc,
-                                  bool half) {
+                                  bool &bUnsigned, bool narrowAcc, bool half) {
   auto element = [](Value v) {
     return cast<MemRefType>(v.getType()).getElementType();
   };

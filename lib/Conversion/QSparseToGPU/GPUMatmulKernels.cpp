@@ -56,9 +56,9 @@ struct Match {
   SmallVector<Value, 2> inputs;
   int64_t m, n, k;
   bool aUnsigned = false, bUnsigned = false;
-  /// The operand element type (i8 or f16) and its bytes.
+  /// The operand element type (i8 or f16).
   Type elem;
-  int64_t elemBytes = 1;
+  int64_t elemBytes() const { return elem.getIntOrFloatBitWidth() / 8; }
   /// Bytes per cp.async of A and B: K tiles are copied in chunks that never
   /// straddle a row of A's source.
   int64_t chunk = 16;
@@ -78,12 +78,10 @@ int64_t chunkFor(int64_t extent) {
 bool setElement(Match &match, qsparse::cpu::KernelKind kind, Builder b) {
   if (kind == qsparse::cpu::KernelKind::I8) {
     match.elem = b.getI8Type();
-    match.elemBytes = 1;
     return true;
   }
   if (kind == qsparse::cpu::KernelKind::F16) {
     match.elem = b.getF16Type();
-    match.elemBytes = 2;
     return true;
   }
   return false;
@@ -108,9 +106,9 @@ std::optional<Match> matchTensorCoreMatmul(linalg::LinalgOp op) {
   match.n = operands->n;
   // Rows of A and B^T must be whole 4-byte copies.
   if (match.m == 0 || match.n == 0 || match.k == 0 ||
-      match.k * match.elemBytes % 4 != 0)
+      match.k * match.elemBytes() % 4 != 0)
     return std::nullopt;
-  match.chunk = chunkFor(match.k * match.elemBytes);
+  match.chunk = chunkFor(match.k * match.elemBytes());
   match.inputs = {operands->a, operands->b};
   Value a = operands->a;
   match.aAt = [a](IndexBuilder &, Value row, Value col) {
@@ -164,7 +162,7 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
   auto conv = qsparse::cpu::matchConv(op, /*narrowAcc=*/false, /*half=*/true);
   Match match;
   if (!conv || !setElement(match, conv->kind, Builder(op)) ||
-      conv->c * match.elemBytes % 4 != 0)
+      conv->c * match.elemBytes() % 4 != 0)
     return std::nullopt;
   match.op = op;
   match.aUnsigned = conv->aUnsigned;
@@ -174,7 +172,7 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
   match.k = conv->kh * conv->kw * conv->c;
   if (match.m == 0 || match.n == 0)
     return std::nullopt;
-  match.chunk = chunkFor(conv->c * match.elemBytes);
+  match.chunk = chunkFor(conv->c * match.elemBytes());
   OpBuilder b(op);
   Location loc = op.getLoc();
   SmallVector<ReassociationIndices> groups = {{0, 1, 2}, {3}};
@@ -331,9 +329,9 @@ struct GPUMatmulKernelsPass
       if (data.isSplat()) {
         transposed = data.resizeSplat(tensorType);
       } else {
-        // The elements as raw bytes, elemBytes each.
+        // The elements as raw bytes, elemBytes() each.
         ArrayRef<char> source = data.getRawData();
-        int64_t eb = m.elemBytes;
+        int64_t eb = m.elemBytes();
         SmallVector<char> out(m.n * m.k * eb);
         for (int64_t k = 0; k < m.k; ++k)
           for (int64_t n = 0; n < m.n; ++n)
@@ -469,7 +467,7 @@ struct GPUMatmulKernelsPass
     // Tiles are laid out in bytes of K (tile-k bytes per row); `elements`
     // turns a byte offset along K into an index of the element type.
     Type elem = m.elem;
-    int64_t eb = m.elemBytes;
+    int64_t eb = m.elemBytes();
     auto elements = [&](Value bytes) {
       return eb == 1 ? bytes : ib.div(bytes, eb);
     };
