@@ -1539,9 +1539,12 @@ std::string explainMisses(const Group &g, llvm::ArrayRef<Group> all) {
            "columns it issues one `vpermb` and one dot product where the "
            "dense kernel issues two dot products, so its gain comes from the "
            "halved activation broadcasts and weight loads, not from fewer "
-           "vector instructions. Sharing each gather between more columns "
-           "(the same positions for 2 x 16 columns, as transposable or "
-           "block-shared masks allow) is the next step. ";
+           "vector instructions. Putting rows in the lanes instead (36 "
+           "shared gathers per 16 rows and 8 K, one table load per dot "
+           "product) was prototyped and measured slower than dense, bound "
+           "by those loads (docs/CPUCodegen.md). Sharing each gather "
+           "between more columns (the same positions for 2 x 16 columns, "
+           "as transposable or block-shared masks allow) is the next step. ";
   } else if (g.key == "flint-gemm") {
     s += "DESIGN 5 asks that flint weights stay 4-bit in memory and be "
          "decoded in registers (a 16-entry table lookup) inside the GEMM "
