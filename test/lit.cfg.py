@@ -82,6 +82,8 @@ if os.path.exists(ptxas):
 config.substitutions.append(
     ("%extract_ptx", config.python_executable + " " +
      os.path.join(config.qsparse_src_root, "scripts", "extract-ptx.py")))
+# The CUDA driver stand-in of test/lib/FakeCudaDriver.cpp.
+config.substitutions.append(("%fake_cuda", config.qsparse_fake_cuda))
 # A machine with an NVIDIA GPU (the --target=cuda tests that expect none
 # are unsupported there).
 if os.path.exists("/dev/nvidia0"):

@@ -150,6 +150,10 @@ void qsparse::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createGpuKernelOutliningPass());
   // The shared-memory globals now live in the GPU modules only.
   pm.addPass(createSymbolDCEPass());
+  // Allocations, copies and launches on one stream per function, waited
+  // for before it returns: gpu-to-llvm lowers only the async forms to the
+  // mgpu* runtime calls.
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip.getValue();
   nvvm.cubinFeatures = "+ptx80";

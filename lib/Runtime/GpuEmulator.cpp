@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsparse/Runtime/GpuEmulator.h"
+#include "Engine.h"
 #include "qsparse/Numerics/PtxIsa.h"
 #include "qsparse/Pipelines/Pipelines.h"
 
@@ -1598,10 +1599,7 @@ LogicalResult Interpreter::runOp(Operation &op, const Mask &mask) {
 llvm::Expected<std::unique_ptr<EmulatedGPUFunction>>
 EmulatedGPUFunction::compile(ModuleOp module, StringRef name,
                              const GPUPipelineOptions &options) {
-  Operation *funcOp = module.lookupSymbol(name);
-  if (!funcOp)
-    return llvm::createStringError("no function named '" + name + "'");
-  auto signature = getRunnableSignature(funcOp);
+  auto signature = detail::entrySignature(module, name);
   if (!signature)
     return signature.takeError();
   auto fn = std::unique_ptr<EmulatedGPUFunction>(new EmulatedGPUFunction());

@@ -1,10 +1,12 @@
 //===- Jit.cpp - compile a function and run it on the host ----------------===//
 
 #include "qsparse/Runtime/Jit.h"
+#include "Engine.h"
 #include "qsparse/Dialect/QSparse/IR/QSparse.h"
 #include "qsparse/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -123,30 +125,24 @@ static std::string firstError(MLIRContext *ctx,
   return message;
 }
 
-llvm::Expected<std::unique_ptr<CompiledFunction>>
-CompiledFunction::compile(ModuleOp module, StringRef name,
-                          PipelineKind pipeline,
-                          const CPUPipelineOptions &cpuOptions) {
+llvm::Expected<Signature> runtime::detail::entrySignature(ModuleOp module,
+                                                          StringRef name) {
   Operation *funcOp = module.lookupSymbol(name);
   if (!funcOp)
     return makeError("no function named '" + name + "'");
-  auto signature = getRunnableSignature(funcOp);
-  if (!signature)
-    return signature.takeError();
+  return getRunnableSignature(funcOp);
+}
 
+llvm::Expected<std::unique_ptr<ExecutionEngine>>
+runtime::detail::lowerAndCompile(
+    ModuleOp module, StringRef name,
+    function_ref<void(OpPassManager &)> buildPipeline, StringRef pipelineName,
+    ArrayRef<StringRef> libPaths, bool gpuHost) {
   OwningOpRef<ModuleOp> clone = module.clone();
   MLIRContext *ctx = module.getContext();
   keepOnlyEntry(*clone, name);
-  if (pipeline == PipelineKind::CPU && cpuOptions.threads > 1 &&
-      StringRef(QSPARSE_LIBOMP).empty())
-    return makeError("threads > 1 needs the OpenMP runtime, which was not "
-                     "found when qsparse was configured (Debian package "
-                     "libomp-22-dev)");
   PassManager pm(ctx);
-  if (pipeline == PipelineKind::Reference)
-    buildReferencePipeline(pm);
-  else
-    buildCPUPipeline(pm, cpuOptions);
+  buildPipeline(pm);
   bool failed = false;
   std::string message = firstError(
       ctx, [&] { return pm.run(*clone); }, failed);
@@ -159,21 +155,21 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
   // translation with a cast.
   Operation *leftover = nullptr;
   clone->walk([&](Operation *op) {
-    // OpenMP ops (--cpu-threads) are translated to runtime calls.
+    // OpenMP ops (--cpu-threads) are translated to runtime calls; on the
+    // GPU pipeline's host side, gpu.binary (the kernels) and
+    // gpu.launch_func (mgpu* calls).
     if (isa<ModuleOp>(op) || isa<LLVM::LLVMDialect>(op->getDialect()) ||
         op->getDialect()->getNamespace() == "omp" ||
-        isa<UnrealizedConversionCastOp>(op))
+        isa<UnrealizedConversionCastOp>(op) ||
+        (gpuHost && isa<gpu::BinaryOp, gpu::LaunchFuncOp>(op)))
       return WalkResult::advance();
     leftover = op;
     return WalkResult::interrupt();
   });
-  if (leftover) {
-    return makeError(
-        formatLocation(leftover->getLoc()) + ": '" +
-        leftover->getName().getStringRef() + "' is not supported by the " +
-        (pipeline == PipelineKind::Reference ? "reference" : "cpu") +
-        " pipeline");
-  }
+  if (leftover)
+    return makeError(formatLocation(leftover->getLoc()) + ": '" +
+                     leftover->getName().getStringRef() +
+                     "' is not supported by the " + pipelineName + " pipeline");
 
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
@@ -190,9 +186,6 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
                                                /*sizeLevel=*/0, nullptr);
   options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  SmallVector<StringRef> libPaths = {QSPARSE_MLIR_C_RUNNER_UTILS};
-  if (pipeline == PipelineKind::CPU && cpuOptions.threads > 1)
-    libPaths.push_back(QSPARSE_LIBOMP);
   options.sharedLibPaths = libPaths;
   std::unique_ptr<ExecutionEngine> engine;
   message = firstError(
@@ -210,59 +203,90 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
   if (failed)
     return makeError("JIT compilation failed" +
                      (message.empty() ? std::string() : ": " + message));
+  return engine;
+}
+
+llvm::Expected<std::unique_ptr<CompiledFunction>>
+CompiledFunction::compile(ModuleOp module, StringRef name,
+                          PipelineKind pipeline,
+                          const CPUPipelineOptions &cpuOptions) {
+  auto signature = runtime::detail::entrySignature(module, name);
+  if (!signature)
+    return signature.takeError();
+  if (pipeline == PipelineKind::CPU && cpuOptions.threads > 1 &&
+      StringRef(QSPARSE_LIBOMP).empty())
+    return makeError("threads > 1 needs the OpenMP runtime, which was not "
+                     "found when qsparse was configured (Debian package "
+                     "libomp-22-dev)");
+  SmallVector<StringRef> libPaths = {QSPARSE_MLIR_C_RUNNER_UTILS};
+  if (pipeline == PipelineKind::CPU && cpuOptions.threads > 1)
+    libPaths.push_back(QSPARSE_LIBOMP);
+  auto engine = runtime::detail::lowerAndCompile(
+      module, name,
+      [&](OpPassManager &pm) {
+        if (pipeline == PipelineKind::Reference)
+          buildReferencePipeline(pm);
+        else
+          buildCPUPipeline(pm, cpuOptions);
+      },
+      pipeline == PipelineKind::Reference ? "reference" : "cpu", libPaths);
+  if (!engine)
+    return engine.takeError();
 
   std::unique_ptr<CompiledFunction> result(new CompiledFunction());
-  result->engine = std::move(engine);
+  result->engine = std::move(*engine);
   result->name = name.str();
   result->signature = std::move(*signature);
   return result;
 }
 
-namespace {
-/// The fields a memref descriptor expands to in the LLVM calling convention.
-struct Descriptor {
-  void *allocated;
-  void *aligned;
-  int64_t offset = 0;
-  SmallVector<int64_t> sizes, strides;
-
-  Descriptor(void *data, RankedTensorType type)
-      : allocated(data), aligned(data), sizes(type.getShape()) {
-    strides.resize(sizes.size());
-    int64_t stride = 1;
-    for (int64_t d = sizes.size() - 1; d >= 0; --d) {
-      strides[d] = stride;
-      stride *= sizes[d];
-    }
+runtime::detail::Descriptor::Descriptor(void *data, RankedTensorType type)
+    : allocated(data), aligned(data), sizes(type.getShape()) {
+  strides.resize(sizes.size());
+  int64_t stride = 1;
+  for (int64_t d = sizes.size() - 1; d >= 0; --d) {
+    strides[d] = stride;
+    stride *= sizes[d];
   }
+}
 
-  void appendTo(SmallVectorImpl<void *> &packed) {
-    packed.push_back(&allocated);
-    packed.push_back(&aligned);
-    packed.push_back(&offset);
-    for (int64_t &s : sizes)
+SmallVector<void *>
+runtime::detail::packArguments(const Signature &signature,
+                               ArrayRef<void *> buffers,
+                               std::vector<Descriptor> &descriptors) {
+  assert(buffers.size() ==
+         signature.arguments.size() + signature.results.size());
+  // Results are out-parameters after the arguments (buffer-results-to-out-
+  // params in the pipelines).
+  descriptors.clear();
+  descriptors.reserve(buffers.size());
+  for (auto [i, data] : llvm::enumerate(buffers))
+    descriptors.emplace_back(
+        data, i < signature.arguments.size()
+                  ? signature.arguments[i]
+                  : signature.results[i - signature.arguments.size()]);
+  SmallVector<void *> packed;
+  for (Descriptor &d : descriptors) {
+    packed.push_back(&d.allocated);
+    packed.push_back(&d.aligned);
+    packed.push_back(&d.offset);
+    for (int64_t &s : d.sizes)
       packed.push_back(&s);
-    for (int64_t &s : strides)
+    for (int64_t &s : d.strides)
       packed.push_back(&s);
   }
-};
-} // namespace
+  return packed;
+}
 
 llvm::Error CompiledFunction::invoke(ArrayRef<void *> arguments,
                                      ArrayRef<void *> results) {
   assert(arguments.size() == signature.arguments.size() &&
          results.size() == signature.results.size());
-  // Results are out-parameters after the arguments (buffer-results-to-out-
-  // params in the pipelines).
-  std::vector<Descriptor> descriptors;
-  descriptors.reserve(arguments.size() + results.size());
-  for (auto [data, type] : llvm::zip(arguments, signature.arguments))
-    descriptors.emplace_back(data, type);
-  for (auto [data, type] : llvm::zip(results, signature.results))
-    descriptors.emplace_back(data, type);
-  SmallVector<void *> packed;
-  for (Descriptor &d : descriptors)
-    d.appendTo(packed);
+  SmallVector<void *> buffers(arguments);
+  buffers.append(results.begin(), results.end());
+  std::vector<runtime::detail::Descriptor> descriptors;
+  SmallVector<void *> packed =
+      runtime::detail::packArguments(signature, buffers, descriptors);
   return engine->invokePacked(name, packed);
 }
 

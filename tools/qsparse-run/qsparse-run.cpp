@@ -2,7 +2,7 @@
 //
 // qsparse-run FILE.mlir -e FUNC [--input=a.npy ...| --random-inputs=SEED]
 //             [--output=r.npy ...] [--pipeline=cpu|reference] [--check]
-//             [--bench=N] [--print-decisions] [--target=host|cuda]
+//             [--bench=N] [--print-decisions] [--target=host|emulator|cuda]
 //
 // Exit codes (DESIGN 4): 0 success, 1 --check found a difference, 2 bad input
 // (one line on stderr), 3 a runtime check in the program stopped it.
@@ -12,6 +12,7 @@
 #include "qsparse/Dialect/QSparse/IR/QSparse.h"
 #include "qsparse/InitAll.h"
 #include "qsparse/Pipelines/Pipelines.h"
+#include "qsparse/Runtime/Cuda.h"
 #include "qsparse/Runtime/GpuEmulator.h"
 #include "qsparse/Runtime/Jit.h"
 #include "qsparse/Runtime/Npy.h"
@@ -37,7 +38,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <dlfcn.h>
 #include <random>
 #include <unistd.h>
 
@@ -76,7 +76,9 @@ static cl::opt<std::string>
            cl::desc("Where to run: host (JIT, default), emulator (the GPU "
                     "pipeline's kernels interpreted on the host with the PTX "
                     "semantics of ldmatrix/mma: slow, for checking kernels) "
-                    "or cuda (an NVIDIA GPU through the CUDA driver)"),
+                    "or cuda (an NVIDIA GPU through the CUDA driver, "
+                    "libcuda.so.1 or the library the environment variable "
+                    "QSPARSE_CUDA_DRIVER names, opened at run time)"),
            cl::init("host"), cl::cat(category));
 static cl::opt<std::string> gpuOptions(
     "gpu-pipeline-options",
@@ -454,43 +456,6 @@ std::unique_ptr<GPUPipelineOptions> parseGPUOptions() {
   return options;
 }
 
-/// --target=cuda: compiles `module` with the GPU pipeline (so its errors
-/// come first), then looks for a CUDA driver and device, opened at run time
-/// so that the build needs no CUDA. Never returns: executing on the GPU is
-/// not written yet, and without a GPU that is the message.
-[[noreturn]] void runOnCuda(ModuleOp module, const std::string &firstError) {
-  std::unique_ptr<GPUPipelineOptions> parsed = parseGPUOptions();
-  const GPUPipelineOptions &options = *parsed;
-  // Only the entry point and what it calls, as on the host.
-  OwningOpRef<ModuleOp> copy = module.clone();
-  keepOnlyEntry(*copy, entry);
-  PassManager pm(module.getContext());
-  buildGPUPipeline(pm, options);
-  if (failed(pm.run(*copy)))
-    fail("the GPU pipeline failed: " +
-         (firstError.empty() ? std::string("unknown error") : firstError));
-
-  void *driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!driver)
-    fail("--target=cuda: no CUDA driver on this machine (libcuda.so.1: " +
-         llvm::Twine(dlerror()) + ")");
-  using InitFn = int (*)(unsigned);
-  using CountFn = int (*)(int *);
-  auto init = reinterpret_cast<InitFn>(dlsym(driver, "cuInit"));
-  auto count = reinterpret_cast<CountFn>(dlsym(driver, "cuDeviceGetCount"));
-  if (!init || !count)
-    fail("--target=cuda: libcuda.so.1 lacks cuInit/cuDeviceGetCount");
-  int devices = 0;
-  if (int status = init(0); status != 0)
-    fail("--target=cuda: no CUDA device (cuInit returned " +
-         llvm::Twine(status) + ")");
-  if (count(&devices) != 0 || devices == 0)
-    fail("--target=cuda: no CUDA device");
-  fail("--target=cuda: the module compiled for " + gpuChip +
-       ", but running it on the GPU is not implemented yet "
-       "(docs/GPUCodegen.md)");
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -578,16 +543,27 @@ int main(int argc, char **argv) {
   }
   if (cpuThreads < 1 || cpuThreads > 256)
     fail("--cpu-threads must be in [1, 256], got " + llvm::Twine(cpuThreads));
-  if (target == "cuda")
-    runOnCuda(*module, firstError);
-  if (target != "host" && target != "emulator")
+  if (target != "host" && target != "emulator" && target != "cuda")
     fail("--target must be host, emulator or cuda, got '" + target + "'");
   if (target == "emulator" && bench > 0)
     fail("--bench measures nothing on --target=emulator (an interpreter)");
   std::unique_ptr<CompiledFunction> hostFunction;
   std::unique_ptr<EmulatedGPUFunction> emulated;
+  std::unique_ptr<CudaFunction> cuda;
   SmallVector<NpyArray> results;
-  if (target == "emulator") {
+  if (target == "cuda") {
+    // Compiled first, so that its errors come before the driver's.
+    std::unique_ptr<GPUPipelineOptions> options = parseGPUOptions();
+    auto compiled = CudaFunction::compile(*module, entry, *options);
+    if (!compiled)
+      fail(llvm::toString(compiled.takeError()));
+    if (llvm::Error e = openCudaDevice(options->chip))
+      fail("--target=cuda: " + llvm::toString(std::move(e)));
+    llvm::outs() << "cuda: device 0, " << cudaDeviceDescription() << "\n";
+    cuda = std::move(*compiled);
+    failOn(cuda->load());
+    results = run(*cuda, args);
+  } else if (target == "emulator") {
     auto compiled =
         EmulatedGPUFunction::compile(*module, entry, *parseGPUOptions());
     if (!compiled)
@@ -639,20 +615,29 @@ int main(int argc, char **argv) {
   }
 
   if (bench > 0) {
-    CompiledFunction &fn = *hostFunction;
     SmallVector<void *> argPtrs, resultPtrs;
     for (NpyArray &a : args)
       argPtrs.push_back(a.data.data());
     for (NpyArray &r : results)
       resultPtrs.push_back(r.data.data());
-    failOn(fn.invoke(argPtrs, resultPtrs)); // warm-up
     std::vector<double> times;
-    for (unsigned i = 0; i < bench; ++i) {
-      auto start = std::chrono::steady_clock::now();
-      failOn(fn.invoke(argPtrs, resultPtrs));
-      auto stop = std::chrono::steady_clock::now();
-      times.push_back(
-          std::chrono::duration<double, std::milli>(stop - start).count());
+    if (cuda) {
+      // On device-resident copies of the arguments: launches and the wait
+      // for them, not the copies.
+      auto timed = cuda->time(argPtrs, bench);
+      if (!timed)
+        fail(llvm::toString(timed.takeError()));
+      times = std::move(*timed);
+    } else {
+      CompiledFunction &fn = *hostFunction;
+      failOn(fn.invoke(argPtrs, resultPtrs)); // warm-up
+      for (unsigned i = 0; i < bench; ++i) {
+        auto start = std::chrono::steady_clock::now();
+        failOn(fn.invoke(argPtrs, resultPtrs));
+        auto stop = std::chrono::steady_clock::now();
+        times.push_back(
+            std::chrono::duration<double, std::milli>(stop - start).count());
+      }
     }
     std::sort(times.begin(), times.end());
     double median =

@@ -1,0 +1,302 @@
+//===- FakeCudaDriver.cpp - a CUDA driver stand-in for the tests ----------===//
+//
+// libqsparse-fake-cuda.so exports the CUDA driver entry points that
+// qsparse-run --target=cuda binds (lib/Runtime/Cuda.cpp) and logs each call
+// on stderr ("fake-cuda: ..."), so that a machine without a GPU tests the
+// host side of the CUDA path: the JIT-compiled host code's mgpu* calls,
+// the PTX handed to the driver, launch shapes, and the argument and result
+// copies. Device memory is host memory; every pointer handed back is checked
+// against the live allocations. Kernels are not run (results stay zero).
+//
+// Environment: FAKE_CUDA_SM (compute capability, default 80),
+// FAKE_CUDA_FAIL (the name of one entry point that then fails) and
+// FAKE_CUDA_LOG (a file for the log instead of stderr).
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+
+namespace {
+using CUresult = int;
+using Handle = void *;
+using CUdeviceptr = unsigned long long;
+
+constexpr CUresult kSuccess = 0, kInvalidValue = 1, kInvalidPtx = 218,
+                   kNotFound = 500, kLaunchFailed = 719;
+
+std::map<uintptr_t, size_t> &allocations() {
+  static std::map<uintptr_t, size_t> live;
+  return live;
+}
+
+/// The PTX text of each loaded module.
+std::map<Handle, std::string> &modules() {
+  static std::map<Handle, std::string> loaded;
+  return loaded;
+}
+
+/// Function handles: the entry name.
+std::map<Handle, std::string> &functions() {
+  static std::map<Handle, std::string> found;
+  return found;
+}
+
+std::FILE *log() {
+  static std::FILE *file = [] {
+    const char *path = std::getenv("FAKE_CUDA_LOG");
+    std::FILE *f = path ? std::fopen(path, "w") : nullptr;
+    return f ? f : stderr;
+  }();
+  return file;
+}
+
+bool injected(const char *entry) {
+  const char *fail = std::getenv("FAKE_CUDA_FAIL");
+  return fail && std::strcmp(fail, entry) == 0;
+}
+
+/// Whether [ptr, ptr + bytes) lies in one live allocation.
+bool isDevice(CUdeviceptr ptr, size_t bytes) {
+  auto &live = allocations();
+  auto it = live.upper_bound(uintptr_t(ptr));
+  if (it == live.begin())
+    return false;
+  --it;
+  return uintptr_t(ptr) + bytes <= it->first + it->second;
+}
+
+CUresult fail(const char *entry, CUresult status, const char *why) {
+  std::fprintf(log(), "fake-cuda: %s: error: %s\n", entry, why);
+  std::fflush(log());
+  return status;
+}
+} // namespace
+
+extern "C" {
+
+CUresult cuInit(unsigned) { return kSuccess; }
+CUresult cuDeviceGetCount(int *count) {
+  *count = 1;
+  return kSuccess;
+}
+CUresult cuDeviceGet(int *device, int ordinal) {
+  *device = ordinal;
+  return ordinal == 0 ? kSuccess : kInvalidValue;
+}
+CUresult cuDeviceGetAttribute(int *value, int attribute, int) {
+  const char *sm = std::getenv("FAKE_CUDA_SM");
+  int capability = sm ? std::atoi(sm) : 80;
+  if (attribute == 75)
+    *value = capability / 10;
+  else if (attribute == 76)
+    *value = capability % 10;
+  else
+    return kInvalidValue;
+  return kSuccess;
+}
+CUresult cuDeviceGetName(char *name, int length, int) {
+  std::snprintf(name, length, "fake CUDA device (kernels do not run)");
+  return kSuccess;
+}
+CUresult cuDevicePrimaryCtxRetain(Handle *context, int) {
+  static int token;
+  *context = &token;
+  return kSuccess;
+}
+CUresult cuCtxSetCurrent(Handle) { return kSuccess; }
+CUresult cuCtxSynchronize() {
+  std::fprintf(log(), "fake-cuda: cuCtxSynchronize\n");
+  return kSuccess;
+}
+
+CUresult cuGetErrorName(CUresult status, const char **name) {
+  switch (status) {
+  case kInvalidValue:
+    *name = "CUDA_ERROR_INVALID_VALUE";
+    return kSuccess;
+  case kInvalidPtx:
+    *name = "CUDA_ERROR_INVALID_PTX";
+    return kSuccess;
+  case kNotFound:
+    *name = "CUDA_ERROR_NOT_FOUND";
+    return kSuccess;
+  case kLaunchFailed:
+    *name = "CUDA_ERROR_LAUNCH_FAILED";
+    return kSuccess;
+  default:
+    return kInvalidValue;
+  }
+}
+
+CUresult cuModuleLoadDataEx(Handle *module, const void *image,
+                            unsigned numOptions, int *options, void **values) {
+  std::string ptx(static_cast<const char *>(image));
+  size_t target = ptx.find(".target ");
+  std::string chip =
+      target == std::string::npos
+          ? "none"
+          : ptx.substr(target + 8, ptx.find('\n', target) - target - 8);
+  int entries = 0;
+  for (size_t at = ptx.find(".entry "); at != std::string::npos;
+       at = ptx.find(".entry ", at + 1))
+    ++entries;
+  std::fprintf(log(), "fake-cuda: cuModuleLoadDataEx: PTX for %s, %d .entry\n",
+               chip.c_str(), entries);
+  if (injected("cuModuleLoadDataEx") || target == std::string::npos) {
+    // The JIT's log, as the driver fills it.
+    for (unsigned i = 0; i + 1 < numOptions; ++i)
+      if (options[i] == 5 && options[i + 1] == 6 && values[i])
+        std::snprintf(static_cast<char *>(values[i]),
+                      reinterpret_cast<uintptr_t>(values[i + 1]),
+                      "ptxas fatal   : fake-cuda rejects this module\n");
+    return kInvalidPtx;
+  }
+  auto *copy = new std::string(ptx);
+  *module = copy;
+  modules()[copy] = ptx;
+  return kSuccess;
+}
+CUresult cuModuleGetFunction(Handle *function, Handle module,
+                             const char *name) {
+  auto it = modules().find(module);
+  if (it == modules().end())
+    return fail("cuModuleGetFunction", kInvalidValue, "unknown module");
+  if (it->second.find(std::string(".entry ") + name + "(") == std::string::npos)
+    return fail("cuModuleGetFunction", kNotFound, "no such .entry");
+  auto *handle = new std::string(name);
+  functions()[handle] = name;
+  *function = handle;
+  return kSuccess;
+}
+CUresult cuModuleUnload(Handle module) {
+  if (!modules().erase(module))
+    return fail("cuModuleUnload", kInvalidValue, "unknown module");
+  std::fprintf(log(), "fake-cuda: cuModuleUnload\n");
+  delete static_cast<std::string *>(module);
+  return kSuccess;
+}
+CUresult cuFuncSetAttribute(Handle, int attribute, int value) {
+  std::fprintf(log(), "fake-cuda: cuFuncSetAttribute %d = %d\n", attribute,
+               value);
+  return kSuccess;
+}
+CUresult cuLaunchKernel(Handle function, unsigned gx, unsigned gy, unsigned gz,
+                        unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                        Handle stream, void **params, void **extra) {
+  auto it = functions().find(function);
+  if (it == functions().end())
+    return fail("cuLaunchKernel", kInvalidValue, "unknown function");
+  std::fprintf(log(),
+               "fake-cuda: cuLaunchKernel %s grid %ux%ux%u block %ux%ux%u "
+               "shared %u%s\n",
+               it->second.c_str(), gx, gy, gz, bx, by, bz, shared,
+               stream ? "" : " (null stream)");
+  if (!params || extra)
+    return fail("cuLaunchKernel", kInvalidValue, "parameters not as packed");
+  if (bx * by * bz > 1024)
+    return fail("cuLaunchKernel", kInvalidValue, "more than 1024 threads");
+  return injected("cuLaunchKernel") ? kLaunchFailed : kSuccess;
+}
+
+CUresult cuStreamCreate(Handle *stream, unsigned) {
+  static int count;
+  *stream = new int(++count);
+  std::fprintf(log(), "fake-cuda: cuStreamCreate\n");
+  return kSuccess;
+}
+CUresult cuStreamSynchronize(Handle) {
+  std::fprintf(log(), "fake-cuda: cuStreamSynchronize\n");
+  return kSuccess;
+}
+CUresult cuStreamDestroy_v2(Handle stream) {
+  delete static_cast<int *>(stream);
+  std::fprintf(log(), "fake-cuda: cuStreamDestroy\n");
+  return kSuccess;
+}
+CUresult cuStreamWaitEvent(Handle, Handle, unsigned) { return kSuccess; }
+CUresult cuEventCreate(Handle *event, unsigned) {
+  *event = new int(0);
+  return kSuccess;
+}
+CUresult cuEventRecord(Handle, Handle) { return kSuccess; }
+CUresult cuEventSynchronize(Handle) { return kSuccess; }
+CUresult cuEventDestroy_v2(Handle event) {
+  delete static_cast<int *>(event);
+  return kSuccess;
+}
+
+CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t bytes) {
+  if (injected("cuMemAlloc"))
+    return kInvalidValue;
+  void *memory = std::calloc(bytes ? bytes : 1, 1);
+  allocations()[uintptr_t(memory)] = bytes;
+  *ptr = CUdeviceptr(uintptr_t(memory));
+  std::fprintf(log(), "fake-cuda: cuMemAlloc %zu\n", bytes);
+  return kSuccess;
+}
+CUresult cuMemAllocAsync(CUdeviceptr *ptr, size_t bytes, Handle stream) {
+  if (!stream)
+    return fail("cuMemAllocAsync", kInvalidValue, "null stream");
+  std::fprintf(log(), "fake-cuda: cuMemAllocAsync ");
+  return cuMemAlloc_v2(ptr, bytes);
+}
+CUresult cuMemFree_v2(CUdeviceptr ptr) {
+  if (!allocations().erase(uintptr_t(ptr)))
+    return fail("cuMemFree", kInvalidValue, "not an allocation");
+  std::free(reinterpret_cast<void *>(uintptr_t(ptr)));
+  std::fprintf(log(), "fake-cuda: cuMemFree\n");
+  return kSuccess;
+}
+CUresult cuMemFreeAsync(CUdeviceptr ptr, Handle stream) {
+  if (!stream)
+    return fail("cuMemFreeAsync", kInvalidValue, "null stream");
+  std::fprintf(log(), "fake-cuda: cuMemFreeAsync ");
+  return cuMemFree_v2(ptr);
+}
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
+  if (!isDevice(dst, bytes))
+    return fail("cuMemcpyHtoD", kInvalidValue, "not device memory");
+  std::memcpy(reinterpret_cast<void *>(uintptr_t(dst)), src, bytes);
+  std::fprintf(log(), "fake-cuda: cuMemcpyHtoD %zu\n", bytes);
+  return kSuccess;
+}
+CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
+  if (!isDevice(src, bytes))
+    return fail("cuMemcpyDtoH", kInvalidValue, "not device memory");
+  std::memcpy(dst, reinterpret_cast<void *>(uintptr_t(src)), bytes);
+  std::fprintf(log(), "fake-cuda: cuMemcpyDtoH %zu\n", bytes);
+  return kSuccess;
+}
+CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes, Handle) {
+  if (!isDevice(dst, bytes) || !isDevice(src, bytes))
+    return fail("cuMemcpyAsync", kInvalidValue, "not device memory");
+  std::memmove(reinterpret_cast<void *>(uintptr_t(dst)),
+               reinterpret_cast<void *>(uintptr_t(src)), bytes);
+  std::fprintf(log(), "fake-cuda: cuMemcpyAsync %zu\n", bytes);
+  return kSuccess;
+}
+CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, size_t count,
+                          Handle) {
+  if (!isDevice(dst, 4 * count))
+    return fail("cuMemsetD32Async", kInvalidValue, "not device memory");
+  auto *words = reinterpret_cast<uint32_t *>(uintptr_t(dst));
+  for (size_t i = 0; i < count; ++i)
+    words[i] = value;
+  return kSuccess;
+}
+CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value, size_t count,
+                          Handle) {
+  if (!isDevice(dst, 2 * count))
+    return fail("cuMemsetD16Async", kInvalidValue, "not device memory");
+  auto *halves = reinterpret_cast<uint16_t *>(uintptr_t(dst));
+  for (size_t i = 0; i < count; ++i)
+    halves[i] = value;
+  return kSuccess;
+}
+
+} // extern "C"
