@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchText.h"
 #include "qsparse/InitAll.h"
 #include "qsparse/Numerics/Codecs.h"
 #include "qsparse/Pipelines/Pipelines.h"
@@ -176,16 +177,10 @@ void timeAlternately(llvm::ArrayRef<Contender *> contenders,
 // Data and checks
 //===----------------------------------------------------------------------===//
 
-using Rng = std::mt19937_64;
-
-template <typename T>
-std::vector<T> randomInts(Rng &rng, size_t n, int lo, int hi) {
-  std::uniform_int_distribution<int> dist(lo, hi);
-  std::vector<T> v(n);
-  for (T &x : v)
-    x = T(dist(rng));
-  return v;
-}
+using qsparse::bench::hexDense;
+using qsparse::bench::randomInts;
+using qsparse::bench::Rng;
+using qsparse::bench::tensorType;
 
 std::vector<float> randomFloats(Rng &rng, size_t n) {
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -251,13 +246,6 @@ std::string fmtMs(double ms) {
                                   : "{0:f1}",
                        ms)
       .str();
-}
-
-std::string tensorType(llvm::ArrayRef<int64_t> shape, llvm::StringRef elem) {
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + elem.str() + ">";
 }
 
 //===----------------------------------------------------------------------===//
@@ -737,15 +725,6 @@ private:
 };
 
 /// An i8 constant's elements as MLIR's hex form, "0x...".
-std::string hexDense(const std::vector<int8_t> &values) {
-  std::string s = "\"0x";
-  static const char digits[] = "0123456789ABCDEF";
-  for (int8_t v : values) {
-    s += digits[uint8_t(v) >> 4];
-    s += digits[uint8_t(v) & 15];
-  }
-  return s + "\"";
-}
 
 /// u8 [M, K] x a constant s8 [K, N] weight -> s32, as a deployed model
 /// holds its weights.

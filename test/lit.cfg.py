@@ -23,7 +23,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qsparse_tools_dir, config.llvm_tools_dir]
-tools = ["qsparse-opt", "qsparse-run"]
+tools = ["qsparse-opt", "qsparse-run", "qsparse-gpu-bench"]
 # The ONNX importer is built where libonnx-dev is installed; its tests also
 # need python3-onnx to write their models.
 translate = os.path.join(config.qsparse_tools_dir, "qsparse-translate")

@@ -404,6 +404,41 @@ std::string runtime::cudaDeviceDescription() {
   return d.name + " (sm_" + std::to_string(d.capability) + ")";
 }
 
+llvm::Expected<void *> runtime::deviceAllocate(size_t bytes) {
+  Driver &d = driver();
+  if (!d.opened)
+    return makeError("no CUDA device is open");
+  CUdeviceptr ptr = 0;
+  // A zero-sized buffer still gets a distinct address.
+  if (!d.check(d.cuMemAlloc(&ptr, std::max<size_t>(bytes, 1)), "cuMemAlloc"))
+    return d.takeError();
+  return reinterpret_cast<void *>(ptr);
+}
+
+void runtime::deviceFree(void *device) {
+  if (device)
+    call(&Driver::cuMemFree, "cuMemFree",
+         reinterpret_cast<CUdeviceptr>(device));
+}
+
+llvm::Error runtime::copyToDevice(void *device, const void *host,
+                                  size_t bytes) {
+  call(&Driver::cuMemcpyHtoD, "cuMemcpyHtoD",
+       reinterpret_cast<CUdeviceptr>(device), host, bytes);
+  return driver().takeError();
+}
+
+llvm::Error runtime::copyToHost(void *host, const void *device, size_t bytes) {
+  call(&Driver::cuMemcpyDtoH, "cuMemcpyDtoH", host,
+       reinterpret_cast<CUdeviceptr>(device), bytes);
+  return driver().takeError();
+}
+
+llvm::Error runtime::deviceSynchronize() {
+  call(&Driver::cuCtxSynchronize, "cuCtxSynchronize (running the kernels)");
+  return driver().takeError();
+}
+
 llvm::Expected<std::unique_ptr<CudaFunction>>
 CudaFunction::compile(ModuleOp module, StringRef name,
                       const GPUPipelineOptions &options) {
@@ -472,65 +507,66 @@ llvm::Error CudaFunction::load() {
 }
 
 llvm::Expected<SmallVector<void *>> CudaFunction::allocate() {
-  Driver &d = driver();
   SmallVector<void *> buffers;
   SmallVector<RankedTensorType> types(signature.arguments);
   types.append(signature.results.begin(), signature.results.end());
   for (RankedTensorType type : types) {
-    CUdeviceptr ptr = 0;
-    // A zero-sized buffer still gets a distinct address.
-    if (!d.check(d.cuMemAlloc(&ptr, std::max<int64_t>(bufferBytes(type), 1)),
-                 "cuMemAlloc")) {
+    auto ptr = deviceAllocate(bufferBytes(type));
+    if (!ptr) {
       release(buffers);
-      return d.takeError();
+      return ptr.takeError();
     }
-    buffers.push_back(reinterpret_cast<void *>(ptr));
+    buffers.push_back(*ptr);
   }
   return buffers;
 }
 
 void CudaFunction::release(ArrayRef<void *> buffers) {
   for (void *ptr : buffers)
-    driver().check(driver().cuMemFree(reinterpret_cast<CUdeviceptr>(ptr)),
-                   "cuMemFree");
+    deviceFree(ptr);
 }
 
 llvm::Error CudaFunction::run(ArrayRef<void *> deviceBuffers) {
-  Driver &d = driver();
-  if (llvm::Error e = d.takeError())
+  if (llvm::Error e = driver().takeError())
     return e;
   std::vector<detail::Descriptor> descriptors;
   SmallVector<void *> packed =
       detail::packArguments(signature, deviceBuffers, descriptors);
   if (llvm::Error e = engine->invokePacked(name, packed))
     return e;
-  d.check(d.cuCtxSynchronize(), "cuCtxSynchronize (running the kernels)");
-  return d.takeError();
+  return deviceSynchronize();
 }
 
-llvm::Error CudaFunction::invoke(ArrayRef<void *> arguments,
-                                 ArrayRef<void *> results) {
-  assert(arguments.size() == signature.arguments.size() &&
-         results.size() == signature.results.size());
+llvm::Expected<SmallVector<void *>>
+CudaFunction::upload(ArrayRef<void *> arguments) {
+  assert(arguments.size() == signature.arguments.size());
   if (llvm::Error e = load())
-    return e;
-  Driver &d = driver();
+    return std::move(e);
   auto buffers = allocate();
   if (!buffers)
     return buffers.takeError();
   for (auto [i, host] : llvm::enumerate(arguments))
-    d.check(d.cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>((*buffers)[i]), host,
-                           bufferBytes(signature.arguments[i])),
-            "cuMemcpyHtoD (an argument)");
+    if (llvm::Error e = copyToDevice((*buffers)[i], host,
+                                     bufferBytes(signature.arguments[i]))) {
+      release(*buffers);
+      return std::move(e);
+    }
+  return buffers;
+}
+
+llvm::Error CudaFunction::invoke(ArrayRef<void *> arguments,
+                                 ArrayRef<void *> results) {
+  assert(results.size() == signature.results.size());
+  auto buffers = upload(arguments);
+  if (!buffers)
+    return buffers.takeError();
   llvm::Error e = run(*buffers);
-  if (!e) {
-    size_t first = arguments.size();
-    for (auto [i, host] : llvm::enumerate(results))
-      d.check(d.cuMemcpyDtoH(
-                  host, reinterpret_cast<CUdeviceptr>((*buffers)[first + i]),
-                  bufferBytes(signature.results[i])),
-              "cuMemcpyDtoH (a result)");
-    e = d.takeError();
+  size_t first = arguments.size();
+  for (auto [i, host] : llvm::enumerate(results)) {
+    if (e)
+      break;
+    e = copyToHost(host, (*buffers)[first + i],
+                   bufferBytes(signature.results[i]));
   }
   release(*buffers);
   return e;
@@ -538,16 +574,9 @@ llvm::Error CudaFunction::invoke(ArrayRef<void *> arguments,
 
 llvm::Expected<std::vector<double>>
 CudaFunction::time(ArrayRef<void *> arguments, unsigned runs) {
-  if (llvm::Error e = load())
-    return std::move(e);
-  Driver &d = driver();
-  auto buffers = allocate();
+  auto buffers = upload(arguments);
   if (!buffers)
     return buffers.takeError();
-  for (auto [i, host] : llvm::enumerate(arguments))
-    d.check(d.cuMemcpyHtoD(reinterpret_cast<CUdeviceptr>((*buffers)[i]), host,
-                           bufferBytes(signature.arguments[i])),
-            "cuMemcpyHtoD (an argument)");
   std::vector<double> times;
   llvm::Error e = run(*buffers); // warm-up
   for (unsigned i = 0; i < runs && !e; ++i) {

@@ -35,6 +35,15 @@ llvm::Error openCudaDevice(llvm::StringRef chip);
 /// "NAME (sm_XY)" for the device openCudaDevice opened.
 std::string cudaDeviceDescription();
 
+/// Device memory of the device openCudaDevice opened, for tools that drive
+/// other CUDA libraries beside qsparse (the GPU benchmark's cuBLASLt).
+llvm::Expected<void *> deviceAllocate(size_t bytes);
+void deviceFree(void *device);
+llvm::Error copyToDevice(void *device, const void *host, size_t bytes);
+llvm::Error copyToHost(void *host, const void *device, size_t bytes);
+/// Waits for all work on the device; the first error of any call since.
+llvm::Error deviceSynchronize();
+
 class CudaFunction {
 public:
   /// Clones `module`, keeps `name` and what it calls, lowers it with
@@ -67,6 +76,9 @@ private:
   /// Device buffers for the arguments then the results.
   llvm::Expected<llvm::SmallVector<void *>> allocate();
   void release(llvm::ArrayRef<void *> buffers);
+  /// load(), allocate() and the arguments copied in.
+  llvm::Expected<llvm::SmallVector<void *>>
+  upload(llvm::ArrayRef<void *> arguments);
   llvm::Error run(llvm::ArrayRef<void *> deviceBuffers);
 
   std::unique_ptr<mlir::ExecutionEngine> engine;
