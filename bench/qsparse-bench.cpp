@@ -1031,9 +1031,9 @@ Group Harness::sparseGemm(llvm::ArrayRef<Gemm> shapes) {
             "VNNI dot products, each lane fed by a `vpermb` gather of the "
             "activation bytes. The peer is qsparse's dense int8 GEMM at the "
             "same shape with a constant full-range weight. Measured beside: "
-            "the compressed weights as function arguments, decompressed on "
-            "every call into the dense kernel. All are checked against "
-            "oneDNN.";
+            "the compressed weights as function arguments, packed for the "
+            "2:4 kernel on every call (the expanded weight is not built). "
+            "All are checked against oneDNN.";
   g.opsNote = "2*M*N*K of the dense shape, for both";
   for (const Gemm &s : shapes) {
     Row row;

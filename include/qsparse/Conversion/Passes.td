@@ -53,7 +53,13 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     8 rows of K a VNNI lane holds the column's 4 kept values, and `vpermb`
     (`llvm.x86.avx512.permvar.qi.512`) gathers the matching 4 bytes of the
     A row from a broadcast of its 8 bytes; values and in-block positions
-    are packed at compile time. The last M % MR rows (pixels) run a smaller
+    are packed at compile time. A runtime 2:4 B, written by the tagged
+    loop nest of a runtime `qsparse.nm_decompress` (`qsparse.decompressed`,
+    2:4 along K, [K/2][N] i8 values and metadata), takes the same kernel:
+    the compressed operands are packed for it on every call, with the
+    decompression's reading of the metadata (positions outside [0, 4) add
+    nothing; of two equal positions the second slot wins), and the expanded
+    B is erased when no other code reads it. The last M % MR rows (pixels) run a smaller
     register tile. The columns past the last full panel run as a narrower
     panel of their whole vectors (for matmuls not with 4-bit or 2:4
     weights). The rest stays in the original op on subviews (matmuls); a

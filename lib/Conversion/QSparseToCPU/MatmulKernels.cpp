@@ -11,6 +11,8 @@
 #include "Epilogue.h"
 #include "Kernels.h"
 #include "qsparse/Conversion/Passes.h"
+#include "qsparse/Dialect/QSparse/IR/QSparse.h"
+#include "qsparse/Dialect/QSparse/Transforms/Contraction.h"
 #include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -129,6 +131,9 @@ struct CPUMatmulKernelsPass
   /// The value the contraction's output was filled with right before it
   /// (see precedingFill), if any: the first K block starts from it.
   Value fillValue;
+  /// The expanded runtime 2:4 weight the contraction read instead of its
+  /// compressed operands: erased after it when nothing else reads it.
+  linalg::GenericOp decompressed;
 
   LogicalResult initialize(MLIRContext *) override {
     llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
@@ -274,6 +279,21 @@ struct CPUMatmulKernelsPass
     if (epilogue)
       epilogue->erase();
     m.op->erase();
+    if (decompressed) {
+      Value expanded = decompressed.getDpsInits()[0];
+      if (llvm::all_of(expanded.getUsers(), [&](Operation *user) {
+            return user == decompressed || isa<memref::DeallocOp>(user);
+          })) {
+        decompressed->erase();
+        // Its buffer too, when nothing else holds it.
+        if (auto alloc = expanded.getDefiningOp<memref::AllocOp>()) {
+          for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+            user->erase();
+          alloc->erase();
+        }
+      }
+      decompressed = {};
+    }
     if (fill)
       narrowFill(fill, nFull);
     fillValue = {};
@@ -1213,28 +1233,39 @@ struct CPUMatmulKernelsPass
   /// packed[q][col]: bytes, then byte pairs.
   void packVnni16(OpBuilder &b, Location loc, Value source, Value q, Value n,
                   Value packed, Value packedRow, Value col) {
-    Type i8 = b.getI8Type();
-    auto row16 = VectorType::get({16}, i8);
-    SmallVector<int64_t> interleave;
-    for (int64_t i = 0; i < 16; ++i) {
-      interleave.push_back(i);
-      interleave.push_back(i + 16);
-    }
+    vector::StoreOp::create(
+        b, loc, interleave4(b, loc, loadRows4(b, loc, source, q, n)), packed,
+        ValueRange{packedRow, col});
+  }
+
+  /// Rows 4q..4q+3 of `source`, 16 bytes each from column n.
+  SmallVector<Value> loadRows4(OpBuilder &b, Location loc, Value source,
+                               Value q, Value n) {
+    auto row16 = VectorType::get({16}, b.getI8Type());
     Value k = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
     SmallVector<Value> rows;
     for (int64_t t = 0; t < 4; ++t)
       rows.push_back(vector::LoadOp::create(
           b, loc, row16, source,
           ValueRange{arith::AddIOp::create(b, loc, k, idx(b, loc, t)), n}));
+    return rows;
+  }
+
+  /// Four 16-byte rows as 64 bytes, byte 4j + t from row t, column j.
+  Value interleave4(OpBuilder &b, Location loc, ArrayRef<Value> rows) {
+    Type i8 = b.getI8Type();
+    SmallVector<int64_t> interleave;
+    for (int64_t i = 0; i < 16; ++i) {
+      interleave.push_back(i);
+      interleave.push_back(i + 16);
+    }
     Value s01 = vector::ShuffleOp::create(b, loc, rows[0], rows[1], interleave);
     Value s23 = vector::ShuffleOp::create(b, loc, rows[2], rows[3], interleave);
     auto pairs = VectorType::get({16}, b.getI16Type());
     Value p01 = vector::BitCastOp::create(b, loc, pairs, s01);
     Value p23 = vector::BitCastOp::create(b, loc, pairs, s23);
     Value quads = vector::ShuffleOp::create(b, loc, p01, p23, interleave);
-    Value bytes =
-        vector::BitCastOp::create(b, loc, VectorType::get({64}, i8), quads);
-    vector::StoreOp::create(b, loc, bytes, packed, ValueRange{packedRow, col});
+    return vector::BitCastOp::create(b, loc, VectorType::get({64}, i8), quads);
   }
 
   /// B packed for vpdpbusd: [K/4][N*4], the 4 consecutive k of a column side
@@ -1297,8 +1328,24 @@ struct CPUMatmulKernelsPass
   /// emitted) when B is not such a constant.
   bool emitSparseVnni(OpBuilder &b, Location loc, MatmulMatch &m,
                       TileShape tile, int64_t mFull, int64_t nFull) {
+    if (m.k % 8 != 0)
+      return false;
     DenseElementsAttr data = qsparse::cpu::constantData(m.b);
-    if (!data || !data.getElementType().isInteger(8) || m.k % 8 != 0)
+    if (!data) {
+      linalg::GenericOp writer = decompressedWriter(m);
+      if (!writer)
+        return false;
+      Value values, indices;
+      packRuntimeSparse(b, loc, writer, m.k / 8, nFull, values, indices);
+      emitSparseLoops(b, loc, m, tile, mFull, nFull, values, indices);
+      release(b, loc, values);
+      release(b, loc, indices);
+      // The expanded B is left only for columns the kernel does not cover.
+      if (nFull == m.n)
+        decompressed = writer;
+      return true;
+    }
+    if (!data.getElementType().isInteger(8))
       return false;
     SmallVector<int8_t> source(data.getValues<int8_t>());
     int64_t k8 = m.k / 8;
@@ -1345,6 +1392,118 @@ struct CPUMatmulKernelsPass
     });
     indices = memref::CollapseShapeOp::create(
         b, loc, indices, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    emitSparseLoops(b, loc, m, tile, mFull, nFull, values, indices);
+    return true;
+  }
+
+  /// The loop nest that lowered a runtime qsparse.nm_decompress (2:4 along
+  /// K, i8, contiguous [K/2][N] values and metadata) writing B, if `m`'s
+  /// B is written by one.
+  linalg::GenericOp decompressedWriter(MatmulMatch &m) {
+    for (Operation *user : m.b.getUsers()) {
+      auto generic = dyn_cast<linalg::GenericOp>(user);
+      auto tag = generic ? generic->getAttrOfType<DictionaryAttr>(
+                               qsparse::kDecompressedAttrName)
+                         : DictionaryAttr();
+      if (!tag || generic.getNumDpsInits() != 1 ||
+          generic.getDpsInits()[0] != m.b ||
+          generic->getBlock() != m.op->getBlock() ||
+          !generic->isBeforeInBlock(m.op))
+        continue;
+      auto sparsity = tag.getAs<qsparse::NMAttr>("sparsity");
+      auto axis = tag.getAs<IntegerAttr>("axis");
+      if (!sparsity || sparsity.getN() != 2 || sparsity.getM() != 4 || !axis ||
+          axis.getInt() != 0)
+        return {};
+      auto [values, metadata] = decompressedOperands(generic);
+      auto expected = MemRefType::get({m.k / 2, m.n},
+                                      IntegerType::get(m.b.getContext(), 8));
+      if (!values || !metadata || values.getType() != expected ||
+          metadata.getType() != expected)
+        return {};
+      return generic;
+    }
+    return {};
+  }
+
+  /// The values and metadata buffers the decompression body reads: the
+  /// selected loads and the compared ones.
+  static std::pair<Value, Value> decompressedOperands(linalg::GenericOp op) {
+    Value values, metadata;
+    op.getBody()->walk([&](memref::LoadOp load) {
+      for (Operation *user : load->getUsers()) {
+        if (auto select = dyn_cast<arith::SelectOp>(user);
+            select && select.getTrueValue() == load.getResult())
+          values = load.getMemRef();
+        if (isa<arith::CmpIOp>(user))
+          metadata = load.getMemRef();
+      }
+    });
+    return {values, metadata};
+  }
+
+  /// Packs a runtime 2:4 weight for the kernel, per call, as the compile-
+  /// time path does for a constant: [K/8][4*nFull] values and in-block
+  /// positions. Metadata is read as the decompression reads it: a slot
+  /// whose position is not in [0, 4) adds nothing, and of two slots with
+  /// the same position the second wins.
+  void packRuntimeSparse(OpBuilder &b, Location loc, linalg::GenericOp writer,
+                         int64_t k8, int64_t nFull, Value &values,
+                         Value &indices) {
+    auto [source, metadata] = decompressedOperands(writer);
+    Type i8 = b.getI8Type();
+    auto type = MemRefType::get({k8, nFull * 4}, i8);
+    values = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+    indices = memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+    auto row16 = VectorType::get({16}, i8);
+    auto splat = [&](int64_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(row16, b.getI8IntegerAttr(v)));
+    };
+    Value zero = splat(0), three = splat(3), four = splat(4);
+    // Disjoint stores: the K blocks may run on the threads.
+    qsparse::cpu::emitLoop(
+        b, loc, k8, 1, threads > 1, [&](OpBuilder &b, Location loc, Value q) {
+          qsparse::cpu::emitLoop(
+              b, loc, nFull, 16, false,
+              [&](OpBuilder &b, Location loc, Value n) {
+                SmallVector<Value> v = loadRows4(b, loc, source, q, n);
+                SmallVector<Value> p = loadRows4(b, loc, metadata, q, n);
+                for (int64_t g = 0; g < 2; ++g) {
+                  Value &p0 = p[2 * g], &p1 = p[2 * g + 1];
+                  auto valid = [&](Value pos) {
+                    return arith::CmpIOp::create(
+                        b, loc, arith::CmpIPredicate::ult, pos, four);
+                  };
+                  Value keep0 = arith::AndIOp::create(
+                      b, loc, valid(p0),
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                            p0, p1));
+                  v[2 * g] =
+                      arith::SelectOp::create(b, loc, keep0, v[2 * g], zero);
+                  v[2 * g + 1] = arith::SelectOp::create(b, loc, valid(p1),
+                                                         v[2 * g + 1], zero);
+                  for (Value *pos : {&p0, &p1}) {
+                    *pos = arith::AndIOp::create(b, loc, *pos, three);
+                    if (g == 1)
+                      *pos = arith::OrIOp::create(b, loc, *pos, four);
+                  }
+                }
+                Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
+                vector::StoreOp::create(b, loc, interleave4(b, loc, v), values,
+                                        ValueRange{q, col});
+                vector::StoreOp::create(b, loc, interleave4(b, loc, p), indices,
+                                        ValueRange{q, col});
+              });
+        });
+  }
+
+  /// The 2:4 kernel on packed values and positions ([K/8][4*nFull]).
+  void emitSparseLoops(OpBuilder &b, Location loc, MatmulMatch &m,
+                       TileShape tile, int64_t mFull, int64_t nFull,
+                       Value values, Value indices) {
+    Type i8 = b.getI8Type();
+    int64_t k8 = m.k / 8;
     auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
     auto vpermb = b.getStringAttr("llvm.x86.avx512.permvar.qi.512");
     emitBlockedLoops(
@@ -1362,7 +1521,6 @@ struct CPUMatmulKernelsPass
                              .getResult(0);
                        });
         });
-    return true;
   }
 
   /// Returns the columns covered: [0, nFull) and, without 4-bit weights,

@@ -585,6 +585,13 @@ struct NMDecompressLowering : OpConversionPattern<NMDecompressOp> {
           }
           linalg::YieldOp::create(b, l, result);
         });
+    // Names what the loop nest computes, so that a kernel can read the
+    // compressed operands instead (the CPU 2:4 kernel for a runtime weight).
+    generic->setAttr(
+        kDecompressedAttrName,
+        rewriter.getDictionaryAttr(
+            {rewriter.getNamedAttr("sparsity", op.getSparsity()),
+             rewriter.getNamedAttr("axis", rewriter.getI64IntegerAttr(axis))}));
     rewriter.replaceOp(op, generic.getResults());
     return success();
   }

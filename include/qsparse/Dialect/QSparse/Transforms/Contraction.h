@@ -27,6 +27,12 @@ namespace qsparse {
 /// their own `acc_bound` attribute).
 constexpr llvm::StringLiteral kAccBoundAttrName = "qsparse.acc_bound";
 
+/// The attribute --qsparse-lower-to-linalg puts on the loop nest that a
+/// runtime qsparse.nm_decompress lowers to: {sparsity = #qsparse.nm<N:M>,
+/// axis = i64}. A kernel may read the compressed operands instead of the
+/// expanded result (the CPU 2:4 kernel does).
+constexpr llvm::StringLiteral kDecompressedAttrName = "qsparse.decompressed";
+
 struct Contraction {
   mlir::Operation *op = nullptr;
   /// Operand numbers of the activation and the weight.

@@ -28,6 +28,9 @@ def LowerQSparseToLinalg : Pass<"qsparse-lower-to-linalg", "mlir::ModuleOp"> {
       bounds every intermediate below 2^63; in i128 otherwise), rounding
       half away from zero, clamp;
     - `nm_compress`, `nm_decompress`: per-group top-N selection and scatter;
+      the scatter's `linalg.generic` is tagged `qsparse.decompressed =
+      {sparsity, axis}` so that a kernel may read the compressed operands
+      instead (the CPU 2:4 kernel does, for runtime weights);
     - `matmul`, `conv2d`: zero-point-corrected multiply-accumulate in the
       accumulator type (conv padding reads the input zero point). With
       `hoist-input-zero-point` (the CPU and GPU pipelines set it), a nonzero
