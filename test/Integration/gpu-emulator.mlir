@@ -200,3 +200,38 @@ func.func @half_conv(%x: tensor<2x13x13x6xf16>, %w: tensor<3x3x6x32xf16>) -> ten
   } -> tensor<2x7x4x32xf32>
   return %y : tensor<2x7x4x32xf32>
 }
+
+// Narrowed (i16) accumulators take the int8 tensor-core kernel: the mma sums
+// in i32 (exact, since K * 255 * 255 < 2^31) and the store truncates, the
+// same wrapping bits as the i16 arithmetic. Full-range operands make the
+// sums wrap; an odd N stores element by element; a fused ReLU sees the i16
+// value; a prior C is added in i16. IR: the i32 fragments truncated before
+// the store. Past the bound (K = 33026), the simple kernels run instead.
+// RUN: qsparse-run %s -e i16_matmul --random-inputs=13 --target=emulator --check | FileCheck %s --check-prefix=I16M
+// RUN: qsparse-run %s -e i16_odd --random-inputs=14 --target=emulator --check | FileCheck %s --check-prefix=I16O
+// RUN: qsparse-run %S/cpu-kernels.mlir -e i16_conv_relu --random-inputs=19 --target=emulator --check | FileCheck %s --check-prefix=OK
+// RUN: qsparse-run %S/cpu-kernels.mlir -e i16_accumulate --random-inputs=20 --target=emulator --check | FileCheck %s --check-prefix=OK
+// RUN: qsparse-opt %s --qsparse-gpu-pipeline --mlir-print-ir-after=qsparse-gpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=I16IR
+// I16M: check: OK, 2800 values match the reference pipeline
+// I16O: check: OK, 231 values match the reference pipeline
+// I16IR-LABEL: func.func @i16_matmul(
+// I16IR: nvvm.mma.sync {{.*}}intOverflowBehavior = #nvvm.mma_int_overflow<satfinite>{{.*}}multiplicandAPtxType = #nvvm.mma_type<u8>, multiplicandBPtxType = #nvvm.mma_type<s8>, shape = #nvvm.shape<m = 16, n = 8, k = 32>
+// I16IR: %[[LOW:.*]] = arith.trunci %{{.*}} : vector<2xi32> to vector<2xi16>
+// I16IR: vector.store %[[LOW]], %{{.*}} {alignment = 4 : i64} : memref<40x70xi16>, vector<2xi16>
+// I16IR-LABEL: func.func @i16_too_deep(
+// I16IR-NOT: mma.sync
+// I16IR: return
+func.func @i16_matmul(%a: tensor<40x200xi8>, %b: tensor<200x70xi8>) -> tensor<40x70xi16> {
+  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<40x200xi8>, tensor<200x70xi8> -> tensor<40x70xi16>
+  return %0 : tensor<40x70xi16>
+}
+
+func.func @i16_odd(%a: tensor<33x96xi8>, %b: tensor<96x7xi8>) -> tensor<33x7xi16> {
+  %0 = qsparse.matmul %a, %b : tensor<33x96xi8>, tensor<96x7xi8> -> tensor<33x7xi16>
+  return %0 : tensor<33x7xi16>
+}
+
+func.func @i16_too_deep(%a: tensor<2x33028xi8>, %b: tensor<33028x8xi8>) -> tensor<2x8xi16> {
+  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<2x33028xi8>, tensor<33028x8xi8> -> tensor<2x8xi16>
+  return %0 : tensor<2x8xi16>
+}

@@ -58,6 +58,10 @@ struct Match {
   bool aUnsigned = false, bUnsigned = false;
   /// The operand element type (i8 or f16).
   Type elem;
+  /// C's element type: i32 (or f32), or a narrowed i16 accumulator, which
+  /// the mma sums in i32 and the store truncates (the same wrapping bits
+  /// while the i32 sum cannot saturate, see fitsInI32).
+  Type cElem;
   int64_t elemBytes() const { return elem.getIntOrFloatBitWidth() / 8; }
   /// Bytes per cp.async of A and B: K tiles are copied in chunks that never
   /// straddle a row of A's source.
@@ -74,8 +78,20 @@ int64_t chunkFor(int64_t extent) {
   return extent % 16 == 0 ? 16 : extent % 8 == 0 ? 8 : 4;
 }
 
-/// Sets the element type of a matched kind (I8 or F16); false for others.
-bool setElement(Match &match, qsparse::cpu::KernelKind kind, Builder b) {
+/// Whether every i32 partial sum of an i8 x i8 dot product of length k is
+/// exact: the mma saturates (satfinite) where a narrowed accumulator must
+/// wrap, so a narrowed one takes the kernel only when no sum can reach the
+/// i32 limits (|a|, |b| <= 255).
+bool fitsInI32(int64_t k) { return k * 255 * 255 < (int64_t(1) << 31); }
+
+/// Sets the element types of a matched kind (I8 or F16) writing `c`; false
+/// for others and for narrowed accumulators the kernel cannot sum exactly.
+bool setElement(Match &match, qsparse::cpu::KernelKind kind, Value c, int64_t k,
+                Builder b) {
+  match.cElem = cast<MemRefType>(c.getType()).getElementType();
+  if (match.cElem.isInteger(16) &&
+      (kind != qsparse::cpu::KernelKind::I8 || !fitsInI32(k)))
+    return false;
   if (kind == qsparse::cpu::KernelKind::I8) {
     match.elem = b.getI8Type();
     return true;
@@ -98,8 +114,8 @@ std::optional<Match> matchTensorCoreMatmul(linalg::LinalgOp op) {
   qsparse::cpu::KernelKind kind;
   if (!qsparse::cpu::matchMacBodyOf(op, operands->a, operands->b, match.c, kind,
                                     match.aUnsigned, match.bUnsigned,
-                                    /*narrowAcc=*/false, /*half=*/true) ||
-      !setElement(match, kind, Builder(op)))
+                                    /*narrowAcc=*/true, /*half=*/true) ||
+      !setElement(match, kind, match.c, operands->k, Builder(op)))
     return std::nullopt;
   match.m = operands->m;
   match.k = operands->k;
@@ -159,9 +175,11 @@ struct IndexBuilder {
 /// im2col buffer exists. Views of the filter as [K][F] and the output as
 /// [M][F] are created before the op.
 std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
-  auto conv = qsparse::cpu::matchConv(op, /*narrowAcc=*/false, /*half=*/true);
+  auto conv = qsparse::cpu::matchConv(op, /*narrowAcc=*/true, /*half=*/true);
   Match match;
-  if (!conv || !setElement(match, conv->kind, Builder(op)) ||
+  if (!conv ||
+      !setElement(match, conv->kind, conv->output,
+                  conv->kh * conv->kw * conv->c, Builder(op)) ||
       conv->c * match.elemBytes() % 4 != 0)
     return std::nullopt;
   match.op = op;
@@ -698,18 +716,24 @@ struct GPUMatmulKernelsPass
           Value row = ib.add(ib.add(ib.add(m0, warpRow), mt * 16 + 8 * h), g);
           Value col = ib.add(ib.add(ib.add(n0, warpCol), nt * 8), t2);
           Value pair = vector::ExtractOp::create(b, loc, frag, h);
+          // A narrowed accumulator: the low bits of the exact i32 sums.
+          if (m.cElem.isInteger(16))
+            pair = arith::TruncIOp::create(b, loc,
+                                           VectorType::get({2}, m.cElem), pair);
+          auto pairAlign =
+              llvm::MaybeAlign(2 * m.cElem.getIntOrFloatBitWidth() / 8);
           auto store = [&](OpBuilder &sbld, Location sl, Value value,
                            Value at) {
             if (!overwrite) {
               Value old =
-                  pairs ? vector::LoadOp::create(sbld, sl, value.getType(), m.c,
-                                                 ValueRange{row, at},
-                                                 /*nontemporal=*/false,
-                                                 llvm::MaybeAlign(8))
-                              .getResult()
-                        : memref::LoadOp::create(sbld, sl, m.c,
-                                                 ValueRange{row, at})
-                              .getResult();
+                  pairs
+                      ? vector::LoadOp::create(sbld, sl, value.getType(), m.c,
+                                               ValueRange{row, at},
+                                               /*nontemporal=*/false, pairAlign)
+                            .getResult()
+                      : memref::LoadOp::create(sbld, sl, m.c,
+                                               ValueRange{row, at})
+                            .getResult();
               value = isHalf
                           ? (Value)arith::AddFOp::create(sbld, sl, old, value)
                           : (Value)arith::AddIOp::create(sbld, sl, old, value);
@@ -718,8 +742,7 @@ struct GPUMatmulKernelsPass
               return epilogue->emitStore(sbld, sl, value, row, at);
             if (pairs)
               vector::StoreOp::create(sbld, sl, value, m.c, ValueRange{row, at},
-                                      /*nontemporal=*/false,
-                                      llvm::MaybeAlign(8));
+                                      /*nontemporal=*/false, pairAlign);
             else
               memref::StoreOp::create(sbld, sl, value, m.c,
                                       ValueRange{row, at});
