@@ -34,7 +34,8 @@ using CUdeviceptr = unsigned long long;
 using Handle = void *; // CUcontext, CUmodule, CUfunction, CUstream, CUevent
 
 // Enumerators of cuda.h.
-constexpr int kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76;
+constexpr int kComputeCapabilityMajor = 75, kComputeCapabilityMinor = 76,
+              kMemoryPoolsSupported = 115;
 constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6,
               kJitOptimizationLevel = 7;
 constexpr int kMaxDynamicSharedBytes = 8;
@@ -214,6 +215,11 @@ struct Driver {
     }
     capability = 10 * major + minor;
     name = text;
+    // Stream-ordered allocation needs the device's memory pools.
+    int pools = 0;
+    if (cuDeviceGetAttribute(&pools, kMemoryPoolsSupported, device) != 0 ||
+        !pools)
+      cuMemAllocAsync = nullptr, cuMemFreeAsync = nullptr;
     opened = true;
   }
 };

@@ -9,7 +9,8 @@
 // against the live allocations. Kernels are not run (results stay zero).
 //
 // Environment: FAKE_CUDA_SM (compute capability, default 80),
-// FAKE_CUDA_FAIL (the name of one entry point that then fails) and
+// FAKE_CUDA_FAIL (the name of one entry point that then fails),
+// FAKE_CUDA_NO_POOLS (a device without stream-ordered allocation) and
 // FAKE_CUDA_LOG (a file for the log instead of stderr).
 //
 //===----------------------------------------------------------------------===//
@@ -95,6 +96,8 @@ CUresult cuDeviceGetAttribute(int *value, int attribute, int) {
     *value = capability / 10;
   else if (attribute == 76)
     *value = capability % 10;
+  else if (attribute == 115) // memory pools (cuMemAllocAsync)
+    *value = !std::getenv("FAKE_CUDA_NO_POOLS");
   else
     return kInvalidValue;
   return kSuccess;
