@@ -87,8 +87,8 @@ public:
       if (!path || !*path)
         continue;
       library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-      if (library || env)
-        break;
+      if (library || (env && *env))
+        break; // a library named by the environment has no fallback
     }
     if (!library) {
       why = std::string("not found (") + dlerror() + ")";

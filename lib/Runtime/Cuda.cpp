@@ -40,6 +40,7 @@ constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6,
               kJitOptimizationLevel = 7;
 constexpr int kMaxDynamicSharedBytes = 8;
 constexpr unsigned kStreamNonBlocking = 1, kEventDisableTiming = 2;
+constexpr int kMemPoolReleaseThreshold = 4;
 
 llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
@@ -93,6 +94,8 @@ struct Driver {
   // synchronous and a free waits for its stream.
   CUresult (*cuMemAllocAsync)(CUdeviceptr *, size_t, Handle) = nullptr;
   CUresult (*cuMemFreeAsync)(CUdeviceptr, Handle) = nullptr;
+  CUresult (*cuDeviceGetDefaultMemPool)(Handle *, CUdevice) = nullptr;
+  CUresult (*cuMemPoolSetAttribute)(Handle, int, void *) = nullptr;
 
   std::string errorName(CUresult status) {
     const char *text = nullptr;
@@ -102,8 +105,6 @@ struct Driver {
     switch (status) {
     case 34:
       return "CUDA_ERROR_STUB_LIBRARY: a link stub, not a driver";
-    case 35:
-      return "CUDA_ERROR_INSUFFICIENT_DRIVER";
     case 100:
       return "CUDA_ERROR_NO_DEVICE";
     default:
@@ -168,6 +169,9 @@ struct Driver {
     get(cuMemsetD16Async, "cuMemsetD16Async");
     get(cuMemAllocAsync, "cuMemAllocAsync", /*required=*/false);
     get(cuMemFreeAsync, "cuMemFreeAsync", /*required=*/false);
+    get(cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool",
+        /*required=*/false);
+    get(cuMemPoolSetAttribute, "cuMemPoolSetAttribute", /*required=*/false);
     if (!cuMemAllocAsync || !cuMemFreeAsync)
       cuMemAllocAsync = nullptr, cuMemFreeAsync = nullptr;
     return missing;
@@ -220,6 +224,14 @@ struct Driver {
     if (cuDeviceGetAttribute(&pools, kMemoryPoolsSupported, device) != 0 ||
         !pools)
       cuMemAllocAsync = nullptr, cuMemFreeAsync = nullptr;
+    // The pool keeps what is freed (its default release threshold of 0
+    // hands memory back at every synchronization, so every call would map
+    // its temporaries anew).
+    Handle pool = nullptr;
+    uint64_t keepAll = ~uint64_t(0);
+    if (cuMemAllocAsync && cuDeviceGetDefaultMemPool && cuMemPoolSetAttribute &&
+        cuDeviceGetDefaultMemPool(&pool, device) == 0)
+      (void)cuMemPoolSetAttribute(pool, kMemPoolReleaseThreshold, &keepAll);
     opened = true;
   }
 };
@@ -262,7 +274,10 @@ void mgpuModuleUnload(Handle module) {
 
 Handle mgpuModuleGetFunction(Handle module, const char *name) {
   Handle function = nullptr;
-  if (module)
+  if (!module)
+    driver().check(/*CUDA_ERROR_INVALID_HANDLE*/ 400,
+                   "mgpuModuleGetFunction (its module did not load)");
+  else
     driver().check(driver().cuModuleGetFunction(&function, module, name),
                    "cuModuleGetFunction");
   return function;
@@ -273,8 +288,11 @@ void mgpuLaunchKernel(Handle function, intptr_t gridX, intptr_t gridY,
                       intptr_t blockZ, int32_t sharedBytes, Handle stream,
                       void **params, void **extra, size_t /*paramsCount*/) {
   Driver &d = driver();
-  if (!function)
-    return; // its module or lookup failed (recorded)
+  if (!function) {
+    d.check(/*CUDA_ERROR_INVALID_HANDLE*/ 400,
+            "mgpuLaunchKernel (its kernel was not found)");
+    return;
+  }
   // Dynamic shared memory above the default 48 KB must be opted into.
   if (sharedBytes > 48 * 1024 &&
       !d.check(
@@ -429,8 +447,11 @@ void runtime::deviceFree(void *device) {
 
 llvm::Error runtime::copyToDevice(void *device, const void *host,
                                   size_t bytes) {
-  call(&Driver::cuMemcpyHtoD, "cuMemcpyHtoD",
-       reinterpret_cast<CUdeviceptr>(device), host, bytes);
+  // From pageable memory the copy may return before the data has reached
+  // the device; work on other streams must not start before it has.
+  if (call(&Driver::cuMemcpyHtoD, "cuMemcpyHtoD",
+           reinterpret_cast<CUdeviceptr>(device), host, bytes))
+    call(&Driver::cuCtxSynchronize, "cuCtxSynchronize (after a copy)");
   return driver().takeError();
 }
 
@@ -476,7 +497,7 @@ CudaFunction::~CudaFunction() {
 
 llvm::Error CudaFunction::load() {
   if (loaded)
-    return llvm::Error::success();
+    return loadError.empty() ? llvm::Error::success() : makeError(loadError);
   if (!driver().opened)
     return makeError("CudaFunction::load: no CUDA device is open");
   engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
@@ -506,10 +527,15 @@ llvm::Error CudaFunction::load() {
     add("mgpuSetDefaultDevice", &mgpuSetDefaultDevice);
     return symbols;
   });
-  // The constructors load the kernels (mgpuModuleLoad*).
+  // The constructors load the kernels (mgpuModuleLoad*), once: a failure
+  // is kept and returned by every later call.
   engine->initialize();
   loaded = true;
-  return driver().takeError();
+  if (llvm::Error e = driver().takeError()) {
+    loadError = llvm::toString(std::move(e));
+    return makeError(loadError);
+  }
+  return llvm::Error::success();
 }
 
 llvm::Expected<SmallVector<void *>> CudaFunction::allocate() {

@@ -136,21 +136,55 @@ CUresult cuGetErrorName(CUresult status, const char **name) {
   }
 }
 
+/// The bytes of a module image: PTX text (NUL-terminated), an ELF cubin
+/// (its size from the section headers, which come last) or a fatbin (its
+/// size from the header); `kind` names which.
+std::string imageBytes(const void *image, std::string &kind) {
+  const auto *bytes = static_cast<const unsigned char *>(image);
+  auto read = [&](size_t at, size_t n) {
+    uint64_t v = 0;
+    std::memcpy(&v, bytes + at, n);
+    return v;
+  };
+  const char *chars = static_cast<const char *>(image);
+  if (std::memcmp(bytes,
+                  "\x7f"
+                  "ELF",
+                  4) == 0) {
+    kind = "cubin";
+    return std::string(chars, read(0x28, 8) + read(0x3A, 2) * read(0x3C, 2));
+  }
+  if (read(0, 4) == 0xBA55ED50) {
+    kind = "fatbin";
+    return std::string(chars, read(6, 2) + read(8, 8));
+  }
+  kind = "PTX";
+  return std::string(chars);
+}
+
 CUresult cuModuleLoadDataEx(Handle *module, const void *image,
                             unsigned numOptions, int *options, void **values) {
-  std::string ptx(static_cast<const char *>(image));
-  size_t target = ptx.find(".target ");
-  std::string chip =
-      target == std::string::npos
-          ? "none"
-          : ptx.substr(target + 8, ptx.find('\n', target) - target - 8);
-  int entries = 0;
-  for (size_t at = ptx.find(".entry "); at != std::string::npos;
-       at = ptx.find(".entry ", at + 1))
-    ++entries;
-  std::fprintf(log(), "fake-cuda: cuModuleLoadDataEx: PTX for %s, %d .entry\n",
-               chip.c_str(), entries);
-  if (injected("cuModuleLoadDataEx") || target == std::string::npos) {
+  std::string kind;
+  std::string data = imageBytes(image, kind);
+  bool ptx = kind == "PTX";
+  size_t target = ptx ? data.find(".target ") : std::string::npos;
+  if (ptx) {
+    std::string chip =
+        target == std::string::npos
+            ? "none"
+            : data.substr(target + 8, data.find('\n', target) - target - 8);
+    int entries = 0;
+    for (size_t at = data.find(".entry "); at != std::string::npos;
+         at = data.find(".entry ", at + 1))
+      ++entries;
+    std::fprintf(log(),
+                 "fake-cuda: cuModuleLoadDataEx: PTX for %s, %d .entry\n",
+                 chip.c_str(), entries);
+  } else {
+    std::fprintf(log(), "fake-cuda: cuModuleLoadDataEx: %s of %zu bytes\n",
+                 kind.c_str(), data.size());
+  }
+  if (injected("cuModuleLoadDataEx") || (ptx && target == std::string::npos)) {
     // The JIT's log, as the driver fills it.
     for (unsigned i = 0; i + 1 < numOptions; ++i)
       if (options[i] == 5 && options[i + 1] == 6 && values[i])
@@ -159,9 +193,10 @@ CUresult cuModuleLoadDataEx(Handle *module, const void *image,
                       "ptxas fatal   : fake-cuda rejects this module\n");
     return kInvalidPtx;
   }
-  auto *copy = new std::string(ptx);
+  auto *copy = new std::string(data);
   *module = copy;
-  modules()[copy] = ptx;
+  // A PTX kernel is `.entry NAME(`; a binary's string table holds NAME.
+  modules()[copy] = ptx ? data : std::string("\0", 1) + data;
   return kSuccess;
 }
 CUresult cuModuleGetFunction(Handle *function, Handle module,
@@ -169,8 +204,11 @@ CUresult cuModuleGetFunction(Handle *function, Handle module,
   auto it = modules().find(module);
   if (it == modules().end())
     return fail("cuModuleGetFunction", kInvalidValue, "unknown module");
-  if (it->second.find(std::string(".entry ") + name + "(") == std::string::npos)
-    return fail("cuModuleGetFunction", kNotFound, "no such .entry");
+  bool binary = !it->second.empty() && it->second[0] == '\0';
+  std::string wanted = binary ? std::string(1, '\0') + name + '\0'
+                              : std::string(".entry ") + name + "(";
+  if (it->second.find(wanted) == std::string::npos)
+    return fail("cuModuleGetFunction", kNotFound, "no such kernel");
   auto *handle = new std::string(name);
   functions()[handle] = name;
   *function = handle;
@@ -230,6 +268,17 @@ CUresult cuEventRecord(Handle, Handle) { return kSuccess; }
 CUresult cuEventSynchronize(Handle) { return kSuccess; }
 CUresult cuEventDestroy_v2(Handle event) {
   delete static_cast<int *>(event);
+  return kSuccess;
+}
+
+CUresult cuDeviceGetDefaultMemPool(Handle *pool, int) {
+  static int token;
+  *pool = &token;
+  return kSuccess;
+}
+CUresult cuMemPoolSetAttribute(Handle, int attribute, void *value) {
+  std::fprintf(log(), "fake-cuda: cuMemPoolSetAttribute %d = %llu\n", attribute,
+               (unsigned long long)*static_cast<uint64_t *>(value));
   return kSuccess;
 }
 

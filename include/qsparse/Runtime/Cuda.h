@@ -85,6 +85,7 @@ private:
   std::string name;
   Signature signature;
   bool loaded = false;
+  std::string loadError; // why the kernels did not load, if they did not
 };
 
 } // namespace runtime
