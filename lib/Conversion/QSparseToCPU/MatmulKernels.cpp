@@ -1419,11 +1419,38 @@ struct CPUMatmulKernelsPass
       auto expected = MemRefType::get({m.k / 2, m.n},
                                       IntegerType::get(m.b.getContext(), 8));
       if (!values || !metadata || values.getType() != expected ||
-          metadata.getType() != expected)
+          metadata.getType() != expected ||
+          !unwrittenBetween(generic, m.op, {values, metadata, m.b}))
         return {};
       return generic;
     }
     return {};
+  }
+
+  /// Whether no op strictly between `from` and `to` (one block) may write
+  /// `buffers`: the kernel reads the compressed operands at `to` in place
+  /// of B, which `from` computed from them. Ops with unknown effects count
+  /// as writes; other buffers are told apart by value (the pipelines' buffers
+  /// are distinct allocations and arguments).
+  static bool unwrittenBetween(Operation *from, Operation *to,
+                               ArrayRef<Value> buffers) {
+    for (Operation *op = from->getNextNode(); op && op != to;
+         op = op->getNextNode()) {
+      if (isMemoryEffectFree(op))
+        continue;
+      auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+      if (!effects)
+        return false;
+      SmallVector<MemoryEffects::EffectInstance> list;
+      effects.getEffects(list);
+      for (MemoryEffects::EffectInstance &e : list) {
+        if (!isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()))
+          continue;
+        if (!e.getValue() || llvm::is_contained(buffers, e.getValue()))
+          return false;
+      }
+    }
+    return true;
   }
 
   /// The values and metadata buffers the decompression body reads: the
