@@ -725,8 +725,6 @@ private:
   Dnnl dnnl;
 };
 
-/// An i8 constant's elements as MLIR's hex form, "0x...".
-
 /// u8 [M, K] x a constant s8 [K, N] weight -> s32, as a deployed model
 /// holds its weights.
 std::string constantWeightGemmProgram(const Gemm &g, llvm::StringRef name,
@@ -1516,9 +1514,9 @@ std::string explainMisses(const Group &g, llvm::ArrayRef<Group> all) {
                "(`vnniPeakLoop` in this harness), peaks at {0:f0} GOPS here; "
                "qsparse reaches {1:f0}-{2:f0}% of it (lowest at {5}) and "
                "oneDNN {3:f0}-{4:f0}%. What separates a kernel from that "
-               "limit is feeding it: for f32 at M=128 N=768 K=3072 a build "
-               "whose tiles never read B reaches oneDNN's time, so the gap "
-               "there is bringing B's bytes in (docs/CPUCodegen.md). ",
+               "limit is feeding it; docs/CPUCodegen.md records, for f32 at "
+               "M=128 N=768 K=3072, that a build whose tiles never read B "
+               "reaches oneDNN's time. ",
                vnniPeakGops(), 100 * lo, 100 * hi, 100 * peerLo, 100 * peerHi,
                lowest)
                .str();

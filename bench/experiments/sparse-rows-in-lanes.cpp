@@ -8,7 +8,7 @@
 // dense VNNI kernel (6 rows x 64 columns) in the same process.
 //
 // Not part of the build (it needs AVX-512 VNNI and VBMI):
-//   clang++ -O3 -march=native -DRVV=2 -DNCV=12 -DKCV=256 -DPADV=1 \
+//   clang++ -O3 -march=native -DRVV=2 -DNCV=8 -DKCV=256 -DPADV=1 \
 //     bench/experiments/sparse-rows-in-lanes.cpp -o /tmp/rows-in-lanes
 //   /tmp/rows-in-lanes [M N K]; SKIPT=1 skips the final transpose and
 //   SKIPP=1 the pattern building (results are then wrong: timing only).
@@ -132,9 +132,9 @@ int main(int argc, char **argv) {
     N = atoi(argv[2]);
     K = atoi(argv[3]);
   }
-  if (M % (16 * RV) || N % 64 || K % KC) {
-    fprintf(stderr, "M must be a multiple of %d, N of 64 and K of %d\n",
-            16 * RV, KC);
+  if (M % (16 * RV) || N % 64 || N % NC || K % KC) {
+    fprintf(stderr, "M must be a multiple of %d, N of 64 and %d, K of %d\n",
+            16 * RV, NC, KC);
     return 2;
   }
   LD = M + 16 * PADV;

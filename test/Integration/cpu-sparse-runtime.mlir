@@ -44,3 +44,52 @@ func.func @compressed(%x: tensor<20x64xi8>, %d: tensor<64x128xi8>) -> tensor<20x
       : tensor<20x64xi8>, tensor<64x128xi8> -> tensor<20x128xi32>
   return %y : tensor<20x128xi32>
 }
+
+// The expanded weight is also a result: the decompression stays (it writes
+// the out-parameter), and the matmul still takes the 2:4 kernel.
+// RUN: qsparse-run %s -e returned --random-inputs=4 --check %vnni_on | FileCheck %s --check-prefix=RET
+// RET: check: OK, 5376 values match
+func.func @returned(%x: tensor<20x64xi8>, %d: tensor<64x64xi8>) -> (tensor<20x64xi32>, tensor<64x64xi8>) {
+  %v, %m = qsparse.nm_compress %d {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
+      : tensor<64x64xi8> -> tensor<32x64xi8>, tensor<32x64xi8>
+  %w = qsparse.nm_decompress %v, %m {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
+      : tensor<32x64xi8>, tensor<32x64xi8> -> tensor<64x64xi8>
+  %y = qsparse.matmul %x, %w {input_unsigned, weight_sparsity = #qsparse.nm<2:4>}
+      : tensor<20x64xi8>, tensor<64x64xi8> -> tensor<20x64xi32>
+  return %y, %w : tensor<20x64xi32>, tensor<64x64xi8>
+}
+
+// The expanded weight is changed before the matmul (bufferized in place
+// into its buffer): the matmul must read the changed weight, not the
+// compressed operands.
+// RUN: qsparse-run %s -e modified --random-inputs=5 --check %vnni_on | FileCheck %s --check-prefix=MOD
+// MOD: check: OK, 1280 values match
+func.func @modified(%x: tensor<20x64xi8>, %v: tensor<32x64xi8>, %raw: tensor<32x64xi8>) -> tensor<20x64xi32> {
+  %c3 = arith.constant dense<3> : tensor<32x64xi8>
+  %m = arith.andi %raw, %c3 : tensor<32x64xi8>
+  %w = qsparse.nm_decompress %v, %m {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
+      : tensor<32x64xi8>, tensor<32x64xi8> -> tensor<64x64xi8>
+  %one = arith.constant dense<1> : tensor<64x64xi8>
+  %w2 = arith.addi %w, %one : tensor<64x64xi8>
+  %y = qsparse.matmul %x, %w2 {input_unsigned}
+      : tensor<20x64xi8>, tensor<64x64xi8> -> tensor<20x64xi32>
+  return %y : tensor<20x64xi32>
+}
+
+// Two matmuls share the weight. The first takes the 2:4 kernel; the
+// second, after the first's kernel (whose intrinsic calls have unknown
+// memory effects, so the compressed operands might have been written),
+// takes the dense one on the expanded weight, which stays.
+// RUN: qsparse-run %s -e shared --random-inputs=6 --check %vnni_on | FileCheck %s --check-prefix=SHARED
+// SHARED: check: OK, 2560 values match
+func.func @shared(%x: tensor<20x64xi8>, %x2: tensor<20x64xi8>, %d: tensor<64x64xi8>) -> (tensor<20x64xi32>, tensor<20x64xi32>) {
+  %v, %m = qsparse.nm_compress %d {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
+      : tensor<64x64xi8> -> tensor<32x64xi8>, tensor<32x64xi8>
+  %w = qsparse.nm_decompress %v, %m {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
+      : tensor<32x64xi8>, tensor<32x64xi8> -> tensor<64x64xi8>
+  %y = qsparse.matmul %x, %w {input_unsigned, weight_sparsity = #qsparse.nm<2:4>}
+      : tensor<20x64xi8>, tensor<64x64xi8> -> tensor<20x64xi32>
+  %y2 = qsparse.matmul %x2, %w {input_unsigned, weight_sparsity = #qsparse.nm<2:4>}
+      : tensor<20x64xi8>, tensor<64x64xi8> -> tensor<20x64xi32>
+  return %y, %y2 : tensor<20x64xi32>, tensor<20x64xi32>
+}

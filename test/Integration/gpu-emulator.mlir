@@ -212,6 +212,15 @@ func.func @half_conv(%x: tensor<2x13x13x6xf16>, %w: tensor<3x3x6x32xf16>) -> ten
 // RUN: qsparse-run %S/cpu-kernels.mlir -e i16_conv_relu --random-inputs=19 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/cpu-kernels.mlir -e i16_accumulate --random-inputs=20 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-opt %s --qsparse-gpu-pipeline --mlir-print-ir-after=qsparse-gpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=I16IR
+// RUN: qsparse-opt %S/cpu-kernels.mlir --qsparse-gpu-pipeline --mlir-print-ir-after=qsparse-gpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=I16K
+// I16K-LABEL: func.func @i16_conv_relu(
+// I16K: nvvm.mma.sync
+// I16K: %[[C:.*]] = arith.trunci %{{.*}} : vector<2xi32> to vector<2xi16>
+// I16K: arith.maxsi %[[C]], %{{.*}} : vector<2xi16>
+// I16K-LABEL: func.func @i16_accumulate(
+// I16K: nvvm.mma.sync
+// I16K: %[[A:.*]] = arith.trunci %{{.*}} : vector<2xi32> to vector<2xi16>
+// I16K: arith.addi %{{.*}}, %[[A]] : vector<2xi16>
 // I16M: check: OK, 2800 values match the reference pipeline
 // I16O: check: OK, 231 values match the reference pipeline
 // I16IR-LABEL: func.func @i16_matmul(

@@ -241,7 +241,9 @@ CUresult cuLaunchKernel(Handle function, unsigned gx, unsigned gy, unsigned gz,
     return fail("cuLaunchKernel", kInvalidValue, "parameters not as packed");
   if (bx * by * bz > 1024)
     return fail("cuLaunchKernel", kInvalidValue, "more than 1024 threads");
-  return injected("cuLaunchKernel") ? kLaunchFailed : kSuccess;
+  // An error that does not lose the context (CUDA_ERROR_LAUNCH_FAILED and
+  // the like are sticky on a real driver: every later call fails).
+  return injected("cuLaunchKernel") ? kInvalidValue : kSuccess;
 }
 
 CUresult cuStreamCreate(Handle *stream, unsigned) {

@@ -4,7 +4,8 @@
 // test/lib/FakeCudaDriver.cpp (device memory is host memory, kernels do not
 // run): the device-memory helpers, and which driver errors persist. A
 // module that failed to load must fail every later call (not launch
-// nothing and succeed); a failed launch must not poison the next call.
+// nothing and succeed); a launch that failed with an error that keeps the
+// context (not a sticky one, which loses it) must not fail the next call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -131,7 +132,7 @@ TEST_F(CudaOnFakeDriver, AFailedLaunchFailsThatCallOnly) {
   auto fn = compile();
   ASSERT_TRUE(fn);
   setenv("FAKE_CUDA_FAIL", "cuLaunchKernel", 1);
-  EXPECT_EQ(invoke(*fn), "cuLaunchKernel failed: CUDA_ERROR_LAUNCH_FAILED");
+  EXPECT_EQ(invoke(*fn), "cuLaunchKernel failed: CUDA_ERROR_INVALID_VALUE");
   unsetenv("FAKE_CUDA_FAIL");
   EXPECT_EQ(invoke(*fn), "");
 }

@@ -280,17 +280,17 @@ struct CPUMatmulKernelsPass
       epilogue->erase();
     m.op->erase();
     if (decompressed) {
+      // Only a temporary that nothing else reads: B may also be a result
+      // (an out-parameter) or a view of one.
       Value expanded = decompressed.getDpsInits()[0];
-      if (llvm::all_of(expanded.getUsers(), [&](Operation *user) {
+      auto alloc = expanded.getDefiningOp<memref::AllocOp>();
+      if (alloc && llvm::all_of(alloc->getUsers(), [&](Operation *user) {
             return user == decompressed || isa<memref::DeallocOp>(user);
           })) {
         decompressed->erase();
-        // Its buffer too, when nothing else holds it.
-        if (auto alloc = expanded.getDefiningOp<memref::AllocOp>()) {
-          for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
-            user->erase();
-          alloc->erase();
-        }
+        for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+          user->erase();
+        alloc->erase();
       }
       decompressed = {};
     }
@@ -1427,26 +1427,37 @@ struct CPUMatmulKernelsPass
     return {};
   }
 
+  /// The buffer a view (subview, reshape, cast, ...) is of.
+  static Value baseBuffer(Value v) {
+    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+      v = view.getViewSource();
+    return v;
+  }
+
   /// Whether no op strictly between `from` and `to` (one block) may write
   /// `buffers`: the kernel reads the compressed operands at `to` in place
   /// of B, which `from` computed from them. Ops with unknown effects count
-  /// as writes; other buffers are told apart by value (the pipelines' buffers
-  /// are distinct allocations and arguments).
+  /// as writes; buffers are compared through their views to the underlying
+  /// allocation or argument (the pipelines' buffers are distinct ones).
   static bool unwrittenBetween(Operation *from, Operation *to,
-                               ArrayRef<Value> buffers) {
+                               ArrayRef<Value> views) {
+    SmallVector<Value> buffers;
+    for (Value v : views)
+      buffers.push_back(baseBuffer(v));
     for (Operation *op = from->getNextNode(); op && op != to;
          op = op->getNextNode()) {
       if (isMemoryEffectFree(op))
         continue;
-      auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+      // Nested ops (the loops of a kernel emitted before) included.
+      std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
+          getEffectsRecursively(op);
       if (!effects)
         return false;
-      SmallVector<MemoryEffects::EffectInstance> list;
-      effects.getEffects(list);
-      for (MemoryEffects::EffectInstance &e : list) {
+      for (MemoryEffects::EffectInstance &e : *effects) {
         if (!isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()))
           continue;
-        if (!e.getValue() || llvm::is_contained(buffers, e.getValue()))
+        if (!e.getValue() ||
+            llvm::is_contained(buffers, baseBuffer(e.getValue())))
           return false;
       }
     }
