@@ -5,8 +5,10 @@
 // on stderr ("fake-cuda: ..."), so that a machine without a GPU tests the
 // host side of the CUDA path: the JIT-compiled host code's mgpu* calls,
 // the PTX handed to the driver, launch shapes, and the argument and result
-// copies. Device memory is host memory; every pointer handed back is checked
-// against the live allocations. Kernels are not run (results stay zero).
+// copies. Device addresses lie in a reserved range the host cannot touch
+// (host code that dereferences one faults, as with a GPU); their contents
+// live in host buffers, and every pointer handed back is checked against
+// the live allocations. Kernels are not run (results stay zero).
 //
 // Environment: FAKE_CUDA_SM (compute capability, default 80),
 // FAKE_CUDA_FAIL (the name of one entry point that then fails),
@@ -21,6 +23,8 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <sys/mman.h>
+#include <vector>
 
 namespace {
 using CUresult = int;
@@ -30,9 +34,27 @@ using CUdeviceptr = unsigned long long;
 constexpr CUresult kSuccess = 0, kInvalidValue = 1, kInvalidPtx = 218,
                    kNotFound = 500, kLaunchFailed = 719;
 
-std::map<uintptr_t, size_t> &allocations() {
-  static std::map<uintptr_t, size_t> live;
+/// Device allocations: addresses in a reserved, inaccessible range (so
+/// that host code dereferencing a device pointer faults, as it would with
+/// a GPU), their contents kept in host "shadow" buffers.
+std::map<uintptr_t, std::vector<char>> &allocations() {
+  static std::map<uintptr_t, std::vector<char>> live;
   return live;
+}
+
+uintptr_t reserveDeviceAddress(size_t bytes) {
+  static const size_t span = size_t(1) << 36;
+  static char *base = [] {
+    void *p = mmap(nullptr, span, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? nullptr : static_cast<char *>(p);
+  }();
+  static size_t next = 0;
+  if (!base || next + bytes > span)
+    return 0;
+  uintptr_t at = uintptr_t(base + next);
+  next += (bytes + 511) / 512 * 512 + 512; // aligned, with a gap
+  return at;
 }
 
 /// The PTX text of each loaded module.
@@ -61,14 +83,18 @@ bool injected(const char *entry) {
   return fail && std::strcmp(fail, entry) == 0;
 }
 
-/// Whether [ptr, ptr + bytes) lies in one live allocation.
-bool isDevice(CUdeviceptr ptr, size_t bytes) {
+/// The shadow bytes of [ptr, ptr + bytes) if that lies in one live
+/// allocation, else null.
+char *shadow(CUdeviceptr ptr, size_t bytes) {
   auto &live = allocations();
   auto it = live.upper_bound(uintptr_t(ptr));
   if (it == live.begin())
-    return false;
+    return nullptr;
   --it;
-  return uintptr_t(ptr) + bytes <= it->first + it->second;
+  size_t offset = uintptr_t(ptr) - it->first;
+  if (offset + bytes > it->second.size())
+    return nullptr;
+  return it->second.data() + offset;
 }
 
 CUresult fail(const char *entry, CUresult status, const char *why) {
@@ -287,9 +313,11 @@ CUresult cuMemPoolSetAttribute(Handle, int attribute, void *value) {
 CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t bytes) {
   if (injected("cuMemAlloc"))
     return kInvalidValue;
-  void *memory = std::calloc(bytes ? bytes : 1, 1);
-  allocations()[uintptr_t(memory)] = bytes;
-  *ptr = CUdeviceptr(uintptr_t(memory));
+  uintptr_t at = reserveDeviceAddress(bytes);
+  if (!at)
+    return fail("cuMemAlloc", kInvalidValue, "out of fake device memory");
+  allocations()[at] = std::vector<char>(bytes, 0);
+  *ptr = CUdeviceptr(at);
   std::fprintf(log(), "fake-cuda: cuMemAlloc %zu\n", bytes);
   return kSuccess;
 }
@@ -302,7 +330,6 @@ CUresult cuMemAllocAsync(CUdeviceptr *ptr, size_t bytes, Handle stream) {
 CUresult cuMemFree_v2(CUdeviceptr ptr) {
   if (!allocations().erase(uintptr_t(ptr)))
     return fail("cuMemFree", kInvalidValue, "not an allocation");
-  std::free(reinterpret_cast<void *>(uintptr_t(ptr)));
   std::fprintf(log(), "fake-cuda: cuMemFree\n");
   return kSuccess;
 }
@@ -313,43 +340,45 @@ CUresult cuMemFreeAsync(CUdeviceptr ptr, Handle stream) {
   return cuMemFree_v2(ptr);
 }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
-  if (!isDevice(dst, bytes))
+  char *to = shadow(dst, bytes);
+  if (!to)
     return fail("cuMemcpyHtoD", kInvalidValue, "not device memory");
-  std::memcpy(reinterpret_cast<void *>(uintptr_t(dst)), src, bytes);
+  std::memcpy(to, src, bytes);
   std::fprintf(log(), "fake-cuda: cuMemcpyHtoD %zu\n", bytes);
   return kSuccess;
 }
 CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
-  if (!isDevice(src, bytes))
+  const char *from = shadow(src, bytes);
+  if (!from)
     return fail("cuMemcpyDtoH", kInvalidValue, "not device memory");
-  std::memcpy(dst, reinterpret_cast<void *>(uintptr_t(src)), bytes);
+  std::memcpy(dst, from, bytes);
   std::fprintf(log(), "fake-cuda: cuMemcpyDtoH %zu\n", bytes);
   return kSuccess;
 }
 CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t bytes, Handle) {
-  if (!isDevice(dst, bytes) || !isDevice(src, bytes))
+  char *to = shadow(dst, bytes), *from = shadow(src, bytes);
+  if (!to || !from)
     return fail("cuMemcpyAsync", kInvalidValue, "not device memory");
-  std::memmove(reinterpret_cast<void *>(uintptr_t(dst)),
-               reinterpret_cast<void *>(uintptr_t(src)), bytes);
+  std::memmove(to, from, bytes);
   std::fprintf(log(), "fake-cuda: cuMemcpyAsync %zu\n", bytes);
   return kSuccess;
 }
 CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, size_t count,
                           Handle) {
-  if (!isDevice(dst, 4 * count))
+  char *to = shadow(dst, 4 * count);
+  if (!to)
     return fail("cuMemsetD32Async", kInvalidValue, "not device memory");
-  auto *words = reinterpret_cast<uint32_t *>(uintptr_t(dst));
   for (size_t i = 0; i < count; ++i)
-    words[i] = value;
+    std::memcpy(to + 4 * i, &value, 4);
   return kSuccess;
 }
 CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value, size_t count,
                           Handle) {
-  if (!isDevice(dst, 2 * count))
+  char *to = shadow(dst, 2 * count);
+  if (!to)
     return fail("cuMemsetD16Async", kInvalidValue, "not device memory");
-  auto *halves = reinterpret_cast<uint16_t *>(uintptr_t(dst));
   for (size_t i = 0; i < count; ++i)
-    halves[i] = value;
+    std::memcpy(to + 2 * i, &value, 2);
   return kSuccess;
 }
 

@@ -1,8 +1,8 @@
 //===- CudaTest.cpp - CudaFunction on the stand-in CUDA driver ------------===//
 //
 // Part of the qsparse project. The library side of --target=cuda against
-// test/lib/FakeCudaDriver.cpp (device memory is host memory, kernels do not
-// run): the device-memory helpers, and which driver errors persist. A
+// test/lib/FakeCudaDriver.cpp (device addresses unreadable to the host, kernels
+// do not run): the device-memory helpers, and which driver errors persist. A
 // module that failed to load must fail every later call (not launch
 // nothing and succeed); a launch that failed with an error that keeps the
 // context (not a sticky one, which loses it) must not fail the next call.
