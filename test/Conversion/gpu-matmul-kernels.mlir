@@ -115,24 +115,26 @@ func.func @odd_n(%a: memref<32x32xi8>, %w: memref<32x7xi8>, %c: memref<32x7xi32>
 // -----
 
 // Left alone: K not a multiple of 4, f32, and an i16 accumulator whose i32
-// sums could saturate in the mma (K * 255 * 255 >= 2^31 at K = 33028).
+// sums could saturate in the mma: s8 x s8 at K = 131072, where the DESIGN
+// 3.2 data-type bound (qsparse::numerics::dataTypeBits) is 33 bits
+// (131072 * 128 * 128 = 2^31).
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: gpu.launch
 // CHECK-COUNT-3: linalg.matmul
 func.func @left_alone(%a: memref<8x6xi8>, %w: memref<6x8xi8>, %c: memref<8x8xi32>,
                       %af: memref<8x8xf32>, %wf: memref<8x8xf32>, %cf: memref<8x8xf32>,
-                      %ai: memref<8x33028xi8>, %wi: memref<33028x8xi8>, %ci: memref<8x8xi16>) {
+                      %ai: memref<8x131072xi8>, %wi: memref<131072x8xi8>, %ci: memref<8x8xi16>) {
   linalg.matmul ins(%a, %w : memref<8x6xi8>, memref<6x8xi8>) outs(%c : memref<8x8xi32>)
   linalg.matmul ins(%af, %wf : memref<8x8xf32>, memref<8x8xf32>) outs(%cf : memref<8x8xf32>)
-  linalg.matmul ins(%ai, %wi : memref<8x33028xi8>, memref<33028x8xi8>) outs(%ci : memref<8x8xi16>)
+  linalg.matmul ins(%ai, %wi : memref<8x131072xi8>, memref<131072x8xi8>) outs(%ci : memref<8x8xi16>)
   return
 }
 
 // -----
 
-// An i16 accumulator within the bound (K = 33024, the largest multiple of
-// 4 below it) takes the kernel: i32 fragments, truncated when stored, and
-// a prior C added in i16.
+// An i16 accumulator within the bound (s8 x s8 at K = 131068, the largest
+// multiple of 4 below it: 32 bits) takes the kernel: i32 fragments,
+// truncated when stored, and a prior C added in i16.
 // CHECK-LABEL: func.func @narrow_acc
 // CHECK: gpu.launch
 // CHECK: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 32]} : (vector<4x4xi8>, vector<2x4xi8>, vector<2x2xi32>) -> vector<2x2xi32>
@@ -141,8 +143,8 @@ func.func @left_alone(%a: memref<8x6xi8>, %w: memref<6x8xi8>, %c: memref<8x8xi32
 // CHECK: %[[SUM:.*]] = arith.addi %[[OLD]], %[[LOW]] : vector<2xi16>
 // CHECK: vector.store %[[SUM]], %arg2
 // CHECK-NOT: linalg.matmul
-func.func @narrow_acc(%a: memref<8x33024xi8>, %w: memref<33024x8xi8>, %c: memref<8x8xi16>) {
-  linalg.matmul ins(%a, %w : memref<8x33024xi8>, memref<33024x8xi8>) outs(%c : memref<8x8xi16>)
+func.func @narrow_acc(%a: memref<8x131068xi8>, %w: memref<131068x8xi8>, %c: memref<8x8xi16>) {
+  linalg.matmul ins(%a, %w : memref<8x131068xi8>, memref<131068x8xi8>) outs(%c : memref<8x8xi16>)
   return
 }
 

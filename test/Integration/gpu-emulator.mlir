@@ -202,11 +202,13 @@ func.func @half_conv(%x: tensor<2x13x13x6xf16>, %w: tensor<3x3x6x32xf16>) -> ten
 }
 
 // Narrowed (i16) accumulators take the int8 tensor-core kernel: the mma sums
-// in i32 (exact, since K * 255 * 255 < 2^31) and the store truncates, the
-// same wrapping bits as the i16 arithmetic. Full-range operands make the
+// in i32 (exact while the data-type bound fits 32 bits) and the store
+// truncates, the same wrapping bits as the i16 arithmetic. Full-range
+// operands make the
 // sums wrap; an odd N stores element by element; a fused ReLU sees the i16
 // value; a prior C is added in i16. IR: the i32 fragments truncated before
-// the store. Past the bound (K = 33026), the simple kernels run instead.
+// the store. Past the bound (u8 x s8 at K = 65536: 33 bits), the simple
+// kernels run instead.
 // RUN: qsparse-run %s -e i16_matmul --random-inputs=13 --target=emulator --check | FileCheck %s --check-prefix=I16M
 // RUN: qsparse-run %s -e i16_odd --random-inputs=14 --target=emulator --check | FileCheck %s --check-prefix=I16O
 // RUN: qsparse-run %S/cpu-kernels.mlir -e i16_conv_relu --random-inputs=19 --target=emulator --check | FileCheck %s --check-prefix=OK
@@ -240,7 +242,7 @@ func.func @i16_odd(%a: tensor<33x96xi8>, %b: tensor<96x7xi8>) -> tensor<33x7xi16
   return %0 : tensor<33x7xi16>
 }
 
-func.func @i16_too_deep(%a: tensor<2x33028xi8>, %b: tensor<33028x8xi8>) -> tensor<2x8xi16> {
-  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<2x33028xi8>, tensor<33028x8xi8> -> tensor<2x8xi16>
+func.func @i16_too_deep(%a: tensor<2x65536xi8>, %b: tensor<65536x8xi8>) -> tensor<2x8xi16> {
+  %0 = qsparse.matmul %a, %b {input_unsigned} : tensor<2x65536xi8>, tensor<65536x8xi8> -> tensor<2x8xi16>
   return %0 : tensor<2x8xi16>
 }

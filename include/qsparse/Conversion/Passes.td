@@ -123,8 +123,9 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     maps (m, k), (k, n) -> (m, n) and a multiply-accumulate body) of i8 x i8
     -> i32 whose K is a multiple of 4 (or i8 x i8 -> i16, a narrowed
     accumulator: the mma sums in i32 and the store truncates, the same
-    wrapping bits; taken only while K * 255 * 255 < 2^31, since the mma
-    saturates), or of f16 x f16 -> f32 (operands
+    wrapping bits; taken only while the DESIGN 3.2 data-type bound of the
+    dot product fits 32 bits, since the mma saturates), or of f16 x f16 ->
+    f32 (operands
     extended by `arith.extf`) whose K is even, and every NHWC x HWCF
     convolution of the same types (direct form, any strides and dilations,
     the padding already materialized) whose C is a multiple of 4 (i8) or 2

@@ -13,6 +13,7 @@
 #include "../QSparseToCPU/Epilogue.h"
 #include "../QSparseToCPU/Kernels.h"
 #include "qsparse/Conversion/Passes.h"
+#include "qsparse/Numerics/AccumulatorBounds.h"
 #include "qsparse/Numerics/MmaLayouts.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -78,19 +79,24 @@ int64_t chunkFor(int64_t extent) {
   return extent % 16 == 0 ? 16 : extent % 8 == 0 ? 8 : 4;
 }
 
-/// Whether every i32 partial sum of an i8 x i8 dot product of length k is
-/// exact: the mma saturates (satfinite) where a narrowed accumulator must
-/// wrap, so a narrowed one takes the kernel only when no sum can reach the
-/// i32 limits (|a|, |b| <= 255).
-bool fitsInI32(int64_t k) { return k * 255 * 255 < (int64_t(1) << 31); }
+/// Whether every i32 partial sum of an 8-bit dot product of length k (A
+/// and B read as `match` says) is exact: the mma saturates (satfinite)
+/// where a narrowed accumulator must wrap, so a narrowed one takes the
+/// kernel only when the DESIGN 3.2 data-type bound fits 32 bits. An
+/// unsigned B is bounded as a 9-bit signed one.
+bool sumsFitI32(const Match &match, int64_t k) {
+  return qsparse::numerics::dataTypeBits(k, 8, !match.aUnsigned,
+                                         match.bUnsigned ? 9 : 8) <= 32;
+}
 
 /// Sets the element types of a matched kind (I8 or F16) writing `c`; false
-/// for others and for narrowed accumulators the kernel cannot sum exactly.
+/// for others and for narrowed accumulators the kernel cannot sum exactly
+/// (the signedness of `match` is set).
 bool setElement(Match &match, qsparse::cpu::KernelKind kind, Value c, int64_t k,
                 Builder b) {
   match.cElem = cast<MemRefType>(c.getType()).getElementType();
   if (match.cElem.isInteger(16) &&
-      (kind != qsparse::cpu::KernelKind::I8 || !fitsInI32(k)))
+      (kind != qsparse::cpu::KernelKind::I8 || !sumsFitI32(match, k)))
     return false;
   if (kind == qsparse::cpu::KernelKind::I8) {
     match.elem = b.getI8Type();
@@ -177,14 +183,15 @@ struct IndexBuilder {
 std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
   auto conv = qsparse::cpu::matchConv(op, /*narrowAcc=*/true, /*half=*/true);
   Match match;
-  if (!conv ||
-      !setElement(match, conv->kind, conv->output,
+  if (!conv)
+    return std::nullopt;
+  match.aUnsigned = conv->aUnsigned;
+  match.bUnsigned = conv->bUnsigned;
+  if (!setElement(match, conv->kind, conv->output,
                   conv->kh * conv->kw * conv->c, Builder(op)) ||
       conv->c * match.elemBytes() % 4 != 0)
     return std::nullopt;
   match.op = op;
-  match.aUnsigned = conv->aUnsigned;
-  match.bUnsigned = conv->bUnsigned;
   match.m = conv->batch * conv->oh * conv->ow;
   match.n = conv->f;
   match.k = conv->kh * conv->kw * conv->c;
