@@ -19,6 +19,17 @@ Coord i8B(int lane, int reg, int byte) {
   return {threadInGroup(lane) * 4 + byte + 16 * reg, groupId(lane)};
 }
 
+Coord i8SparseB(int lane, int reg, int byte) {
+  // Two k32 halves of i8B: registers 2 and 3 are registers 0 and 1 of the
+  // rows 32 .. 63.
+  return {threadInGroup(lane) * 4 + byte + 16 * reg, groupId(lane)};
+}
+
+MetadataWord i8SparseMetadataWord(int lane) {
+  return {groupId(lane) + 8 * (threadInGroup(lane) % 2),
+          8 * (threadInGroup(lane) / 2)};
+}
+
 Coord f16A(int lane, int reg, int half) {
   return {groupId(lane) + 8 * (reg % 2),
           threadInGroup(lane) * 2 + half + 8 * (reg / 2)};

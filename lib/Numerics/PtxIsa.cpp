@@ -32,4 +32,20 @@ Coord accumulator(int lane, int i) {
   return {i < 2 ? g : g + 8, t * 2 + (i & 1)};
 }
 
+Coord i8SparseB(int lane, int i) {
+  int g = lane >> 2, t = lane % 4;
+  // Each register holds 4 consecutive k; registers step 16 rows of B.
+  return {t * 4 + (i & 3) + 16 * (i >> 2), g};
+}
+
+Coord i8SparseMetadata(int lane, int j) {
+  int g = lane >> 2;
+  // Even lanes of a group: row g, odd lanes: row g + 8; lanes 0 and 1 of
+  // the group cover columns 0..31 (chunks 0..7), lanes 2 and 3 columns
+  // 32..63 (chunks 8..15).
+  int row = g + 8 * (lane & 1);
+  int chunk = 8 * ((lane >> 1) & 1) + j;
+  return {row, chunk};
+}
+
 } // namespace qsparse::numerics::ptx

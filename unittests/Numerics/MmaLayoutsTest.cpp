@@ -12,10 +12,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "qsparse/Numerics/MmaLayouts.h"
+#include "qsparse/Numerics/NMSparsity.h"
 #include "qsparse/Numerics/PtxIsa.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <set>
@@ -203,6 +205,158 @@ TEST(MmaLayouts, LdmatrixX2Bt) {
       Coord c = isaI8B(lane, i);
       EXPECT_EQ(rb[lane][i / 4][i % 4], bt[c.col * 32 + c.row]);
     }
+}
+
+// The sparse m16n8k64 (8-bit) layouts against the ISA model.
+TEST(MmaLayouts, I8SparseMatchesIsaFormulas) {
+  for (int lane = 0; lane < kWarpSize; ++lane) {
+    for (int i = 0; i < 16; ++i)
+      EXPECT_EQ(i8SparseB(lane, i / 4, i % 4),
+                qsparse::numerics::ptx::i8SparseB(lane, i))
+          << lane << " " << i;
+    MetadataWord w = i8SparseMetadataWord(lane);
+    for (int j = 0; j < 8; ++j)
+      EXPECT_EQ(qsparse::numerics::ptx::i8SparseMetadata(lane, j),
+                (Coord{w.row, w.firstChunk + j}))
+          << lane << " " << j;
+  }
+}
+
+// The metadata layout as CuTe writes it for the 8-bit m16n8k64 sparse atom
+// (a (thread, value) -> (m, k) layout with shape ((2, 2, 8), 32) and
+// strides ((8, 512, 1), 16) over a column-major 16 x 64 A; value v of a
+// lane is column k of the uncompressed A, 4 bits of metadata per chunk of
+// 4 values), transcribed literally and compared with the ISA model.
+TEST(MmaLayouts, I8SparseMetadataIsCuteELayout) {
+  for (int lane = 0; lane < kWarpSize; ++lane)
+    for (int v = 0; v < 32; v += 4) {
+      int t0 = lane % 2, t1 = (lane / 2) % 2, t2 = lane / 4;
+      int linear = 8 * t0 + 512 * t1 + t2 + 16 * v;
+      int m = linear % 16, k = linear / 16;
+      EXPECT_EQ(qsparse::numerics::ptx::i8SparseMetadata(lane, v / 4),
+                (Coord{m, k / 4}))
+          << lane << " " << v;
+    }
+  // And B: shape ((4, 8), (4, 4)), strides ((32, 1), (8, 128)) over a
+  // column-major 8 x 64 (n, k) B.
+  for (int lane = 0; lane < kWarpSize; ++lane)
+    for (int v = 0; v < 16; ++v) {
+      int linear = 32 * (lane % 4) + lane / 4 + 8 * (v % 4) + 128 * (v / 4);
+      EXPECT_EQ(qsparse::numerics::ptx::i8SparseB(lane, v),
+                (Coord{linear / 8, linear % 8}));
+    }
+}
+
+TEST(MmaLayouts, I8SparseBijections) {
+  std::set<std::pair<int, int>> b, meta;
+  for (int lane = 0; lane < kWarpSize; ++lane) {
+    for (int i = 0; i < 16; ++i) {
+      Coord c = i8SparseB(lane, i / 4, i % 4);
+      ASSERT_LT(c.row, 64);
+      ASSERT_LT(c.col, 8);
+      EXPECT_TRUE(b.insert({c.row, c.col}).second);
+    }
+    for (int j = 0; j < 8; ++j) {
+      Coord c = qsparse::numerics::ptx::i8SparseMetadata(lane, j);
+      ASSERT_LT(c.row, 16);
+      ASSERT_LT(c.col, 16);
+      EXPECT_TRUE(meta.insert({c.row, c.col}).second);
+    }
+  }
+  EXPECT_EQ(b.size(), 64u * 8u);
+  EXPECT_EQ(meta.size(), 16u * 16u);
+}
+
+// A 2:4 16 x 64 A compressed and its metadata packed the way the GPU kernel
+// does (packMmaSpMetadataI8 per row, word i8SparseMetadataWord(lane)); the
+// compressed A loaded by ldmatrix.x4 at ldmatrixAddressA, B by two
+// ldmatrix.x4 at ldmatrixAddressBt (k 0..31, then 32..63); mma.sp evaluated
+// per the ISA model gives the dense A x B.
+TEST(MmaLayouts, WarpSimulationSparseI8) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> dist(-128, 127);
+  std::uniform_int_distribution<int> keep(0, 5);
+  int8_t a[16][64] = {};
+  std::vector<int8_t> compressed(16 * 32), bt(16 * 64);
+  std::vector<uint32_t> rowWords(16 * 2);
+  for (int r = 0; r < 16; ++r) {
+    std::vector<uint8_t> pairs;
+    for (int c = 0; c < 16; ++c) {
+      // 0, 1 or 2 nonzeros (a kept value may be zero too).
+      int order[4] = {0, 1, 2, 3};
+      std::shuffle(order, order + 4, rng);
+      int count = keep(rng) % 3;
+      uint8_t mask[4] = {0, 0, 0, 0};
+      for (int t = 0; t < count; ++t)
+        mask[order[t]] = 1;
+      for (int t = 0; t < 4; ++t)
+        if (mask[t])
+          a[r][4 * c + t] = static_cast<int8_t>(dist(rng));
+      std::vector<uint8_t> pos =
+          qsparse::numerics::nmGroupPositions(mask, 2, 4);
+      ASSERT_EQ(pos.size(), 2u);
+      for (int h = 0; h < 2; ++h) {
+        compressed[r * 32 + 2 * c + h] = a[r][4 * c + pos[h]];
+        pairs.push_back(pos[h]);
+      }
+    }
+    std::vector<uint32_t> words = qsparse::numerics::packMmaSpMetadataI8(pairs);
+    ASSERT_EQ(words.size(), 2u);
+    rowWords[2 * r] = words[0];
+    rowWords[2 * r + 1] = words[1];
+  }
+  for (auto &v : bt)
+    v = static_cast<int8_t>(dist(rng));
+  Regs ra = simulateLdmatrix(compressed, 32, 4, ldmatrixAddressA);
+  std::vector<int8_t> lo(16 * 32), hi(16 * 32);
+  for (int n = 0; n < 16; ++n)
+    for (int k = 0; k < 32; ++k) {
+      lo[n * 32 + k] = bt[n * 64 + k];
+      hi[n * 32 + k] = bt[n * 64 + 32 + k];
+    }
+  Regs rlo = simulateLdmatrix(lo, 32, 4, ldmatrixAddressBt);
+  Regs rhi = simulateLdmatrix(hi, 32, 4, ldmatrixAddressBt);
+  for (int nTile = 0; nTile < 2; ++nTile) {
+    int aC[16][32], bM[64][8];
+    uint8_t nib[16][16];
+    std::set<std::pair<int, int>> seen;
+    for (int lane = 0; lane < kWarpSize; ++lane) {
+      for (int i = 0; i < 16; ++i) {
+        Coord c = qsparse::numerics::ptx::i8A(lane, i);
+        aC[c.row][c.col] = ra[lane][i / 4][i % 4];
+      }
+      for (int i = 0; i < 16; ++i) {
+        int reg = i / 4;
+        const Regs &src = reg < 2 ? rlo : rhi;
+        Coord c = qsparse::numerics::ptx::i8SparseB(lane, i);
+        bM[c.row][c.col] = src[lane][2 * nTile + reg % 2][i % 4];
+      }
+      MetadataWord w = i8SparseMetadataWord(lane);
+      uint32_t word = rowWords[2 * w.row + w.firstChunk / 8];
+      for (int j = 0; j < 8; ++j) {
+        Coord c = qsparse::numerics::ptx::i8SparseMetadata(lane, j);
+        nib[c.row][c.col] = (word >> (4 * j)) & 0xF;
+      }
+    }
+    for (int k = 0; k < 64; ++k)
+      for (int n = 0; n < 8; ++n)
+        ASSERT_EQ(bM[k][n], bt[(8 * nTile + n) * 64 + k]);
+    for (int lane = 0; lane < kWarpSize; ++lane)
+      for (int i = 0; i < 4; ++i) {
+        Coord d = isaAcc(lane, i);
+        int32_t expect = 0, got = 0;
+        for (int k = 0; k < 64; ++k)
+          expect += a[d.row][k] * bt[(8 * nTile + d.col) * 64 + k];
+        for (int c = 0; c < 16; ++c) {
+          uint8_t n4 = nib[d.row][c];
+          ASSERT_TRUE(qsparse::numerics::isValidMmaSpNibble(n4));
+          for (int h = 0; h < 2; ++h)
+            got +=
+                aC[d.row][2 * c + h] * bM[4 * c + ((n4 >> (2 * h)) & 3)][d.col];
+        }
+        EXPECT_EQ(got, expect) << lane << " " << i;
+      }
+  }
 }
 
 } // namespace

@@ -44,6 +44,24 @@ Coord f16B(int lane, int reg, int half);
 /// lane (i32 or f32), i = 0..3.
 Coord accumulator(int lane, int i);
 
+/// Sparse mma.sp.m16n8k64 with 8-bit A and B: the compressed A (16 x 32
+/// bytes) sits in the registers as i8A's; B is 64 x 8 (k, n) in 4 registers
+/// of 4 bytes (reg 0..3).
+Coord i8SparseB(int lane, int reg, int byte);
+
+/// The metadata word a lane gives mma.sp.m16n8k64 (8-bit, sparsity
+/// selector 0): the 8 nibbles of A's row `row` for the chunks of 4 columns
+/// `firstChunk` .. `firstChunk` + 7, least significant first, i.e. word
+/// firstChunk / 8 of packMmaSpMetadataI8 for that row of a 16 x 64 tile.
+struct MetadataWord {
+  int row = 0;
+  int firstChunk = 0;
+  bool operator==(const MetadataWord &o) const {
+    return row == o.row && firstChunk == o.firstChunk;
+  }
+};
+MetadataWord i8SparseMetadataWord(int lane);
+
 /// ldmatrix (.b16, no .trans): each 8 x 8 matrix of 16-bit elements is 8
 /// rows of 16 bytes. Lane l gives the address of row l % 8 of matrix l / 8
 /// (for .x1/.x2 only lanes below 8/16 count), and receives in its register j

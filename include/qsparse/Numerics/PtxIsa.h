@@ -30,6 +30,21 @@ Coord f16B(int lane, int i);
 /// Accumulators c_i / d_i of any m16n8kX, i in [0, 4).
 Coord accumulator(int lane, int i);
 
+/// Sparse mma.sp.m16n8k64 with 8-bit A and B (PTX ISA 9.7.14.6.2, "Matrix
+/// Fragments for sparse mma.m16n8k64" with .u8/.s8; the metadata figure
+/// for the same shape as transcribed in CUTLASS's CuTe MMA_Traits of the
+/// 8-bit m16n8k64 sparse atom, ELayout). A is 16 x 64 with 2 nonzeros per
+/// chunk of 4 columns, held compressed (16 x 32) in the positions i8A gives
+/// for a dense 16 x 32 A.
+/// B: b_i, i in [0, 16) -> (k, n), k < 64.
+Coord i8SparseB(int lane, int i);
+/// The metadata register with sparsity selector 0 (all four lanes of a
+/// group contribute): bits [4j + 3 .. 4j], j in [0, 8), hold the two 2-bit
+/// indices of the nonzeros of chunk (row, chunk) of A, chunk c covering
+/// columns 4c .. 4c + 3 of the uncompressed 16 x 64 A; the nonzero at
+/// compressed column 2c + h is at column 4c + ((nibble >> 2h) & 3).
+Coord i8SparseMetadata(int lane, int j);
+
 } // namespace qsparse::numerics::ptx
 
 #endif // QSPARSE_NUMERICS_PTXISA_H
