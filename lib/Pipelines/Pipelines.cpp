@@ -134,6 +134,7 @@ void qsparse::buildGPUKernelPipeline(OpPassManager &pm,
   kernels.warpsN = options.warpsN;
   kernels.stages = options.stages;
   kernels.nibbleWeights = options.nibbleWeights;
+  kernels.sparseWeights = options.sparseWeights;
   pm.addPass(qsparse::createGPUMatmulKernels(kernels));
   // (No canonicalization before the mapping: it would fold one-trip
   // loops into bare host code.)

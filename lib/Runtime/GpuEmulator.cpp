@@ -1459,6 +1459,120 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
         },
         saturate, nv.getRes());
   }
+  // mma.sp.m16n8k64 with 8-bit operands (sparsity selector 0): A is the
+  // compressed 16 x 32, each lane's metadata word places its chunks' two
+  // values in the uncompressed 16 x 64 (qsparse::numerics::ptx, the ISA
+  // model). `fragments` gives a lane's 16 A bytes, 16 B bytes, 4 C values
+  // and the metadata word.
+  auto sparseMma = [&](auto fragments, Value result) -> LogicalResult {
+    if (failed(warpsActive()))
+      return failure();
+    auto &out = slot(result);
+    for (int w = 0; w < threads / 32; ++w) {
+      int64_t A[16][32] = {}, B[64][8] = {}, C[16][8] = {};
+      uint8_t nibble[16][16] = {};
+      for (int l = 0; l < 32; ++l) {
+        SmallVector<int64_t> a, b, c;
+        uint32_t meta = 0;
+        fragments(32 * w + l, a, b, c, meta);
+        for (int i = 0; i < 16; ++i) {
+          Pos p = isaA(l, i);
+          A[p.row][p.col] = a[i];
+          Pos q = qsparse::numerics::ptx::i8SparseB(l, i);
+          B[q.row][q.col] = b[i];
+        }
+        for (int i = 0; i < 4; ++i) {
+          Pos p = isaC(l, i);
+          C[p.row][p.col] = c[i];
+        }
+        for (int j = 0; j < 8; ++j) {
+          Pos p = qsparse::numerics::ptx::i8SparseMetadata(l, j);
+          nibble[p.row][p.col] = (meta >> (4 * j)) & 0xF;
+        }
+      }
+      for (int r = 0; r < 16; ++r)
+        for (int ch = 0; ch < 16; ++ch)
+          if ((nibble[r][ch] & 3) == (nibble[r][ch] >> 2))
+            return fail(&op, llvm::formatv("mma.sp metadata nibble {0:x} for "
+                                           "row {1}, chunk {2} has equal "
+                                           "indices (undefined in PTX)",
+                                           nibble[r][ch], r, ch));
+      for (int l = 0; l < 32; ++l) {
+        Val res;
+        for (int i = 0; i < 4; ++i) {
+          Pos p = isaC(l, i);
+          int64_t sum = C[p.row][p.col];
+          for (int ch = 0; ch < 16; ++ch)
+            for (int h = 0; h < 2; ++h)
+              sum += A[p.row][2 * ch + h] *
+                     B[4 * ch + ((nibble[p.row][ch] >> (2 * h)) & 3)][p.col];
+          res.e.push_back(saturate(sum));
+        }
+        out[32 * w + l] = std::move(res);
+      }
+    }
+    return success();
+  };
+  if (auto sp = dyn_cast<nvgpu::MmaSparseSyncOp>(op)) {
+    auto shape = sp.getMmaShapeAsArray();
+    auto aType = cast<VectorType>(sp.getMatrixA().getType());
+    if (!aType.getElementType().isInteger(8) || shape[0] != 16 ||
+        shape[1] != 8 || shape[2] != 64)
+      return fail(&op, "only the i8 m16n8k64 mma.sp is emulated");
+    if (sp.getSparsitySelector() != 0)
+      return fail(&op, "m16n8k64 mma.sp takes sparsity selector 0 only");
+    return sparseMma(
+        [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
+            SmallVector<int64_t> &c, uint32_t &meta) {
+          for (Elem e : get(sp.getMatrixA(), t).e)
+            a.push_back(byteOf(e.i, false));
+          for (Elem e : get(sp.getMatrixB(), t).e)
+            b.push_back(byteOf(e.i, false));
+          for (Elem e : get(sp.getMatrixC(), t).e)
+            c.push_back(e.i);
+          // vector<2xi16>, element 0 in the low half.
+          const auto &halves = get(sp.getSparseMetadata(), t).e;
+          meta = uint32_t(halves[0].i & 0xffff) | uint32_t(halves[1].i & 0xffff)
+                                                      << 16;
+        },
+        sp.getRes());
+  }
+  if (auto asmOp = dyn_cast<LLVM::InlineAsmOp>(op)) {
+    // The kernels' own mma.sp with unsigned operands:
+    // mma.sp.sync.aligned.m16n8k64.row.col.satfinite.s32.<a>.<b>.s32 with
+    // A, B, C and the metadata as 13 i32 registers, selector 0x0.
+    StringRef text = asmOp.getAsmString();
+    StringRef head = text.take_until([](char c) { return c == ' '; });
+    SmallVector<StringRef> parts;
+    head.split(parts, '.');
+    auto is8 = [](StringRef t) { return t == "s8" || t == "u8"; };
+    if (parts.size() != 12 || parts[0] != "mma" || parts[1] != "sp" ||
+        parts[4] != "m16n8k64" || parts[7] != "satfinite" || !is8(parts[9]) ||
+        !is8(parts[10]) || !text.ends_with(",0x0;") ||
+        asmOp.getOperands().size() != 13)
+      return fail(&op, "inline assembly other than the 8-bit m16n8k64 "
+                       "mma.sp is not emulated");
+    bool aU = parts[9] == "u8", bU = parts[10] == "u8";
+    ValueRange regs = asmOp.getOperands();
+    return sparseMma(
+        [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
+            SmallVector<int64_t> &c, uint32_t &meta) {
+          auto bytes = [&](ValueRange words, bool isUnsigned,
+                           SmallVector<int64_t> &dst) {
+            for (Value r : words) {
+              uint32_t word = static_cast<uint32_t>(get(r, t).e[0].i);
+              for (int k = 0; k < 4; ++k)
+                dst.push_back(byteOf(word >> (8 * k), isUnsigned));
+            }
+          };
+          bytes(regs.slice(0, 4), aU, a);
+          bytes(regs.slice(4, 4), bU, b);
+          for (Value r : regs.slice(8, 4))
+            c.push_back(get(r, t).e[0].i);
+          meta = static_cast<uint32_t>(get(regs[12], t).e[0].i);
+        },
+        asmOp.getRes());
+  }
   if (auto ev = dyn_cast<LLVM::ExtractValueOp>(op)) {
     if (ev.getPosition().size() != 1)
       return fail(&op, "nested struct position");

@@ -116,7 +116,7 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
 }
 
 def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
-  let summary = "Tensor-core kernels (mma.sync) for int8 and f16 matmuls and convolutions";
+  let summary = "Tensor-core kernels (mma.sync, mma.sp for 2:4 weights) for int8 and f16 matmuls and convolutions";
   let description = [{
     Runs on buffers (after bufferization). Every statically shaped
     matmul-shaped contraction (`linalg.matmul`, or a `linalg.generic` with the
@@ -162,6 +162,23 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
       matcher decides), it is applied to each fragment pair in registers
       and stored into its output instead, and the epilogue op is removed.
 
+    A constant int8 B that is 2:4 sparse along K (at most 2 nonzeros in each
+    group of 4 rows of a column; option `sparse-weights`) runs on
+    `mma.sp.m16n8k64` instead, computing C^T = B^T A^T: B^T, compressed at
+    compile time to its kept values ([N][K/2], 2 per group in ascending
+    position) with the metadata words laid out in the order the lanes give
+    them to mma.sp (`qsparse/Numerics/MmaLayouts.h`), is the sparse operand
+    and the activation rows the dense one. Values, metadata and activations
+    stream through shared memory by cp.async as above; per 64 columns of K
+    each warp loads one `nvgpu.ldmatrix` x4 and one metadata word per m16
+    tile of weights and two ldmatrix x4 per pair of n8 activation tiles.
+    s8 x s8 uses `nvgpu.mma.sp.sync` (sparsity selector 0); an unsigned
+    operand uses the PTX instruction with u8 types as inline assembly. The
+    fragments hold C^T and are stored (or added, or passed to the epilogue)
+    element by element. It needs tile-k to be a multiple of 64; a 2:4
+    weight the tiles cannot take gets a remark and the dense kernel. A 2:4
+    weight with at most 16 values takes this path, not the 4-bit one.
+
     B is read as [N][K]: a constant B (a constant `memref.global`) is
     transposed at compile time into a new constant global, any other B by a
     `linalg.transpose` into a new buffer before the kernel. The int8 mma
@@ -185,6 +202,11 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
            "Keep a constant B with at most 16 distinct values (flint4, int4, "
            "PoT) as 4-bit indices in global memory, decoded in shared "
            "memory through its 16-entry table">,
+    Option<"sparseWeights", "sparse-weights", "bool", "true",
+           "Run a constant int8 B that is 2:4 sparse along K (at most 2 "
+           "nonzeros in each group of 4 rows of a column) on mma.sp "
+           "m16n8k64: compressed values and metadata in global memory "
+           "(tile-k a multiple of 64)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::affine::AffineDialect",

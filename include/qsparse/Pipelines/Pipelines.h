@@ -72,6 +72,11 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
       *this, "nibble-weights",
       llvm::cl::desc("Keep constant weights with <= 16 values 4-bit"),
       llvm::cl::init(true)};
+  Option<bool> sparseWeights{
+      *this, "sparse-weights",
+      llvm::cl::desc("Run constant int8 weights that are 2:4 sparse along K "
+                     "on mma.sp (compressed values and metadata)"),
+      llvm::cl::init(true)};
 };
 
 /// --qsparse-gpu-pipeline: the shared front of the lowering (qsparse ops to

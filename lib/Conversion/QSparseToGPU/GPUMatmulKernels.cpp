@@ -15,6 +15,7 @@
 #include "qsparse/Conversion/Passes.h"
 #include "qsparse/Numerics/AccumulatorBounds.h"
 #include "qsparse/Numerics/MmaLayouts.h"
+#include "qsparse/Numerics/NMSparsity.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -26,6 +27,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cstring>
 
@@ -415,10 +417,15 @@ struct GPUMatmulKernelsPass
         qsparse::cpu::Epilogue::match(m.op, m.fillTarget, m.inputs);
     if (epilogue)
       epilogue->prepare(b, loc);
-    std::optional<Nibbles> nibbles = packNibbles(b, loc, m);
-    Value bt = nibbles ? Value() : transposedB(b, loc, m, m.op);
-    emitLaunch(b, loc, m, bt, overwrite, epilogue ? &*epilogue : nullptr,
-               nibbles ? &*nibbles : nullptr);
+    if (std::optional<Sparse> sparse = packSparse(b, loc, m)) {
+      emitSparseLaunch(b, loc, m, *sparse, overwrite,
+                       epilogue ? &*epilogue : nullptr);
+    } else {
+      std::optional<Nibbles> nibbles = packNibbles(b, loc, m);
+      Value bt = nibbles ? Value() : transposedB(b, loc, m, m.op);
+      emitLaunch(b, loc, m, bt, overwrite, epilogue ? &*epilogue : nullptr,
+                 nibbles ? &*nibbles : nullptr);
+    }
     m.op.erase();
     if (epilogue)
       epilogue->erase();
@@ -464,20 +471,50 @@ struct GPUMatmulKernelsPass
         packed[n * m.k / 2 + j] =
             static_cast<int8_t>(code(source[2 * j * m.n + n]) |
                                 code(source[(2 * j + 1) * m.n + n]) << 4);
-    auto global = [&](StringRef name, ArrayRef<int64_t> shape,
-                      ArrayRef<int8_t> values) -> Value {
-      auto type = MemRefType::get(shape, b.getI8Type());
-      OpBuilder detached(b.getContext());
-      auto g = memref::GlobalOp::create(
-          detached, loc, name, b.getStringAttr("private"), type,
-          DenseElementsAttr::get(RankedTensorType::get(shape, b.getI8Type()),
-                                 values),
-          /*constant=*/true, b.getI64IntegerAttr(16));
-      symbols->insert(g, getOperation().getBody()->begin());
-      return memref::GetGlobalOp::create(b, loc, type, g.getSymName());
+    return Nibbles{
+        byteGlobal(b, loc, "__qsparse_weight_nibbles", {m.n, m.k / 2}, packed),
+        byteGlobal(b, loc, "__qsparse_weight_table", {16}, table)};
+  }
+
+  using Source = std::function<std::pair<Value, SmallVector<Value>>(
+      IndexBuilder &, Value, Value)>;
+
+  /// Copies rows [base, base + rows) of a source `extent` rows by `kExtent`
+  /// bytes, bytes [k0, k0 + width) of each, in `chunk`-byte cp.async into
+  /// stage `stage` of `shared` (elements of `eb` bytes); every thread of
+  /// the block issues the same number. Bytes past the matrix are zero
+  /// filled. The copies' tokens are appended to `tokens`.
+  void emitCopies(IndexBuilder &ib, Value tid, Value stage, int64_t eb,
+                  SmallVector<Value> &tokens, const Source &source,
+                  Value shared, Value base, int64_t rows, int64_t extent,
+                  int64_t kExtent, Value k0, int64_t width, int64_t chunk) {
+    OpBuilder &b = ib.b;
+    Location loc = ib.loc;
+    auto elements = [&](Value bytes) {
+      return eb == 1 ? bytes : ib.div(bytes, eb);
     };
-    return Nibbles{global("__qsparse_weight_nibbles", {m.n, m.k / 2}, packed),
-                   global("__qsparse_weight_table", {16}, table)};
+    auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+    int64_t perRow = width / chunk;
+    int64_t count = rows * perRow / config.threads();
+    for (int64_t i = 0; i < count; ++i) {
+      Value id = ib.add(tid, i * config.threads());
+      Value row = ib.div(id, perRow);
+      Value col = ib.mul(ib.rem(id, perRow), chunk);
+      Value gRow = ib.add(base, row), gCol = ib.add(k0, col);
+      // Bytes of this chunk inside the matrix (0 or chunk: K % chunk
+      // == 0); the address is clamped into the matrix either way.
+      Value left = ib.min(ib.max(ib.sub(ib.c(kExtent), gCol), 0), chunk);
+      Value inRows = ib.lt(gRow, extent);
+      Value valid = arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
+      Value srcRow = ib.min(gRow, extent - 1);
+      Value srcCol = ib.min(gCol, kExtent - chunk);
+      auto [global, at] = source(ib, srcRow, elements(srcCol));
+      auto copy = nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, tokenType, shared, ValueRange{stage, row, elements(col)},
+          global, at, b.getIndexAttr(chunk / eb), elements(valid),
+          chunk == 16 ? b.getUnitAttr() : UnitAttr());
+      tokens.push_back(copy.getAsyncToken());
+    }
   }
 
   void emitLaunch(OpBuilder &b, Location loc, Match &m, Value bt,
@@ -537,34 +574,11 @@ struct GPUMatmulKernelsPass
     auto issue = [&](Value kTile, Value stage) {
       SmallVector<Value> tokens;
       Value k0 = ib.mul(kTile, cf.bk);
-      using Source = std::function<std::pair<Value, SmallVector<Value>>(
-          IndexBuilder &, Value, Value)>;
-      // Rows [base, base + rows) of a source `extent` rows by `kExtent`
-      // bytes, bytes [k0, k0 + width) of each, in `chunk`-byte copies.
       auto copyRows = [&](const Source &source, Value shared, Value base,
                           int64_t rows, int64_t extent, int64_t kExtent,
                           Value k0, int64_t width, int64_t chunk) {
-        int64_t perRow = width / chunk;
-        int64_t count = rows * perRow / cf.threads();
-        for (int64_t i = 0; i < count; ++i) {
-          Value id = ib.add(tid, i * cf.threads());
-          Value row = ib.div(id, perRow);
-          Value col = ib.mul(ib.rem(id, perRow), chunk);
-          Value gRow = ib.add(base, row), gCol = ib.add(k0, col);
-          // Bytes of this chunk inside the matrix (0 or chunk: K % chunk
-          // == 0); the address is clamped into the matrix either way.
-          Value left = ib.min(ib.max(ib.sub(ib.c(kExtent), gCol), 0), chunk);
-          Value inRows = ib.lt(gRow, extent);
-          Value valid = arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
-          Value srcRow = ib.min(gRow, extent - 1);
-          Value srcCol = ib.min(gCol, kExtent - chunk);
-          auto [global, at] = source(ib, srcRow, elements(srcCol));
-          auto copy = nvgpu::DeviceAsyncCopyOp::create(
-              b, loc, tokenType, shared, ValueRange{stage, row, elements(col)},
-              global, at, b.getIndexAttr(chunk / eb), elements(valid),
-              chunk == 16 ? b.getUnitAttr() : UnitAttr());
-          tokens.push_back(copy.getAsyncToken());
-        }
+        emitCopies(ib, tid, stage, eb, tokens, source, shared, base, rows,
+                   extent, kExtent, k0, width, chunk);
       };
       copyRows(m.aAt, sa, m0, cf.bm, m.m, m.k * eb, k0, cf.bk, chunk);
       Value bSource = nibbles ? nibbles->packed : bt;
@@ -727,67 +741,18 @@ struct GPUMatmulKernelsPass
           if (m.cElem.isInteger(16))
             pair = arith::TruncIOp::create(b, loc,
                                            VectorType::get({2}, m.cElem), pair);
-          auto pairAlign =
-              llvm::MaybeAlign(2 * m.cElem.getIntOrFloatBitWidth() / 8);
-          auto store = [&](OpBuilder &sbld, Location sl, Value value,
-                           Value at) {
-            if (!overwrite) {
-              Value old =
-                  pairs
-                      ? vector::LoadOp::create(sbld, sl, value.getType(), m.c,
-                                               ValueRange{row, at},
-                                               /*nontemporal=*/false, pairAlign)
-                            .getResult()
-                      : memref::LoadOp::create(sbld, sl, m.c,
-                                               ValueRange{row, at})
-                            .getResult();
-              value = isHalf
-                          ? (Value)arith::AddFOp::create(sbld, sl, old, value)
-                          : (Value)arith::AddIOp::create(sbld, sl, old, value);
-            }
-            if (epilogue)
-              return epilogue->emitStore(sbld, sl, value, row, at);
-            if (pairs)
-              vector::StoreOp::create(sbld, sl, value, m.c, ValueRange{row, at},
-                                      /*nontemporal=*/false, pairAlign);
-            else
-              memref::StoreOp::create(sbld, sl, value, m.c,
-                                      ValueRange{row, at});
-          };
-          auto guarded = [&](Value at, Value inBounds,
-                             function_ref<void(OpBuilder &, Location)> body) {
-            if (!inBounds)
-              return body(b, loc);
-            scf::IfOp::create(b, loc, inBounds,
-                              [&](OpBuilder &tb, Location tl) {
-                                body(tb, tl);
-                                scf::YieldOp::create(tb, tl);
-                              });
-            (void)at;
-          };
-          auto andOf = [&](Value x, Value y) -> Value {
-            if (!x)
-              return y;
-            if (!y)
-              return x;
-            return arith::AndIOp::create(b, loc, x, y);
-          };
           Value rowOk = maskRows ? ib.lt(row, m.m) : Value();
           if (pairs) {
             // N even: col even, so col < N covers both columns.
-            Value ok = andOf(rowOk, maskCols ? ib.lt(col, m.n) : Value());
-            guarded(col, ok, [&](OpBuilder &sbld, Location sl) {
-              store(sbld, sl, pair, col);
-            });
+            storeC(ib, m, pair, row, col, rowOk,
+                   maskCols ? ib.lt(col, m.n) : Value(), overwrite, epilogue);
             continue;
           }
           for (int64_t j = 0; j < 2; ++j) {
             Value at = ib.add(col, j);
-            Value ok = andOf(rowOk, maskCols ? ib.lt(at, m.n) : Value());
-            Value element = vector::ExtractOp::create(b, loc, pair, j);
-            guarded(at, ok, [&](OpBuilder &sbld, Location sl) {
-              store(sbld, sl, element, at);
-            });
+            storeC(ib, m, vector::ExtractOp::create(b, loc, pair, j), row, at,
+                   rowOk, maskCols ? ib.lt(at, m.n) : Value(), overwrite,
+                   epilogue);
           }
         }
       }
@@ -801,6 +766,389 @@ struct GPUMatmulKernelsPass
     for (Value tile : tiles)
       if (failed(nvgpu::optimizeSharedMemoryReadsAndWrites(launch, tile)))
         launch.emitRemark("shared-memory tile left unswizzled");
+  }
+
+  /// Stores `value` (one element, or a pair of adjacent columns) at
+  /// C[row][col], added to C's old value unless `overwrite`, through the
+  /// epilogue if any; only where `rowOk` and `colOk` (either may be null)
+  /// hold.
+  void storeC(IndexBuilder &ib, Match &m, Value value, Value row, Value col,
+              Value rowOk, Value colOk, bool overwrite,
+              qsparse::cpu::Epilogue *epilogue) {
+    OpBuilder &b = ib.b;
+    Location loc = ib.loc;
+    bool pair = isa<VectorType>(value.getType());
+    // A narrowed accumulator: the low bits of the exact i32 sums.
+    if (m.cElem.isInteger(16) && getElementTypeOrSelf(value).isInteger(32))
+      value = arith::TruncIOp::create(
+          b, loc, pair ? (Type)VectorType::get({2}, m.cElem) : (Type)m.cElem,
+          value);
+    auto pairAlign = llvm::MaybeAlign(2 * m.cElem.getIntOrFloatBitWidth() / 8);
+    auto body = [&](OpBuilder &sb, Location sl) {
+      Value v = value;
+      if (!overwrite) {
+        Value old =
+            pair ? vector::LoadOp::create(sb, sl, v.getType(), m.c,
+                                          ValueRange{row, col},
+                                          /*nontemporal=*/false, pairAlign)
+                       .getResult()
+                 : memref::LoadOp::create(sb, sl, m.c, ValueRange{row, col})
+                       .getResult();
+        v = m.elem.isF16() ? (Value)arith::AddFOp::create(sb, sl, old, v)
+                           : (Value)arith::AddIOp::create(sb, sl, old, v);
+      }
+      if (epilogue)
+        return epilogue->emitStore(sb, sl, v, row, col);
+      if (pair)
+        vector::StoreOp::create(sb, sl, v, m.c, ValueRange{row, col},
+                                /*nontemporal=*/false, pairAlign);
+      else
+        memref::StoreOp::create(sb, sl, v, m.c, ValueRange{row, col});
+    };
+    Value ok = rowOk && colOk
+                   ? arith::AndIOp::create(b, loc, rowOk, colOk).getResult()
+                   : (rowOk ? rowOk : colOk);
+    if (!ok)
+      return body(b, loc);
+    scf::IfOp::create(b, loc, ok, [&](OpBuilder &tb, Location tl) {
+      body(tb, tl);
+      scf::YieldOp::create(tb, tl);
+    });
+  }
+
+  /// A new private constant global of bytes, 16-byte aligned.
+  Value byteGlobal(OpBuilder &b, Location loc, StringRef name,
+                   ArrayRef<int64_t> shape, ArrayRef<int8_t> values) {
+    auto type = MemRefType::get(shape, b.getI8Type());
+    OpBuilder detached(b.getContext());
+    auto g = memref::GlobalOp::create(
+        detached, loc, name, b.getStringAttr("private"), type,
+        DenseElementsAttr::get(RankedTensorType::get(shape, b.getI8Type()),
+                               values),
+        /*constant=*/true, b.getI64IntegerAttr(16));
+    symbols->insert(g, getOperation().getBody()->begin());
+    return memref::GetGlobalOp::create(b, loc, type, g.getSymName());
+  }
+
+  /// A constant int8 B that is 2:4 sparse along K, as the sparse operand of
+  /// the transposed product C^T = B^T A^T on mma.sp.m16n8k64: `values` holds
+  /// B^T's kept values ([rows][kPadded / 2] bytes, 2 per chunk of 4 columns
+  /// in ascending position), `metadata` the words each lane gives mma.sp
+  /// ([rows / 16][kPadded / 64 * 128] bytes: per 16-row tile and 64-column
+  /// step, lane l's word at bytes 4l .. 4l + 3, little-endian). `rows` and
+  /// `kPadded` are N and K rounded up to tile-n and tile-k; the padding is
+  /// zeros with valid metadata (positions 0 and 1).
+  struct Sparse {
+    Value values, metadata;
+    int64_t rows = 0, kPadded = 0;
+    /// The cp.async sizes of the two (every thread issues the same number).
+    int64_t chunkValues = 0, chunkMetadata = 0;
+  };
+
+  std::optional<Sparse> packSparse(OpBuilder &b, Location loc, Match &m) {
+    const Config &cf = config;
+    if (!sparseWeights || !m.elem.isInteger(8) || m.k % 4 != 0)
+      return std::nullopt;
+    DenseElementsAttr data = qsparse::cpu::constantData(m.b);
+    if (!data || !data.getElementType().isInteger(8))
+      return std::nullopt;
+    SmallVector<int8_t> source(data.getValues<int8_t>());
+    for (int64_t g = 0; g < m.k / 4; ++g)
+      for (int64_t n = 0; n < m.n; ++n) {
+        int kept = 0;
+        for (int64_t t = 0; t < 4; ++t)
+          kept += source[(4 * g + t) * m.n + n] != 0;
+        if (kept > 2)
+          return std::nullopt;
+      }
+    auto chunkOf = [&](int64_t rows, int64_t width) -> int64_t {
+      for (int64_t chunk : {16, 8, 4})
+        if (width % chunk == 0 && (rows * width / chunk) % cf.threads() == 0)
+          return chunk;
+      return 0;
+    };
+    Sparse sparse;
+    auto dense = [&](const Twine &why) -> std::optional<Sparse> {
+      m.op.emitRemark("2:4 weight left to the dense kernel: ") << why;
+      return std::nullopt;
+    };
+    if (cf.bk % 64 != 0)
+      return dense("tile-k must be a multiple of 64 (the K of mma.sp)");
+    sparse.chunkValues = chunkOf(cf.bn, cf.bk / 2);
+    sparse.chunkMetadata = chunkOf(cf.bn / 16, cf.bk / 64 * 128);
+    if (!sparse.chunkValues || !sparse.chunkMetadata)
+      return dense("the weight tiles do not split into equal copies per "
+                   "thread");
+    int64_t bytes =
+        cf.stages * (cf.bm * cf.bk + cf.bn * cf.bk / 2 + cf.bn * cf.bk / 8);
+    if (bytes > 48 * 1024)
+      return dense("the tiles need " + Twine(bytes) +
+                   " bytes of shared memory; at most 49152 (static)");
+    int64_t np = ceilDiv(m.n, cf.bn) * cf.bn, kp = ceilDiv(m.k, cf.bk) * cf.bk;
+    sparse.rows = np;
+    sparse.kPadded = kp;
+    SmallVector<int8_t> values(np * kp / 2, 0);
+    // packMmaSpMetadataI8 of each row of B^T: kp / 32 words.
+    std::vector<uint32_t> words(np * kp / 32);
+    for (int64_t n = 0; n < np; ++n) {
+      std::vector<uint8_t> pairs;
+      pairs.reserve(kp / 2);
+      for (int64_t c = 0; c < kp / 4; ++c) {
+        std::vector<uint8_t> pos = {0, 1};
+        if (n < m.n && 4 * c < m.k) {
+          uint8_t mask[4];
+          for (int64_t t = 0; t < 4; ++t)
+            mask[t] = source[(4 * c + t) * m.n + n] != 0;
+          pos = qsparse::numerics::nmGroupPositions(mask, 2, 4);
+          if (pos.size() != 2)
+            return std::nullopt; // more than 2 nonzeros: not 2:4
+          for (int64_t h = 0; h < 2; ++h)
+            values[n * kp / 2 + 2 * c + h] = source[(4 * c + pos[h]) * m.n + n];
+        }
+        pairs.insert(pairs.end(), pos.begin(), pos.end());
+      }
+      std::vector<uint32_t> row = qsparse::numerics::packMmaSpMetadataI8(pairs);
+      if (static_cast<int64_t>(row.size()) != kp / 32)
+        return std::nullopt;
+      std::copy(row.begin(), row.end(), words.begin() + n * kp / 32);
+    }
+    int64_t metaRow = kp / 64 * 128;
+    SmallVector<int8_t> metadata(np / 16 * metaRow);
+    for (int64_t tile = 0; tile < np / 16; ++tile)
+      for (int64_t step = 0; step < kp / 64; ++step)
+        for (int lane = 0; lane < mma::kWarpSize; ++lane) {
+          mma::MetadataWord w = mma::i8SparseMetadataWord(lane);
+          uint32_t word = words[(16 * tile + w.row) * (kp / 32) + 2 * step +
+                                w.firstChunk / 8];
+          for (int byte = 0; byte < 4; ++byte)
+            metadata[tile * metaRow + step * 128 + 4 * lane + byte] =
+                static_cast<int8_t>(word >> (8 * byte));
+        }
+    sparse.values =
+        byteGlobal(b, loc, "__qsparse_weight_sparse", {np, kp / 2}, values);
+    sparse.metadata = byteGlobal(b, loc, "__qsparse_weight_metadata",
+                                 {np / 16, metaRow}, metadata);
+    return sparse;
+  }
+
+  /// The 2:4 kernel: C^T = B^T A^T with B^T (the weight, compressed) as the
+  /// sparse mma.sp operand and the activation rows as the dense one. A
+  /// block owns tile-n columns of C (weight rows) by tile-m rows of C
+  /// (activation rows); its three shared buffers (activations tile-k bytes
+  /// wide, weight values tile-k / 2, metadata tile-k / 8) are filled by
+  /// cp.async as in emitLaunch. Per 64 columns of K each warp loads per
+  /// m16 tile of weights one ldmatrix.x4 of values and one metadata word,
+  /// per pair of n8 activation tiles two ldmatrix.x4, and issues one
+  /// mma.sp per (m16, n8) pair. The accumulators hold C^T, so each lane
+  /// stores single elements.
+  void emitSparseLaunch(OpBuilder &b, Location loc, Match &m,
+                        const Sparse &sparse, bool overwrite,
+                        qsparse::cpu::Epilogue *epilogue) {
+    const Config &cf = config;
+    MLIRContext *ctx = b.getContext();
+    IndexBuilder ib{b, loc};
+    auto workgroup =
+        gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    Type i8 = b.getI8Type();
+    int64_t metaWidth = cf.bk / 64 * 128;
+    auto tile = [&](int64_t rows, int64_t width) {
+      return MemRefType::get({cf.stages, rows, width}, i8,
+                             MemRefLayoutAttrInterface{}, workgroup);
+    };
+    Value one = ib.c(1);
+    auto launch = gpu::LaunchOp::create(b, loc, ib.c(ceilDiv(m.n, cf.bn)),
+                                        ib.c(ceilDiv(m.m, cf.bm)), one,
+                                        ib.c(cf.threads()), one, one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value sx = sharedTile(b, loc, tile(cf.bm, cf.bk));
+    Value sw = sharedTile(b, loc, tile(cf.bn, cf.bk / 2));
+    Value se = sharedTile(b, loc, tile(cf.bn / 16, metaWidth));
+    Value tid = launch.getThreadIds().x;
+    Value m0 = ib.mul(launch.getBlockIds().y, cf.bm);
+    Value n0 = ib.mul(launch.getBlockIds().x, cf.bn);
+    Value warp = ib.div(tid, 32), lane = ib.rem(tid, 32);
+    Value warpRow = ib.mul(ib.div(warp, cf.warpsN), cf.warpM());
+    Value warpCol = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN());
+    Value warpTile = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN() / 16);
+
+    auto rowsOf = [](Value buffer) -> Source {
+      return [buffer](IndexBuilder &, Value row, Value col) {
+        return std::make_pair(buffer, SmallVector<Value>{row, col});
+      };
+    };
+    auto tokenType = nvgpu::DeviceAsyncTokenType::get(ctx);
+    auto issue = [&](Value kTile, Value stage) {
+      SmallVector<Value> tokens;
+      emitCopies(ib, tid, stage, 1, tokens, m.aAt, sx, m0, cf.bm, m.m, m.k,
+                 ib.mul(kTile, cf.bk), cf.bk, m.chunk);
+      emitCopies(ib, tid, stage, 1, tokens, rowsOf(sparse.values), sw, n0,
+                 cf.bn, sparse.rows, sparse.kPadded / 2,
+                 ib.mul(kTile, cf.bk / 2), cf.bk / 2, sparse.chunkValues);
+      emitCopies(ib, tid, stage, 1, tokens, rowsOf(sparse.metadata), se,
+                 ib.div(n0, 16), cf.bn / 16, sparse.rows / 16,
+                 sparse.kPadded / 64 * 128, ib.mul(kTile, metaWidth), metaWidth,
+                 sparse.chunkMetadata);
+      return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens)
+          .getResult();
+    };
+    Value group;
+    for (int64_t s = 0; s + 1 < cf.stages; ++s)
+      group = issue(ib.c(s), ib.c(s));
+
+    // Weight (mma M) tiles of 16 and activation (mma N) tiles of 8 per
+    // warp.
+    int64_t wTiles = cf.warpN() / 16, xTiles = cf.warpM() / 8;
+    auto accType = VectorType::get({2, 2}, b.getI32Type());
+    Value zero = arith::ConstantOp::create(
+        b, loc, accType, cast<TypedAttr>(b.getZeroAttr(accType)));
+    SmallVector<Value> init(wTiles * xTiles, zero);
+    init.push_back(group);
+    Value rowA = ib.apply(addressA.row, lane),
+          colA = ib.apply(addressA.col, lane);
+    Value rowB = ib.apply(addressBt.row, lane),
+          colB = ib.apply(addressBt.col, lane);
+    auto loop = scf::ForOp::create(b, loc, ib.c(0), ib.c(ceilDiv(m.k, cf.bk)),
+                                   one, init);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      Block *body = loop.getBody();
+      if (!body->empty() && isa<scf::YieldOp>(body->back()))
+        body->back().erase();
+      b.setInsertionPointToEnd(body);
+      Value kt = loop.getInductionVar();
+      ValueRange iter = loop.getRegionIterArgs();
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, iter.back(),
+                                       b.getI32IntegerAttr(cf.stages - 2));
+      gpu::BarrierOp::create(b, loc);
+      Value next = ib.add(kt, cf.stages - 1);
+      Value nextGroup = issue(next, ib.rem(next, cf.stages));
+      Value stage = ib.rem(kt, cf.stages);
+      SmallVector<Value> acc(iter.drop_back());
+      auto quadType = VectorType::get({4, 4}, i8);
+      Value metaOffset = ib.mul(lane, 4);
+      for (int64_t kk = 0; kk < cf.bk / 64; ++kk) {
+        SmallVector<Value> as, es, bs;
+        for (int64_t mt = 0; mt < wTiles; ++mt) {
+          as.push_back(nvgpu::LdMatrixOp::create(
+              b, loc, quadType, sw,
+              ValueRange{stage, ib.add(ib.add(warpCol, mt * 16), rowA),
+                         ib.add(colA, kk * 32)},
+              /*transpose=*/false, /*numTiles=*/4));
+          Value bytes = vector::LoadOp::create(
+              b, loc, VectorType::get({4}, i8), se,
+              ValueRange{stage, ib.add(warpTile, mt),
+                         ib.add(metaOffset, kk * 128)},
+              /*nontemporal=*/false, llvm::MaybeAlign(4));
+          es.push_back(vector::BitCastOp::create(
+              b, loc, VectorType::get({2}, b.getI16Type()), bytes));
+        }
+        for (int64_t np = 0; np < xTiles / 2; ++np) {
+          Value bRow = ib.add(ib.add(warpRow, np * 16), rowB);
+          // K bytes 0..31 and 32..63 of the step: registers 0, 1 of each
+          // are the first n8 tile's k 0..31 / 32..63, registers 2, 3 the
+          // second's (mma::i8SparseB: register r holds k 16r + ...).
+          Value halves[2];
+          for (int64_t h = 0; h < 2; ++h)
+            halves[h] = nvgpu::LdMatrixOp::create(
+                b, loc, quadType, sx,
+                ValueRange{stage, bRow, ib.add(colB, kk * 64 + 32 * h)}, false,
+                4);
+          for (int64_t nt = 0; nt < 2; ++nt) {
+            Value frag = arith::ConstantOp::create(
+                b, loc, quadType, cast<TypedAttr>(b.getZeroAttr(quadType)));
+            for (int64_t r = 0; r < 4; ++r)
+              frag = vector::InsertOp::create(
+                  b, loc,
+                  vector::ExtractOp::create(b, loc, halves[r / 2],
+                                            2 * nt + r % 2),
+                  frag, r);
+            bs.push_back(frag);
+          }
+        }
+        for (int64_t mt = 0; mt < wTiles; ++mt)
+          for (int64_t nt = 0; nt < xTiles; ++nt) {
+            Value &c = acc[mt * xTiles + nt];
+            c = emitSparseMma(b, loc, as[mt], bs[nt], c, es[mt], m);
+          }
+      }
+      acc.push_back(nextGroup);
+      scf::YieldOp::create(b, loc, acc);
+    }
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, loop.getResults().back(),
+                                     b.getI32IntegerAttr(0));
+
+    // Element i of a fragment is C^T[g + 8 * (i / 2)][t2 + i % 2]
+    // (mma::accumulator): C[row t2 + i % 2][column g + 8 * (i / 2)].
+    Value g = ib.div(lane, 4), t2 = ib.mul(ib.rem(lane, 4), 2);
+    bool maskRows = m.m % cf.bm != 0, maskCols = m.n % cf.bn != 0;
+    for (int64_t mt = 0; mt < wTiles; ++mt)
+      for (int64_t nt = 0; nt < xTiles; ++nt) {
+        Value frag = loop.getResult(mt * xTiles + nt);
+        for (int64_t i = 0; i < 4; ++i) {
+          Value col =
+              ib.add(ib.add(n0, warpCol), ib.add(g, mt * 16 + 8 * (i / 2)));
+          Value row = ib.add(ib.add(m0, warpRow), ib.add(t2, nt * 8 + i % 2));
+          Value v = vector::ExtractOp::create(b, loc, frag,
+                                              ArrayRef<int64_t>{i / 2, i % 2});
+          storeC(ib, m, v, row, col, maskRows ? ib.lt(row, m.m) : Value(),
+                 maskCols ? ib.lt(col, m.n) : Value(), overwrite, epilogue);
+        }
+      }
+    gpu::TerminatorOp::create(b, loc);
+    for (Value t : {sx, sw})
+      if (failed(nvgpu::optimizeSharedMemoryReadsAndWrites(launch, t)))
+        launch.emitRemark("shared-memory tile left unswizzled");
+  }
+
+  /// One mma.sp.m16n8k64: nvgpu.mma.sp.sync for s8 x s8; for unsigned
+  /// operands (u8 activations or weights) the PTX instruction as inline
+  /// assembly with the u8 types, since nvgpu's lowering knows only s8.
+  Value emitSparseMma(OpBuilder &b, Location loc, Value a, Value bv, Value c,
+                      Value meta, Match &m) {
+    if (!m.aUnsigned && !m.bUnsigned)
+      return nvgpu::MmaSparseSyncOp::create(b, loc, a, bv, c, meta,
+                                            ArrayRef<int64_t>{16, 8, 64});
+    Type i32 = b.getI32Type();
+    auto word = [&](Value v) {
+      Value w = vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), v);
+      return vector::ExtractOp::create(b, loc, w, 0).getResult();
+    };
+    SmallVector<Value> operands;
+    for (Value frag : {a, bv})
+      for (int64_t r = 0; r < 4; ++r)
+        operands.push_back(word(vector::ExtractOp::create(b, loc, frag, r)));
+    for (int64_t i = 0; i < 4; ++i)
+      operands.push_back(vector::ExtractOp::create(
+          b, loc, c, ArrayRef<int64_t>{i / 2, i % 2}));
+    operands.push_back(word(meta));
+    // The weight is the A operand, the activations B.
+    std::string text = llvm::formatv(
+        "mma.sp.sync.aligned.m16n8k64.row.col.satfinite.s32.{0}.{1}.s32 "
+        "{{$0,$1,$2,$3},{{$4,$5,$6,$7},{{$8,$9,$10,$11},{{$12,$13,$14,$15},"
+        "$16,0x0;",
+        m.bUnsigned ? "u8" : "s8", m.aUnsigned ? "u8" : "s8");
+    std::string constraints = "=r,=r,=r,=r";
+    for (int i = 0; i < 13; ++i)
+      constraints += ",r";
+    auto resultType = LLVM::LLVMStructType::getLiteral(
+        b.getContext(), SmallVector<Type>(4, i32));
+    auto asmOp = LLVM::InlineAsmOp::create(
+        b, loc, resultType, operands, text, constraints,
+        /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::tailcallkind::TailCallKind::None,
+        LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
+        ArrayAttr());
+    Value out = arith::ConstantOp::create(
+        b, loc, c.getType(),
+        DenseElementsAttr::get(cast<VectorType>(c.getType()),
+                               b.getI32IntegerAttr(0)));
+    for (int64_t i = 0; i < 4; ++i) {
+      Value v = LLVM::ExtractValueOp::create(b, loc, asmOp.getRes(), i);
+      out = vector::InsertOp::create(b, loc, v, out,
+                                     ArrayRef<int64_t>{i / 2, i % 2});
+    }
+    return out;
   }
 
   /// A new 128-byte aligned workgroup global of `type`, read inside the
