@@ -180,7 +180,8 @@ void qsparse::registerPipelines() {
   registerPassPipeline(
       "qsparse-gpu-pipeline",
       "Lower qsparse and upstream linalg programs to NVIDIA GPU kernels "
-      "(tensor-core mma.sync for int8 matmuls, one thread per iteration "
+      "(tensor-core mma.sync for int8 matmuls, mma.sp for 2:4 weights, one "
+      "thread per iteration "
       "elsewhere) and a gpu.binary for the chip; functions take device "
       "memory",
       [](OpPassManager &pm, StringRef text,
