@@ -1490,12 +1490,15 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
           nibble[p.row][p.col] = (meta >> (4 * j)) & 0xF;
         }
       }
+      // Equal indices are undefined in PTX; descending ones are allowed by
+      // .sp but not by .sp::ordered_metadata (which sm_90 recommends), so
+      // the kernels must order them.
       for (int r = 0; r < 16; ++r)
         for (int ch = 0; ch < 16; ++ch)
-          if ((nibble[r][ch] & 3) == (nibble[r][ch] >> 2))
+          if ((nibble[r][ch] & 3) >= (nibble[r][ch] >> 2))
             return fail(&op, llvm::formatv("mma.sp metadata nibble {0:x} for "
-                                           "row {1}, chunk {2} has equal "
-                                           "indices (undefined in PTX)",
+                                           "row {1}, chunk {2} does not hold "
+                                           "two ascending indices",
                                            nibble[r][ch], r, ch));
       for (int l = 0; l < 32; ++l) {
         Val res;
@@ -1542,17 +1545,22 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
     // mma.sp.sync.aligned.m16n8k64.row.col.satfinite.s32.<a>.<b>.s32 with
     // A, B, C and the metadata as 13 i32 registers, selector 0x0.
     StringRef text = asmOp.getAsmString();
-    StringRef head = text.take_until([](char c) { return c == ' '; });
+    StringRef prefix = "mma.sp.sync.aligned.m16n8k64.row.col.satfinite.s32.";
+    StringRef operands = " {$0,$1,$2,$3},{$4,$5,$6,$7},{$8,$9,$10,$11},"
+                         "{$12,$13,$14,$15},$16,0x0;";
     SmallVector<StringRef> parts;
-    head.split(parts, '.');
+    if (text.starts_with(prefix) && text.ends_with(operands))
+      text.drop_front(prefix.size())
+          .drop_back(operands.size())
+          .split(parts, '.');
     auto is8 = [](StringRef t) { return t == "s8" || t == "u8"; };
-    if (parts.size() != 12 || parts[0] != "mma" || parts[1] != "sp" ||
-        parts[4] != "m16n8k64" || parts[7] != "satfinite" || !is8(parts[9]) ||
-        !is8(parts[10]) || !text.ends_with(",0x0;") ||
+    if (parts.size() != 3 || !is8(parts[0]) || !is8(parts[1]) ||
+        parts[2] != "s32" ||
+        asmOp.getConstraints() != "=r,=r,=r,=r,r,r,r,r,r,r,r,r,r,r,r,r,r" ||
         asmOp.getOperands().size() != 13)
       return fail(&op, "inline assembly other than the 8-bit m16n8k64 "
                        "mma.sp is not emulated");
-    bool aU = parts[9] == "u8", bU = parts[10] == "u8";
+    bool aU = parts[0] == "u8", bU = parts[1] == "u8";
     ValueRange regs = asmOp.getOperands();
     return sparseMma(
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
