@@ -1390,6 +1390,26 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
   auto byteOf = [](int64_t v, bool isUnsigned) {
     return isUnsigned ? int64_t(v & 0xff) : int64_t(int8_t(v));
   };
+
+  // A lane's operands: the bytes of an i8 vector (signed), of i32
+  // registers (4 bytes each, low first), and i32 values.
+  auto vectorBytes = [&](Value v, int t, SmallVector<int64_t> &dst) {
+    for (Elem e : get(v, t).e)
+      dst.push_back(byteOf(e.i, false));
+  };
+  auto registerBytes = [&](ValueRange regs, int t, bool isUnsigned,
+                           SmallVector<int64_t> &dst) {
+    for (Value r : regs) {
+      uint32_t word = static_cast<uint32_t>(get(r, t).e[0].i);
+      for (int k = 0; k < 4; ++k)
+        dst.push_back(byteOf(word >> (8 * k), isUnsigned));
+    }
+  };
+  auto values = [&](ValueRange vs, int t, SmallVector<int64_t> &dst) {
+    for (Value v : vs)
+      for (Elem e : get(v, t).e)
+        dst.push_back(e.i);
+  };
   if (auto sync = dyn_cast<nvgpu::MmaSyncOp>(op)) {
     auto aType = cast<VectorType>(sync.getMatrixA().getType());
     auto shape = sync.getMmaShapeAsArray();
@@ -1421,12 +1441,9 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
         int64_t(0), 32, isaA, isaB,
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
             SmallVector<int64_t> &c) {
-          for (Elem e : get(sync.getMatrixA(), t).e)
-            a.push_back(byteOf(e.i, false));
-          for (Elem e : get(sync.getMatrixB(), t).e)
-            b.push_back(byteOf(e.i, false));
-          for (Elem e : get(sync.getMatrixC(), t).e)
-            c.push_back(e.i);
+          vectorBytes(sync.getMatrixA(), t, a);
+          vectorBytes(sync.getMatrixB(), t, b);
+          values(sync.getMatrixC(), t, c);
         },
         saturate, sync.getRes());
   }
@@ -1440,22 +1457,13 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
     if (shape.getM() != 16 || shape.getN() != 8 || shape.getK() != 32 ||
         !is8(typeA) || !is8(typeB))
       return fail(&op, "only the 8-bit m16n8k32 mma is emulated");
-    auto bytesOf = [&](ValueRange regs, int t, bool isUnsigned,
-                       SmallVector<int64_t> &dst) {
-      for (Value r : regs) {
-        uint32_t word = static_cast<uint32_t>(get(r, t).e[0].i);
-        for (int b = 0; b < 4; ++b)
-          dst.push_back(byteOf(word >> (8 * b), isUnsigned));
-      }
-    };
     return mma(
         int64_t(0), 32, isaA, isaB,
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
             SmallVector<int64_t> &c) {
-          bytesOf(nv.getOperandA(), t, *typeA == NVVM::MMATypes::u8, a);
-          bytesOf(nv.getOperandB(), t, *typeB == NVVM::MMATypes::u8, b);
-          for (Value r : nv.getOperandC())
-            c.push_back(get(r, t).e[0].i);
+          registerBytes(nv.getOperandA(), t, *typeA == NVVM::MMATypes::u8, a);
+          registerBytes(nv.getOperandB(), t, *typeB == NVVM::MMATypes::u8, b);
+          values(nv.getOperandC(), t, c);
         },
         saturate, nv.getRes());
   }
@@ -1527,12 +1535,9 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
     return sparseMma(
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
             SmallVector<int64_t> &c, uint32_t &meta) {
-          for (Elem e : get(sp.getMatrixA(), t).e)
-            a.push_back(byteOf(e.i, false));
-          for (Elem e : get(sp.getMatrixB(), t).e)
-            b.push_back(byteOf(e.i, false));
-          for (Elem e : get(sp.getMatrixC(), t).e)
-            c.push_back(e.i);
+          vectorBytes(sp.getMatrixA(), t, a);
+          vectorBytes(sp.getMatrixB(), t, b);
+          values(sp.getMatrixC(), t, c);
           // vector<2xi16>, element 0 in the low half.
           const auto &halves = get(sp.getSparseMetadata(), t).e;
           meta = uint32_t(halves[0].i & 0xffff) | uint32_t(halves[1].i & 0xffff)
@@ -1565,18 +1570,9 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
     return sparseMma(
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
             SmallVector<int64_t> &c, uint32_t &meta) {
-          auto bytes = [&](ValueRange words, bool isUnsigned,
-                           SmallVector<int64_t> &dst) {
-            for (Value r : words) {
-              uint32_t word = static_cast<uint32_t>(get(r, t).e[0].i);
-              for (int k = 0; k < 4; ++k)
-                dst.push_back(byteOf(word >> (8 * k), isUnsigned));
-            }
-          };
-          bytes(regs.slice(0, 4), aU, a);
-          bytes(regs.slice(4, 4), bU, b);
-          for (Value r : regs.slice(8, 4))
-            c.push_back(get(r, t).e[0].i);
+          registerBytes(regs.slice(0, 4), t, aU, a);
+          registerBytes(regs.slice(4, 4), t, bU, b);
+          values(regs.slice(8, 4), t, c);
           meta = static_cast<uint32_t>(get(regs[12], t).e[0].i);
         },
         asmOp.getRes());

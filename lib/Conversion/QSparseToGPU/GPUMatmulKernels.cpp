@@ -244,6 +244,52 @@ FailureOr<LaneMap> laneMap(MLIRContext *ctx, AffineExpr row, AffineExpr col,
   return map;
 }
 
+/// A 4-byte vector (a fragment register, a metadata word) as one i32.
+Value wordOf(OpBuilder &b, Location loc, Value v) {
+  Value w = vector::BitCastOp::create(b, loc,
+                                      VectorType::get({1}, b.getI32Type()), v);
+  return vector::ExtractOp::create(b, loc, w, 0);
+}
+
+/// Registers 0 .. rows - 1 of an 8-bit mma fragment ([rows][4] bytes) as
+/// i32 words, as the NVVM op and inline PTX take them.
+SmallVector<Value> fragmentWords(OpBuilder &b, Location loc, Value frag,
+                                 int64_t rows) {
+  SmallVector<Value> out;
+  for (int64_t r = 0; r < rows; ++r)
+    out.push_back(wordOf(b, loc, vector::ExtractOp::create(b, loc, frag, r)));
+  return out;
+}
+
+/// The 4 accumulators of a vector<2x2xi32> fragment, c0 .. c3.
+SmallVector<Value> accumulatorElements(OpBuilder &b, Location loc, Value c) {
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < 4; ++i)
+    out.push_back(
+        vector::ExtractOp::create(b, loc, c, ArrayRef<int64_t>{i / 2, i % 2}));
+  return out;
+}
+
+/// The struct of 4 i32 an NVVM mma or the inline mma.sp returns.
+Type accumulatorStruct(MLIRContext *ctx) {
+  return LLVM::LLVMStructType::getLiteral(
+      ctx, SmallVector<Type>(4, IntegerType::get(ctx, 32)));
+}
+
+/// That struct back as the vector<2x2xi32> fragment of type `type`.
+Value accumulatorFromStruct(OpBuilder &b, Location loc, Value d, Type type) {
+  auto vectorType = cast<VectorType>(type);
+  Value out = arith::ConstantOp::create(
+      b, loc, vectorType,
+      DenseElementsAttr::get(vectorType, b.getI32IntegerAttr(0)));
+  for (int64_t i = 0; i < 4; ++i) {
+    Value v = LLVM::ExtractValueOp::create(b, loc, d, i);
+    out = vector::InsertOp::create(b, loc, v, out,
+                                   ArrayRef<int64_t>{i / 2, i % 2});
+  }
+  return out;
+}
+
 struct Config {
   int64_t bm, bn, bk, warpsM, warpsN, stages;
   int64_t threads() const { return 32 * warpsM * warpsN; }
@@ -311,6 +357,19 @@ struct GPUMatmulKernelsPass
     }
     addressA = *a;
     addressBt = *bt;
+    // The 2:4 kernel builds its k64 B fragment from two k32 loads: register
+    // r is register r % 2 of the load of K bytes 32 * (r / 2) onward.
+    for (int lane = 0; lane < mma::kWarpSize; ++lane)
+      for (int r = 0; r < 4; ++r)
+        for (int byte = 0; byte < 4; ++byte) {
+          mma::Coord half = mma::i8B(lane, r % 2, byte);
+          if (!(mma::i8SparseB(lane, r, byte) ==
+                mma::Coord{half.row + 32 * (r / 2), half.col})) {
+            getOperation().emitError("the sparse B fragment disagrees with "
+                                     "qsparse/Numerics/MmaLayouts.h");
+            return signalPassFailure();
+          }
+        }
     symbols = std::make_shared<SymbolTable>(getOperation());
 
     SmallVector<Match> matches;
@@ -520,6 +579,65 @@ struct GPUMatmulKernelsPass
     }
   }
 
+  /// The ldmatrix addresses of a lane (addressA and addressBt applied).
+  struct LaneAddresses {
+    Value rowA, colA, rowB, colB;
+  };
+
+  /// The multi-stage K loop of both kernels over `kTiles` tiles of K, with
+  /// `count` accumulator fragments of `accElem` starting at zero.
+  /// `issue(kTile, stage)` starts the copies of a K tile into a stage of the
+  /// shared buffers and returns their group. The first stages - 1 tiles are
+  /// issued, then `at` is set to the lane's ldmatrix addresses; each
+  /// iteration waits until its tile has landed (at most stages - 2 younger
+  /// groups pending) and every warp is done with the stage the next copy
+  /// overwrites, issues the tile stages - 1 ahead, and `step(stage, acc)`
+  /// updates the accumulators from the landed stage. Nothing is left in
+  /// flight into shared memory when the block exits. Returns the final
+  /// accumulators.
+  SmallVector<Value>
+  emitPipelinedLoop(IndexBuilder &ib, int64_t kTiles, Value lane, Type accElem,
+                    int64_t count, LaneAddresses &at,
+                    function_ref<Value(Value, Value)> issue,
+                    function_ref<void(Value, MutableArrayRef<Value>)> step) {
+    OpBuilder &b = ib.b;
+    Location loc = ib.loc;
+    int64_t stages = config.stages;
+    Value group;
+    for (int64_t s = 0; s + 1 < stages; ++s)
+      group = issue(ib.c(s), ib.c(s));
+    auto accType = VectorType::get({2, 2}, accElem);
+    Value zero = arith::ConstantOp::create(
+        b, loc, accType, cast<TypedAttr>(b.getZeroAttr(accType)));
+    at = {ib.apply(addressA.row, lane), ib.apply(addressA.col, lane),
+          ib.apply(addressBt.row, lane), ib.apply(addressBt.col, lane)};
+    SmallVector<Value> init(count, zero);
+    init.push_back(group);
+    auto loop =
+        scf::ForOp::create(b, loc, ib.c(0), ib.c(kTiles), ib.c(1), init);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      Block *body = loop.getBody();
+      if (!body->empty() && isa<scf::YieldOp>(body->back()))
+        body->back().erase();
+      b.setInsertionPointToEnd(body);
+      Value kt = loop.getInductionVar();
+      ValueRange iter = loop.getRegionIterArgs();
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, iter.back(),
+                                       b.getI32IntegerAttr(stages - 2));
+      gpu::BarrierOp::create(b, loc);
+      Value next = ib.add(kt, stages - 1);
+      Value nextGroup = issue(next, ib.rem(next, stages));
+      SmallVector<Value> acc(iter.drop_back());
+      step(ib.rem(kt, stages), acc);
+      acc.push_back(nextGroup);
+      scf::YieldOp::create(b, loc, acc);
+    }
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, loop.getResults().back(),
+                                     b.getI32IntegerAttr(0));
+    return SmallVector<Value>(loop.getResults().drop_back());
+  }
+
   void emitLaunch(OpBuilder &b, Location loc, Match &m, Value bt,
                   bool overwrite, qsparse::cpu::Epilogue *epilogue,
                   Nibbles *nibbles) {
@@ -607,42 +725,10 @@ struct GPUMatmulKernelsPass
           });
     }
 
-    // Prologue: the first stages - 1 tiles in flight.
-    Value group;
-    for (int64_t s = 0; s + 1 < cf.stages; ++s)
-      group = issue(ib.c(s), ib.c(s));
-
     int64_t mTiles = cf.warpM() / 16, nTiles = cf.warpN() / 8;
     bool isHalf = elem.isF16();
-    auto accType = VectorType::get({2, 2}, isHalf ? (Type)b.getF32Type()
-                                                  : (Type)b.getI32Type());
-    Value zero = arith::ConstantOp::create(
-        b, loc, accType, cast<TypedAttr>(b.getZeroAttr(accType)));
-    SmallVector<Value> init(mTiles * nTiles, zero);
-    init.push_back(group);
-    Value rowA = ib.apply(addressA.row, lane),
-          colA = ib.apply(addressA.col, lane);
-    Value rowB = ib.apply(addressBt.row, lane),
-          colB = ib.apply(addressBt.col, lane);
-
-    auto loop = scf::ForOp::create(b, loc, ib.c(0),
-                                   ib.c(ceilDiv(m.k * eb, cf.bk)), one, init);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      Block *body = loop.getBody();
-      if (!body->empty() && isa<scf::YieldOp>(body->back()))
-        body->back().erase();
-      b.setInsertionPointToEnd(body);
-      Value kt = loop.getInductionVar();
-      ValueRange iter = loop.getRegionIterArgs();
-      // Tile kt has landed (at most stages - 2 younger groups pending) and
-      // every warp is done with the stage the next copy overwrites.
-      nvgpu::DeviceAsyncWaitOp::create(b, loc, iter.back(),
-                                       b.getI32IntegerAttr(cf.stages - 2));
-      gpu::BarrierOp::create(b, loc);
-      Value next = ib.add(kt, cf.stages - 1);
-      Value nextGroup = issue(next, ib.rem(next, cf.stages));
-      Value stage = ib.rem(kt, cf.stages);
+    LaneAddresses at;
+    auto step = [&](Value stage, MutableArrayRef<Value> acc) {
       if (nibbles) {
         // Each thread expands 4 packed bytes at a time into 8 int8 values
         // through the table; a barrier publishes the decoded tile.
@@ -679,7 +765,6 @@ struct GPUMatmulKernelsPass
         }
         gpu::BarrierOp::create(b, loc);
       }
-      SmallVector<Value> acc(iter.drop_back());
       // A: 4 registers, B: 2, of 4 bytes each.
       auto fragType = VectorType::get({4, 4 / eb}, elem);
       auto fragBType = VectorType::get({2, 4 / eb}, elem);
@@ -688,12 +773,12 @@ struct GPUMatmulKernelsPass
         for (int64_t mt = 0; mt < mTiles; ++mt)
           as.push_back(nvgpu::LdMatrixOp::create(
               b, loc, fragType, sa,
-              ValueRange{stage, ib.add(ib.add(warpRow, mt * 16), rowA),
-                         elements(ib.add(colA, kk * 32))},
+              ValueRange{stage, ib.add(ib.add(warpRow, mt * 16), at.rowA),
+                         elements(ib.add(at.colA, kk * 32))},
               /*transpose=*/false, /*numTiles=*/4));
         for (int64_t np = 0; np < nTiles / 2; ++np) {
-          Value bRow = ib.add(ib.add(warpCol, np * 16), rowB),
-                bCol = elements(ib.add(colB, kk * 32));
+          Value bRow = ib.add(ib.add(warpCol, np * 16), at.rowB),
+                bCol = elements(ib.add(at.colB, kk * 32));
           Value quad =
               nibbles
                   ? nvgpu::LdMatrixOp::create(b, loc, fragType, decoded,
@@ -721,12 +806,11 @@ struct GPUMatmulKernelsPass
             c = emitMma(b, loc, as[mt], bs[nt], c, m);
           }
       }
-      acc.push_back(nextGroup);
-      scf::YieldOp::create(b, loc, acc);
-    }
-    // Nothing may be in flight into shared memory when the block exits.
-    nvgpu::DeviceAsyncWaitOp::create(b, loc, loop.getResults().back(),
-                                     b.getI32IntegerAttr(0));
+    };
+    SmallVector<Value> results =
+        emitPipelinedLoop(ib, ceilDiv(m.k * eb, cf.bk), lane,
+                          isHalf ? (Type)b.getF32Type() : (Type)b.getI32Type(),
+                          mTiles * nTiles, at, issue, step);
 
     // Store (or add) the fragments: lane holds rows g and g + 8 of each
     // m16n8 tile, two adjacent columns each (mma::accumulator).
@@ -735,7 +819,7 @@ struct GPUMatmulKernelsPass
     bool pairs = m.n % 2 == 0;
     for (int64_t mt = 0; mt < mTiles; ++mt)
       for (int64_t nt = 0; nt < nTiles; ++nt) {
-        Value frag = loop.getResult(mt * nTiles + nt);
+        Value frag = results[mt * nTiles + nt];
         for (int64_t h = 0; h < 2; ++h) {
           Value row = ib.add(ib.add(ib.add(m0, warpRow), mt * 16 + 8 * h), g);
           Value col = ib.add(ib.add(ib.add(n0, warpCol), nt * 8), t2);
@@ -991,39 +1075,11 @@ struct GPUMatmulKernelsPass
       return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens)
           .getResult();
     };
-    Value group;
-    for (int64_t s = 0; s + 1 < cf.stages; ++s)
-      group = issue(ib.c(s), ib.c(s));
-
     // Weight (mma M) tiles of 16 and activation (mma N) tiles of 8 per
     // warp.
     int64_t wTiles = cf.warpN() / 16, xTiles = cf.warpM() / 8;
-    auto accType = VectorType::get({2, 2}, b.getI32Type());
-    Value zero = arith::ConstantOp::create(
-        b, loc, accType, cast<TypedAttr>(b.getZeroAttr(accType)));
-    SmallVector<Value> init(wTiles * xTiles, zero);
-    init.push_back(group);
-    Value rowA = ib.apply(addressA.row, lane),
-          colA = ib.apply(addressA.col, lane);
-    Value rowB = ib.apply(addressBt.row, lane),
-          colB = ib.apply(addressBt.col, lane);
-    auto loop = scf::ForOp::create(b, loc, ib.c(0), ib.c(ceilDiv(m.k, cf.bk)),
-                                   one, init);
-    {
-      OpBuilder::InsertionGuard inner(b);
-      Block *body = loop.getBody();
-      if (!body->empty() && isa<scf::YieldOp>(body->back()))
-        body->back().erase();
-      b.setInsertionPointToEnd(body);
-      Value kt = loop.getInductionVar();
-      ValueRange iter = loop.getRegionIterArgs();
-      nvgpu::DeviceAsyncWaitOp::create(b, loc, iter.back(),
-                                       b.getI32IntegerAttr(cf.stages - 2));
-      gpu::BarrierOp::create(b, loc);
-      Value next = ib.add(kt, cf.stages - 1);
-      Value nextGroup = issue(next, ib.rem(next, cf.stages));
-      Value stage = ib.rem(kt, cf.stages);
-      SmallVector<Value> acc(iter.drop_back());
+    LaneAddresses at;
+    auto step = [&](Value stage, MutableArrayRef<Value> acc) {
       auto quadType = VectorType::get({4, 4}, i8);
       Value metaOffset = ib.mul(lane, 4);
       for (int64_t kk = 0; kk < cf.bk / 64; ++kk) {
@@ -1031,8 +1087,8 @@ struct GPUMatmulKernelsPass
         for (int64_t mt = 0; mt < wTiles; ++mt) {
           as.push_back(nvgpu::LdMatrixOp::create(
               b, loc, quadType, sw,
-              ValueRange{stage, ib.add(ib.add(warpCol, mt * 16), rowA),
-                         ib.add(colA, kk * 32)},
+              ValueRange{stage, ib.add(ib.add(warpCol, mt * 16), at.rowA),
+                         ib.add(at.colA, kk * 32)},
               /*transpose=*/false, /*numTiles=*/4));
           Value bytes = vector::LoadOp::create(
               b, loc, VectorType::get({4}, i8), se,
@@ -1043,16 +1099,16 @@ struct GPUMatmulKernelsPass
               b, loc, VectorType::get({2}, b.getI16Type()), bytes));
         }
         for (int64_t np = 0; np < xTiles / 2; ++np) {
-          Value bRow = ib.add(ib.add(warpRow, np * 16), rowB);
+          Value bRow = ib.add(ib.add(warpRow, np * 16), at.rowB);
           // K bytes 0..31 and 32..63 of the step: registers 0, 1 of each
           // are the first n8 tile's k 0..31 / 32..63, registers 2, 3 the
-          // second's (mma::i8SparseB: register r holds k 16r + ...).
+          // second's (mma::i8SparseB, checked in runOnOperation).
           Value halves[2];
           for (int64_t h = 0; h < 2; ++h)
             halves[h] = nvgpu::LdMatrixOp::create(
                 b, loc, quadType, sx,
-                ValueRange{stage, bRow, ib.add(colB, kk * 64 + 32 * h)}, false,
-                4);
+                ValueRange{stage, bRow, ib.add(at.colB, kk * 64 + 32 * h)},
+                false, 4);
           for (int64_t nt = 0; nt < 2; ++nt) {
             Value frag = arith::ConstantOp::create(
                 b, loc, quadType, cast<TypedAttr>(b.getZeroAttr(quadType)));
@@ -1071,11 +1127,10 @@ struct GPUMatmulKernelsPass
             c = emitSparseMma(b, loc, as[mt], bs[nt], c, es[mt], m);
           }
       }
-      acc.push_back(nextGroup);
-      scf::YieldOp::create(b, loc, acc);
-    }
-    nvgpu::DeviceAsyncWaitOp::create(b, loc, loop.getResults().back(),
-                                     b.getI32IntegerAttr(0));
+    };
+    SmallVector<Value> results =
+        emitPipelinedLoop(ib, ceilDiv(m.k, cf.bk), lane, b.getI32Type(),
+                          wTiles * xTiles, at, issue, step);
 
     // Element i of a fragment is C^T[g + 8 * (i / 2)][t2 + i % 2]
     // (mma::accumulator): C[row t2 + i % 2][column g + 8 * (i / 2)].
@@ -1083,7 +1138,7 @@ struct GPUMatmulKernelsPass
     bool maskRows = m.m % cf.bm != 0, maskCols = m.n % cf.bn != 0;
     for (int64_t mt = 0; mt < wTiles; ++mt)
       for (int64_t nt = 0; nt < xTiles; ++nt) {
-        Value frag = loop.getResult(mt * xTiles + nt);
+        Value frag = results[mt * xTiles + nt];
         for (int64_t i = 0; i < 4; ++i) {
           Value col =
               ib.add(ib.add(n0, warpCol), ib.add(g, mt * 16 + 8 * (i / 2)));
@@ -1108,19 +1163,10 @@ struct GPUMatmulKernelsPass
     if (!m.aUnsigned && !m.bUnsigned)
       return nvgpu::MmaSparseSyncOp::create(b, loc, a, bv, c, meta,
                                             ArrayRef<int64_t>{16, 8, 64});
-    Type i32 = b.getI32Type();
-    auto word = [&](Value v) {
-      Value w = vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), v);
-      return vector::ExtractOp::create(b, loc, w, 0).getResult();
-    };
-    SmallVector<Value> operands;
-    for (Value frag : {a, bv})
-      for (int64_t r = 0; r < 4; ++r)
-        operands.push_back(word(vector::ExtractOp::create(b, loc, frag, r)));
-    for (int64_t i = 0; i < 4; ++i)
-      operands.push_back(vector::ExtractOp::create(
-          b, loc, c, ArrayRef<int64_t>{i / 2, i % 2}));
-    operands.push_back(word(meta));
+    SmallVector<Value> operands = fragmentWords(b, loc, a, 4);
+    llvm::append_range(operands, fragmentWords(b, loc, bv, 4));
+    llvm::append_range(operands, accumulatorElements(b, loc, c));
+    operands.push_back(wordOf(b, loc, meta));
     // The weight is the A operand, the activations B.
     std::string text = llvm::formatv(
         "mma.sp.sync.aligned.m16n8k64.row.col.satfinite.s32.{0}.{1}.s32 "
@@ -1130,24 +1176,13 @@ struct GPUMatmulKernelsPass
     std::string constraints = "=r,=r,=r,=r";
     for (int i = 0; i < 13; ++i)
       constraints += ",r";
-    auto resultType = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), SmallVector<Type>(4, i32));
     auto asmOp = LLVM::InlineAsmOp::create(
-        b, loc, resultType, operands, text, constraints,
+        b, loc, accumulatorStruct(b.getContext()), operands, text, constraints,
         /*has_side_effects=*/true, /*is_align_stack=*/false,
         LLVM::tailcallkind::TailCallKind::None,
         LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
         ArrayAttr());
-    Value out = arith::ConstantOp::create(
-        b, loc, c.getType(),
-        DenseElementsAttr::get(cast<VectorType>(c.getType()),
-                               b.getI32IntegerAttr(0)));
-    for (int64_t i = 0; i < 4; ++i) {
-      Value v = LLVM::ExtractValueOp::create(b, loc, asmOp.getRes(), i);
-      out = vector::InsertOp::create(b, loc, v, out,
-                                     ArrayRef<int64_t>{i / 2, i % 2});
-    }
-    return out;
+    return accumulatorFromStruct(b, loc, asmOp.getRes(), c.getType());
   }
 
   /// A new 128-byte aligned workgroup global of `type`, read inside the
@@ -1173,43 +1208,20 @@ struct GPUMatmulKernelsPass
     if (!m.aUnsigned && !m.bUnsigned)
       return nvgpu::MmaSyncOp::create(b, loc, a, bv, c,
                                       ArrayRef<int64_t>{16, 8, 32});
-    Type i32 = b.getI32Type();
-    auto words = [&](Value frag, int64_t rows) {
-      SmallVector<Value> out;
-      for (int64_t r = 0; r < rows; ++r) {
-        Value bytes = vector::ExtractOp::create(b, loc, frag, r);
-        Value word =
-            vector::BitCastOp::create(b, loc, VectorType::get({1}, i32), bytes);
-        out.push_back(vector::ExtractOp::create(b, loc, word, 0));
-      }
-      return out;
-    };
-    SmallVector<Value> aw = words(a, 4), bw = words(bv, 2), cw;
-    for (int64_t r = 0; r < 2; ++r)
-      for (int64_t j = 0; j < 2; ++j)
-        cw.push_back(
-            vector::ExtractOp::create(b, loc, c, ArrayRef<int64_t>{r, j}));
-    auto resultType = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), SmallVector<Type>(4, i32));
+    SmallVector<Value> aw = fragmentWords(b, loc, a, 4),
+                       bw = fragmentWords(b, loc, bv, 2),
+                       cw = accumulatorElements(b, loc, c);
     auto type = [](bool u) {
       return u ? NVVM::MMATypes::u8 : NVVM::MMATypes::s8;
     };
     Value d = NVVM::MmaOp::create(
-        b, loc, resultType, aw, bw, cw, ArrayRef<int64_t>{16, 8, 32},
-        std::nullopt, NVVM::MMAIntOverflow::satfinite,
+        b, loc, accumulatorStruct(b.getContext()), aw, bw, cw,
+        ArrayRef<int64_t>{16, 8, 32}, std::nullopt,
+        NVVM::MMAIntOverflow::satfinite,
         std::array<NVVM::MMATypes, 2>{type(m.aUnsigned), type(m.bUnsigned)},
         std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                        NVVM::MMALayout::col});
-    Value out = arith::ConstantOp::create(
-        b, loc, c.getType(),
-        DenseElementsAttr::get(cast<VectorType>(c.getType()),
-                               b.getI32IntegerAttr(0)));
-    for (int64_t i = 0; i < 4; ++i) {
-      Value v = LLVM::ExtractValueOp::create(b, loc, d, i);
-      out = vector::InsertOp::create(b, loc, v, out,
-                                     ArrayRef<int64_t>{i / 2, i % 2});
-    }
-    return out;
+    return accumulatorFromStruct(b, loc, d, c.getType());
   }
 };
 
