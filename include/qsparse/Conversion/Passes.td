@@ -179,6 +179,14 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     weight the tiles cannot take gets a remark and the dense kernel. A 2:4
     weight with at most 16 values takes this path, not the 4-bit one.
 
+    A runtime int8 B expanded by a `qsparse.nm_decompress` keeping at most
+    2 of 4 along K (the loop nest tagged `qsparse.decompressed`) takes the
+    same kernel when neither B nor its compressed operands are written
+    before the contraction: a packing kernel launched before it expands
+    each group in registers as nm_decompress does and writes the kept
+    values and per-lane metadata words into new buffers (freed after the
+    kernel); the expansion is removed when nothing else reads it.
+
     B is read as [N][K]: a constant B (a constant `memref.global`) is
     transposed at compile time into a new constant global, any other B by a
     `linalg.transpose` into a new buffer before the kernel. The int8 mma
@@ -203,8 +211,9 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
            "PoT) as 4-bit indices in global memory, decoded in shared "
            "memory through its 16-entry table">,
     Option<"sparseWeights", "sparse-weights", "bool", "true",
-           "Run a constant int8 B that is 2:4 sparse along K (at most 2 "
-           "nonzeros in each group of 4 rows of a column) on mma.sp "
+           "Run an int8 B that is 2:4 sparse along K (a constant with at "
+           "most 2 nonzeros in each group of 4 rows of a column, or a "
+           "runtime nm_decompress of at most 2:4 along K) on mma.sp "
            "m16n8k64: compressed values and metadata in global memory "
            "(tile-k a multiple of 64)">,
   ];

@@ -9,6 +9,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 
@@ -398,4 +400,50 @@ bool qsparse::cpu::rewriteSplatMap(linalg::MapOp map, unsigned bits) {
           bits / elem.getIntOrFloatBitWidth());
   map.erase();
   return true;
+}
+
+Value qsparse::cpu::baseBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+bool qsparse::cpu::unwrittenBetween(Operation *from, Operation *to,
+                                    ArrayRef<Value> views) {
+  SmallVector<Value> buffers;
+  for (Value v : views)
+    buffers.push_back(baseBuffer(v));
+  for (Operation *op = from->getNextNode(); op && op != to;
+       op = op->getNextNode()) {
+    if (isMemoryEffectFree(op))
+      continue;
+    // Nested ops (the loops of a kernel emitted before) included.
+    std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
+        getEffectsRecursively(op);
+    if (!effects)
+      return false;
+    for (MemoryEffects::EffectInstance &e : *effects) {
+      if (!isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()))
+        continue;
+      if (!e.getValue() ||
+          llvm::is_contained(buffers, baseBuffer(e.getValue())))
+        return false;
+    }
+  }
+  return true;
+}
+
+std::pair<Value, Value>
+qsparse::cpu::decompressedOperands(linalg::GenericOp op) {
+  Value values, metadata;
+  op.getBody()->walk([&](memref::LoadOp load) {
+    for (Operation *user : load->getUsers()) {
+      if (auto select = dyn_cast<arith::SelectOp>(user);
+          select && select.getTrueValue() == load.getResult())
+        values = load.getMemRef();
+      if (isa<arith::CmpIOp>(user))
+        metadata = load.getMemRef();
+    }
+  });
+  return {values, metadata};
 }

@@ -126,6 +126,23 @@ bool rewriteSplatMap(mlir::linalg::MapOp map, unsigned bits);
 bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
                       unsigned threads);
 
+/// The buffer a view (subview, reshape, cast, ...) is of.
+mlir::Value baseBuffer(mlir::Value v);
+
+/// Whether no op strictly between `from` and `to` (one block) may write
+/// `views`: a kernel reads the compressed operands at `to` in place of a
+/// weight that `from` expanded from them. Ops with unknown effects count as
+/// writes; buffers are compared through their views to the underlying
+/// allocation or argument (the pipelines' buffers are distinct ones).
+bool unwrittenBetween(mlir::Operation *from, mlir::Operation *to,
+                      mlir::ArrayRef<mlir::Value> views);
+
+/// The values and metadata buffers that the loop nest of a runtime
+/// qsparse.nm_decompress (tagged qsparse.decompressed) reads: the selected
+/// loads and the compared ones.
+std::pair<mlir::Value, mlir::Value>
+decompressedOperands(mlir::linalg::GenericOp op);
+
 } // namespace qsparse::cpu
 
 #endif // QSPARSE_LIB_CONVERSION_QSPARSETOCPU_KERNELS_H

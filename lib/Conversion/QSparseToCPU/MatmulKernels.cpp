@@ -35,9 +35,11 @@ namespace {
 using qsparse::cpu::accElementFor;
 using qsparse::cpu::convertAcc;
 using qsparse::cpu::ConvMatch;
+using qsparse::cpu::decompressedOperands;
 using qsparse::cpu::KernelKind;
 using qsparse::cpu::matchConv;
 using qsparse::cpu::matchMacBody;
+using qsparse::cpu::unwrittenBetween;
 
 /// A matmul-shaped contraction on buffers, C[M][N] += A[M][K] * B[K][N].
 struct MatmulMatch : qsparse::cpu::MatmulOperands {
@@ -1425,59 +1427,6 @@ struct CPUMatmulKernelsPass
       return generic;
     }
     return {};
-  }
-
-  /// The buffer a view (subview, reshape, cast, ...) is of.
-  static Value baseBuffer(Value v) {
-    while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-      v = view.getViewSource();
-    return v;
-  }
-
-  /// Whether no op strictly between `from` and `to` (one block) may write
-  /// `buffers`: the kernel reads the compressed operands at `to` in place
-  /// of B, which `from` computed from them. Ops with unknown effects count
-  /// as writes; buffers are compared through their views to the underlying
-  /// allocation or argument (the pipelines' buffers are distinct ones).
-  static bool unwrittenBetween(Operation *from, Operation *to,
-                               ArrayRef<Value> views) {
-    SmallVector<Value> buffers;
-    for (Value v : views)
-      buffers.push_back(baseBuffer(v));
-    for (Operation *op = from->getNextNode(); op && op != to;
-         op = op->getNextNode()) {
-      if (isMemoryEffectFree(op))
-        continue;
-      // Nested ops (the loops of a kernel emitted before) included.
-      std::optional<SmallVector<MemoryEffects::EffectInstance>> effects =
-          getEffectsRecursively(op);
-      if (!effects)
-        return false;
-      for (MemoryEffects::EffectInstance &e : *effects) {
-        if (!isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect()))
-          continue;
-        if (!e.getValue() ||
-            llvm::is_contained(buffers, baseBuffer(e.getValue())))
-          return false;
-      }
-    }
-    return true;
-  }
-
-  /// The values and metadata buffers the decompression body reads: the
-  /// selected loads and the compared ones.
-  static std::pair<Value, Value> decompressedOperands(linalg::GenericOp op) {
-    Value values, metadata;
-    op.getBody()->walk([&](memref::LoadOp load) {
-      for (Operation *user : load->getUsers()) {
-        if (auto select = dyn_cast<arith::SelectOp>(user);
-            select && select.getTrueValue() == load.getResult())
-          values = load.getMemRef();
-        if (isa<arith::CmpIOp>(user))
-          metadata = load.getMemRef();
-      }
-    });
-    return {values, metadata};
   }
 
   /// Packs a runtime 2:4 weight for the kernel, per call, as the compile-

@@ -16,6 +16,8 @@
 #include "../QSparseToCPU/Epilogue.h"
 #include "../QSparseToCPU/Kernels.h"
 #include "qsparse/Conversion/Passes.h"
+#include "qsparse/Dialect/QSparse/IR/QSparse.h"
+#include "qsparse/Dialect/QSparse/Transforms/Contraction.h"
 #include "qsparse/Numerics/AccumulatorBounds.h"
 #include "qsparse/Numerics/MmaLayouts.h"
 #include "qsparse/Numerics/NMSparsity.h"
@@ -30,6 +32,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstring>
@@ -370,6 +374,32 @@ struct GPUMatmulKernelsPass
             return signalPassFailure();
           }
         }
+    // The runtime packing's lane of a metadata word, and its nibbles at
+    // bits 4c .. 4c + 3 for group c of 8.
+    for (int lane = 0; lane < mma::kWarpSize; ++lane) {
+      mma::MetadataWord w = mma::i8SparseMetadataWord(lane);
+      if (metadataLaneMap(ctx).compose(
+              ArrayRef<int64_t>{w.row, w.firstChunk / 8})[0] != lane) {
+        getOperation().emitError("the metadata lane map disagrees with "
+                                 "qsparse/Numerics/MmaLayouts.h");
+        return signalPassFailure();
+      }
+    }
+    for (int c = 0; c < 8; ++c) {
+      std::vector<uint8_t> pairs;
+      for (int g = 0; g < 8; ++g)
+        pairs.insert(pairs.end(),
+                     {uint8_t(g == c ? 1 : 0), uint8_t(g == c ? 3 : 1)});
+      uint32_t expected = 0;
+      for (int g = 0; g < 8; ++g)
+        expected |= uint32_t(g == c ? 1 | 3 << 2 : 0 | 1 << 2) << (4 * g);
+      if (qsparse::numerics::packMmaSpMetadataI8(pairs) !=
+          std::vector<uint32_t>{expected}) {
+        getOperation().emitError("the metadata nibble order disagrees with "
+                                 "qsparse/Numerics/NMSparsity.h");
+        return signalPassFailure();
+      }
+    }
     symbols = std::make_shared<SymbolTable>(getOperation());
 
     SmallVector<Match> matches;
@@ -479,9 +509,16 @@ struct GPUMatmulKernelsPass
         qsparse::cpu::Epilogue::match(m.op, m.fillTarget, m.inputs);
     if (epilogue)
       epilogue->prepare(b, loc);
+    linalg::GenericOp expansion;
     if (std::optional<Sparse> sparse = packSparse(b, loc, m)) {
       emitSparseLaunch(b, loc, m, *sparse, overwrite,
                        epilogue ? &*epilogue : nullptr);
+      if ((expansion = sparse->expansion)) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointAfter(m.op);
+        memref::DeallocOp::create(b, loc, sparse->values);
+        memref::DeallocOp::create(b, loc, sparse->metadata);
+      }
     } else {
       std::optional<Nibbles> nibbles = packNibbles(b, loc, m);
       Value bt = nibbles ? Value() : transposedB(b, loc, m, m.op);
@@ -491,6 +528,37 @@ struct GPUMatmulKernelsPass
     m.op.erase();
     if (epilogue)
       epilogue->erase();
+    if (expansion)
+      eraseIfUnread(expansion);
+  }
+
+  /// Erases the expansion of a runtime 2:4 B (and its buffer) when nothing
+  /// but views and deallocations uses the buffer any more: it may also be
+  /// a result, or read by another op.
+  static void eraseIfUnread(linalg::GenericOp expansion) {
+    Value buffer = expansion.getDpsInits()[0];
+    auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+    if (!alloc)
+      return;
+    llvm::SetVector<Operation *> dead;
+    SmallVector<Value> work = {buffer};
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      for (Operation *user : v.getUsers()) {
+        if (user == expansion.getOperation())
+          continue;
+        auto view = dyn_cast<ViewLikeOpInterface>(user);
+        if (!isa<memref::DeallocOp>(user) &&
+            !(view && view.getViewSource() == v))
+          return;
+        if (dead.insert(user))
+          llvm::append_range(work, user->getResults());
+      }
+    }
+    expansion.erase();
+    for (Operation *op : llvm::reverse(dead))
+      op->erase();
+    alloc.erase();
   }
 
   /// A constant B with at most 16 distinct values (flint4, int4, PoT
@@ -925,11 +993,15 @@ struct GPUMatmulKernelsPass
   /// step, lane l's word at bytes 4l .. 4l + 3, little-endian). `rows` and
   /// `kPadded` are N and K rounded up to tile-n and tile-k; the padding is
   /// zeros with valid metadata (positions 0 and 1).
+  /// A runtime B is packed into new buffers by a kernel before each call
+  /// (emitRuntimePack); `expansion` is then the loop nest that expanded it
+  /// from its compressed form.
   struct Sparse {
     Value values, metadata;
     int64_t rows = 0, kPadded = 0;
     /// The cp.async sizes of the two (every thread issues the same number).
     int64_t chunkValues = 0, chunkMetadata = 0;
+    linalg::GenericOp expansion;
   };
 
   std::optional<Sparse> packSparse(OpBuilder &b, Location loc, Match &m) {
@@ -937,17 +1009,25 @@ struct GPUMatmulKernelsPass
     if (!sparseWeights || !m.elem.isInteger(8) || m.k % 4 != 0)
       return std::nullopt;
     DenseElementsAttr data = qsparse::cpu::constantData(m.b);
-    if (!data || !data.getElementType().isInteger(8))
-      return std::nullopt;
-    SmallVector<int8_t> source(data.getValues<int8_t>());
-    for (int64_t g = 0; g < m.k / 4; ++g)
-      for (int64_t n = 0; n < m.n; ++n) {
-        int kept = 0;
-        for (int64_t t = 0; t < 4; ++t)
-          kept += source[(4 * g + t) * m.n + n] != 0;
-        if (kept > 2)
-          return std::nullopt;
-      }
+    std::optional<Compressed> runtime;
+    SmallVector<int8_t> source;
+    if (!data) {
+      if (!(runtime = compressedB(m)))
+        return std::nullopt;
+    } else {
+      if (!data.getElementType().isInteger(8))
+        return std::nullopt;
+      source.assign(data.getValues<int8_t>().begin(),
+                    data.getValues<int8_t>().end());
+      for (int64_t g = 0; g < m.k / 4; ++g)
+        for (int64_t n = 0; n < m.n; ++n) {
+          int kept = 0;
+          for (int64_t t = 0; t < 4; ++t)
+            kept += source[(4 * g + t) * m.n + n] != 0;
+          if (kept > 2)
+            return std::nullopt;
+        }
+    }
     auto chunkOf = [&](int64_t rows, int64_t width) -> int64_t {
       for (int64_t chunk : {16, 8, 4})
         if (width % chunk == 0 && (rows * width / chunk) % cf.threads() == 0)
@@ -971,6 +1051,10 @@ struct GPUMatmulKernelsPass
     int64_t np = ceilDiv(m.n, cf.bn) * cf.bn, kp = ceilDiv(m.k, cf.bk) * cf.bk;
     sparse.rows = np;
     sparse.kPadded = kp;
+    if (runtime) {
+      emitRuntimePack(b, loc, m, *runtime, sparse);
+      return sparse;
+    }
     SmallVector<int8_t> values(np * kp / 2, 0);
     // packMmaSpMetadataI8 of each row of B^T: kp / 32 words.
     std::vector<uint32_t> words(np * kp / 32);
@@ -1012,6 +1096,236 @@ struct GPUMatmulKernelsPass
     sparse.metadata = byteGlobal(b, loc, "__qsparse_weight_metadata",
                                  {np / 16, metaRow}, metadata);
     return sparse;
+  }
+
+  /// A runtime B that a qsparse.nm_decompress keeping at most 2 of each 4
+  /// along K expanded: the loop nest --qsparse-lower-to-linalg made of it
+  /// (tagged qsparse.decompressed), and its values and metadata buffers.
+  /// Their slots for the group of B rows 4g .. 4g + 3 are the rows
+  /// g * slots .. g * slots + slots - 1 of their [K / 4 * slots][N] views.
+  struct Compressed {
+    linalg::GenericOp expansion;
+    Value values, metadata;
+    int64_t slots = 0;
+    /// The reassociation that views the compressed buffers as 2-D (none
+    /// when they are).
+    SmallVector<ReassociationIndices> rows;
+  };
+
+  /// The buffer that `v` reshapes (through collapse_shape and expand_shape
+  /// only, which keep the row-major element order).
+  static Value reshapeSource(Value v) {
+    while (true) {
+      if (auto collapse = v.getDefiningOp<memref::CollapseShapeOp>())
+        v = collapse.getSrc();
+      else if (auto expand = v.getDefiningOp<memref::ExpandShapeOp>())
+        v = expand.getSrc();
+      else
+        return v;
+    }
+  }
+
+  /// B's compressed form if B is a runtime 2:4 weight that the kernel may
+  /// read in its place: B (a row-major reshape of the expanded buffer) is
+  /// not written between the expansion and the contraction, nor are the
+  /// compressed operands, and the N:M axis is the one K steps along (each
+  /// group of 4 is 4 consecutive, aligned K rows: the dims after the axis
+  /// hold the N columns).
+  std::optional<Compressed> compressedB(Match &m) {
+    Value base = reshapeSource(m.b);
+    auto type = dyn_cast<MemRefType>(base.getType());
+    if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+        type.getNumElements() != m.k * m.n)
+      return std::nullopt;
+    for (Operation *user : base.getUsers()) {
+      auto generic = dyn_cast<linalg::GenericOp>(user);
+      auto tag = generic ? generic->getAttrOfType<DictionaryAttr>(
+                               qsparse::kDecompressedAttrName)
+                         : DictionaryAttr();
+      if (!tag || generic.getNumDpsInits() != 1 ||
+          generic.getDpsInits()[0] != base ||
+          generic->getBlock() != m.op->getBlock() ||
+          !generic->isBeforeInBlock(m.op))
+        continue;
+      auto sparsity = tag.getAs<qsparse::NMAttr>("sparsity");
+      auto axisAttr = tag.getAs<IntegerAttr>("axis");
+      if (!sparsity || !axisAttr || sparsity.getM() != 4 || sparsity.getN() > 2)
+        return std::nullopt;
+      int64_t axis = axisAttr.getInt(), rank = type.getRank();
+      ArrayRef<int64_t> shape = type.getShape();
+      if (axis < 0 || axis >= rank - 1 || shape[axis] % 4 != 0 ||
+          ShapedType::getNumElements(shape.drop_front(axis + 1)) != m.n)
+        return std::nullopt;
+      Compressed c;
+      c.expansion = generic;
+      c.slots = sparsity.getN();
+      std::tie(c.values, c.metadata) =
+          qsparse::cpu::decompressedOperands(generic);
+      SmallVector<int64_t> compressed(shape);
+      compressed[axis] = shape[axis] / 4 * c.slots;
+      auto expected = MemRefType::get(compressed, m.elem);
+      if (!c.values || !c.metadata || c.values.getType() != expected ||
+          c.metadata.getType() != expected ||
+          !qsparse::cpu::unwrittenBetween(generic, m.op,
+                                          {c.values, c.metadata, base}))
+        return std::nullopt;
+      if (rank > 2) {
+        c.rows.emplace_back(llvm::to_vector(llvm::seq<int64_t>(0, axis + 1)));
+        c.rows.emplace_back(
+            llvm::to_vector(llvm::seq<int64_t>(axis + 1, rank)));
+      }
+      return c;
+    }
+    return std::nullopt;
+  }
+
+  /// The nibble the 2:4 kernel's metadata holds for a group of 4 whose
+  /// nonzero positions are the set bits of `mask` (2 at most), per nibble
+  /// `mask`: the kept pair as nmGroupPositions chooses it, encoded by
+  /// packMmaSpMetadataI8. Masks with more bits map to 0 (never looked up).
+  static uint64_t nibbleTable() {
+    uint64_t table = 0;
+    for (unsigned mask = 0; mask < 16; ++mask) {
+      uint8_t bits[4];
+      for (unsigned t = 0; t < 4; ++t)
+        bits[t] = (mask >> t) & 1;
+      std::vector<uint8_t> pair =
+          qsparse::numerics::nmGroupPositions(bits, 2, 4);
+      if (pair.empty())
+        continue;
+      // The pair in group 0 of a word whose other groups keep 0 and 1.
+      std::vector<uint8_t> pairs = pair;
+      for (int g = 1; g < 8; ++g)
+        pairs.insert(pairs.end(), {0, 1});
+      table |= uint64_t(qsparse::numerics::packMmaSpMetadataI8(pairs)[0] & 15)
+               << (4 * mask);
+    }
+    return table;
+  }
+
+  /// (row, half) -> the lane that gives mma.sp the metadata word of weight
+  /// row `row` (of 16) for K chunks 8 * half .. 8 * half + 7 of a 64-column
+  /// step: the inverse of mma::i8SparseMetadataWord, checked in
+  /// runOnOperation.
+  static AffineMap metadataLaneMap(MLIRContext *ctx) {
+    AffineExpr row = getAffineDimExpr(0, ctx), half = getAffineDimExpr(1, ctx);
+    return AffineMap::get(2, 0, (row % 8) * 4 + half * 2 + row.floorDiv(8));
+  }
+
+  /// Packs a runtime 2:4 B into the layout packSparse gives a constant
+  /// one, on the device before each call, into new buffers. One thread per
+  /// weight row (of the padded N) and 32 columns of K (one metadata word),
+  /// consecutive threads on consecutive rows. Each group of 4 is expanded
+  /// in registers as qsparse.nm_decompress defines it (a slot whose
+  /// position is not in [0, 4) adds nothing; of two slots with one position
+  /// the later wins); its nonzero mask picks the kept pair's nibble from
+  /// nibbleTable(), which selects the two values. Padding gets zeros and
+  /// positions 0 and 1. The expanded B is not read.
+  void emitRuntimePack(OpBuilder &b, Location loc, Match &m,
+                       const Compressed &cw, Sparse &sparse) {
+    IndexBuilder ib{b, loc};
+    Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
+    int64_t np = sparse.rows, kp = sparse.kPadded, words = kp / 32;
+    int64_t groups = m.k / 4, total = np * words;
+    sparse.expansion = cw.expansion;
+    sparse.values = memref::AllocOp::create(
+        b, loc, MemRefType::get({np, kp / 2}, i8), b.getI64IntegerAttr(16));
+    sparse.metadata = memref::AllocOp::create(
+        b, loc, MemRefType::get({np / 16, kp / 64 * 128}, i8),
+        b.getI64IntegerAttr(16));
+    auto rowsView = [&](Value v) -> Value {
+      if (cw.rows.empty())
+        return v;
+      return memref::CollapseShapeOp::create(b, loc, v, cw.rows);
+    };
+    Value values = rowsView(cw.values), metadata = rowsView(cw.metadata);
+    constexpr int64_t kThreads = 128;
+    Value one = ib.c(1);
+    auto launch = gpu::LaunchOp::create(b, loc, ib.c(ceilDiv(total, kThreads)),
+                                        one, one, ib.c(kThreads), one, one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value t = ib.add(ib.mul(launch.getBlockIds().x, kThreads),
+                     launch.getThreadIds().x);
+    auto body = scf::IfOp::create(b, loc, ib.lt(t, total), false);
+    gpu::TerminatorOp::create(b, loc);
+    b.setInsertionPoint(body.thenBlock()->getTerminator());
+    auto i8c = [&](int64_t v) {
+      return arith::ConstantIntOp::create(b, loc, i8, v).getResult();
+    };
+    auto intc = [&](Type type, int64_t v) {
+      return arith::ConstantIntOp::create(b, loc, type, v).getResult();
+    };
+    auto eq = [&](Value x, Value y) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y)
+          .getResult();
+    };
+    auto select = [&](Value c, Value x, Value y) {
+      return arith::SelectOp::create(b, loc, c, x, y).getResult();
+    };
+    Value n = ib.rem(t, np), w = ib.div(t, np);
+    // Padding rows and groups read row / group 0's slots, then zero them.
+    Value nIn = ib.lt(n, m.n);
+    Value nAt = select(nIn, n, ib.c(0));
+    Value table = intc(i64, static_cast<int64_t>(nibbleTable()));
+    Value word = intc(i32, 0);
+    for (int64_t c = 0; c < 8; ++c) {
+      Value g = ib.add(ib.mul(w, 8), c);
+      Value in = arith::AndIOp::create(b, loc, nIn, ib.lt(g, groups));
+      Value gAt = select(in, g, ib.c(0));
+      SmallVector<Value> dense(4, i8c(0));
+      for (int64_t r = 0; r < cw.slots; ++r) {
+        Value row = ib.add(ib.mul(gAt, cw.slots), r);
+        Value v = memref::LoadOp::create(b, loc, values, ValueRange{row, nAt});
+        Value p =
+            memref::LoadOp::create(b, loc, metadata, ValueRange{row, nAt});
+        for (int64_t pos = 0; pos < 4; ++pos)
+          dense[pos] = select(eq(p, i8c(pos)), v, dense[pos]);
+      }
+      Value mask = intc(i64, 0);
+      for (int64_t pos = 0; pos < 4; ++pos) {
+        dense[pos] = select(in, dense[pos], i8c(0));
+        Value bit = arith::ExtUIOp::create(
+            b, loc, i64,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, dense[pos],
+                                  i8c(0)));
+        mask = arith::OrIOp::create(
+            b, loc, mask, arith::ShLIOp::create(b, loc, bit, intc(i64, pos)));
+      }
+      Value nibble = arith::TruncIOp::create(
+          b, loc, i32,
+          arith::AndIOp::create(
+              b, loc,
+              arith::ShRUIOp::create(
+                  b, loc, table,
+                  arith::MulIOp::create(b, loc, mask, intc(i64, 4))),
+              intc(i64, 15)));
+      for (int64_t h = 0; h < 2; ++h) {
+        Value p = arith::AndIOp::create(
+            b, loc, arith::ShRUIOp::create(b, loc, nibble, intc(i32, 2 * h)),
+            intc(i32, 3));
+        Value kept = dense[3];
+        for (int64_t pos = 2; pos >= 0; --pos)
+          kept = select(eq(p, intc(i32, pos)), dense[pos], kept);
+        memref::StoreOp::create(b, loc, kept, sparse.values,
+                                ValueRange{n, ib.add(ib.mul(g, 2), h)});
+      }
+      word = arith::OrIOp::create(
+          b, loc, word,
+          arith::ShLIOp::create(b, loc, nibble, intc(i32, 4 * c)));
+    }
+    // Word w of row n is K chunks 8 * (w % 2) .. + 7 of step w / 2.
+    Value row = ib.rem(n, 16), half = ib.rem(w, 2);
+    Value lane = affine::AffineApplyOp::create(
+        b, loc, metadataLaneMap(b.getContext()), ValueRange{row, half});
+    Value at = ib.add(ib.mul(ib.div(w, 2), 128), ib.mul(lane, 4));
+    for (int64_t byte = 0; byte < 4; ++byte)
+      memref::StoreOp::create(
+          b, loc,
+          arith::TruncIOp::create(
+              b, loc, i8,
+              arith::ShRUIOp::create(b, loc, word, intc(i32, 8 * byte))),
+          sparse.metadata, ValueRange{ib.div(n, 16), ib.add(at, byte)});
   }
 
   /// The 2:4 kernel: C^T = B^T A^T with B^T (the weight, compressed) as the
