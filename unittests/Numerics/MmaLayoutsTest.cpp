@@ -222,11 +222,29 @@ TEST(MmaLayouts, I8SparseMatchesIsaFormulas) {
   }
 }
 
-// The metadata layout as CuTe writes it for the 8-bit m16n8k64 sparse atom
-// (a (thread, value) -> (m, k) layout with shape ((2, 2, 8), 32) and
-// strides ((8, 512, 1), 16) over a column-major 16 x 64 A; value v of a
-// lane is column k of the uncompressed A, 4 bits of metadata per chunk of
-// 4 values), transcribed literally and compared with the ISA model.
+// The metadata layout as CuTe writes it for the s8 m16n8k64 sparse atom
+// (MMA_Traits<SM80_SPARSE_16x8x64_S32S8S8S32_TN>): a (thread, value) ->
+// (m, k) layout with shape ((2, 2, 8), 32) and strides ((8, 512, 1), 0)
+// over a column-major 16 x 64 A, each lane's register one
+// sparse_elem<32, uint32_t> (so the value stride is 0): the lane's word
+// covers columns k .. k + 31 of row m. Transcribed literally and compared
+// with the ISA model.
+TEST(MmaLayouts, I8SparseMetadataIsCuteSm80S8ELayout) {
+  for (int lane = 0; lane < kWarpSize; ++lane) {
+    int t0 = lane % 2, t1 = (lane / 2) % 2, t2 = lane / 4;
+    int linear = 8 * t0 + 512 * t1 + t2;
+    int m = linear % 16, k = linear / 16;
+    for (int j = 0; j < 8; ++j)
+      EXPECT_EQ(qsparse::numerics::ptx::i8SparseMetadata(lane, j),
+                (Coord{m, k / 4 + j}))
+          << lane << " " << j;
+  }
+}
+
+// The same layout as CuTe writes it for the 8-bit floating-point m16n8k64
+// sparse atom (SM120_SPARSE_16x8x64_TN: shape ((2, 2, 8), 32), strides
+// ((8, 512, 1), 16); value v of a lane is column k of the uncompressed A,
+// 4 bits of metadata per chunk of 4 values).
 TEST(MmaLayouts, I8SparseMetadataIsCuteELayout) {
   for (int lane = 0; lane < kWarpSize; ++lane)
     for (int v = 0; v < 32; v += 4) {

@@ -34,11 +34,12 @@ Coord accumulator(int lane, int i);
 /// Fragments for sparse mma.m16n8k64" with .u8/.s8). A is 16 x 64 with 2
 /// nonzeros per chunk of 4 columns, held compressed (16 x 32) in the
 /// positions i8A gives for a dense 16 x 32 A. The ISA draws the metadata
-/// layout only as a figure; this one is the (thread, value) layout CUTLASS's
-/// CuTe gives for the same shape with 8-bit floating-point operands
-/// (SM120_SPARSE_16x8x64_TN, ELayout); CuTe has no int8 atom of this shape,
-/// so that the figure holds for .s8/.u8 too is an assumption, which
-/// test/Integration/gpu-sparse-cuda.test checks on a GPU.
+/// layout only as a figure; this one is the (thread, value) layout of
+/// CUTLASS CuTe's s8 atom for this instruction
+/// (MMA_Traits<SM80_SPARSE_16x8x64_S32S8S8S32_TN>, ELayout), which CuTe
+/// also gives the 8-bit floating-point atom of the shape
+/// (SM120_SPARSE_16x8x64_TN). test/Integration/gpu-sparse-cuda.test checks
+/// it on a GPU.
 /// B: b_i, i in [0, 16) -> (k, n), k < 64.
 Coord i8SparseB(int lane, int i);
 /// The metadata register with sparsity selector 0 (all four lanes of a
