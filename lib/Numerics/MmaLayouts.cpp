@@ -30,6 +30,14 @@ MetadataWord i8SparseMetadataWord(int lane) {
           8 * (threadInGroup(lane) / 2)};
 }
 
+Coord f16SparseB(int lane, int reg, int half) {
+  return {threadInGroup(lane) * 2 + half + 8 * reg, groupId(lane)};
+}
+
+MetadataWord f16SparseMetadataWord(int lane) {
+  return {groupId(lane), 4 * (threadInGroup(lane) % 2)};
+}
+
 Coord f16A(int lane, int reg, int half) {
   return {groupId(lane) + 8 * (reg % 2),
           threadInGroup(lane) * 2 + half + 8 * (reg / 2)};

@@ -48,4 +48,17 @@ Coord i8SparseMetadata(int lane, int j) {
   return {row, chunk};
 }
 
+Coord f16SparseB(int lane, int i) {
+  int g = lane >> 2, t = lane % 4;
+  // Register r holds k = 2t, 2t + 1 of rows 8r onward.
+  return {t * 2 + (i & 1) + 8 * (i >> 1), g};
+}
+
+Coord f16SparseMetadata(int lane, int j) {
+  int g = lane >> 2, t = lane % 4;
+  if (t >= 2)
+    return {-1, -1};
+  return {g + 8 * (j >> 2), 4 * t + (j & 3)};
+}
+
 } // namespace qsparse::numerics::ptx

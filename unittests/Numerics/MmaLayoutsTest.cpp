@@ -377,4 +377,134 @@ TEST(MmaLayouts, WarpSimulationSparseI8) {
   }
 }
 
+// The f16 m16n8k32 sparse fragments of the generator against the ISA
+// model, and the model against CuTe's SM80_SPARSE_16x8x32_F16F16F16F16_TN
+// traits transcribed literally: ELayout ((2, 2, 8), (16, 2)) :
+// ((256, 0, 1), (0, 8)) over a column-major 16 x 32 A (one uint16 per 16
+// columns: value (v16, v2) is row + 8 * v2), BLayout ((4, 8), (2, 4)) :
+// ((16, 1), (8, 64)) over a column-major 8 x 32 (n, k) B.
+TEST(MmaLayouts, F16SparseFragmentsAreIsaAndCute) {
+  for (int lane = 0; lane < kWarpSize; ++lane) {
+    for (int reg = 0; reg < 4; ++reg)
+      for (int half = 0; half < 2; ++half) {
+        Coord c = f16SparseB(lane, reg, half);
+        EXPECT_EQ(c, qsparse::numerics::ptx::f16SparseB(lane, 2 * reg + half));
+        // Registers 2, 3 are f16B's registers 0, 1 sixteen rows further.
+        Coord dense = f16B(lane, reg % 2, half);
+        EXPECT_EQ(c, (Coord{dense.row + 16 * (reg / 2), dense.col}));
+      }
+    for (int i = 0; i < 8; ++i) {
+      int linear = 16 * (lane % 4) + lane / 4 + 8 * (i % 2) + 64 * (i / 2);
+      EXPECT_EQ(qsparse::numerics::ptx::f16SparseB(lane, i),
+                (Coord{linear / 8, linear % 8}));
+    }
+    int t0 = lane % 2, t1 = (lane / 2) % 2, t2 = lane / 4;
+    MetadataWord w = f16SparseMetadataWord(lane);
+    for (int j = 0; j < 8; ++j) {
+      Coord model = qsparse::numerics::ptx::f16SparseMetadata(lane, j);
+      if (t1) {
+        EXPECT_EQ(model, (Coord{-1, -1}));
+        continue;
+      }
+      int linear = 256 * t0 + t2 + 8 * (j / 4);
+      EXPECT_EQ(model, (Coord{linear % 16, linear / 16 / 4 + j % 4}));
+      EXPECT_EQ(model, (Coord{w.row + 8 * (j / 4), w.firstChunk + j % 4}));
+    }
+  }
+}
+
+// As WarpSimulationSparseI8 for f16 (small integers, so the products are
+// exact): the compressed 16 x 16 halves are the same 16 x 32 bytes as the
+// int8 kernel's, loaded by the same ldmatrix.x4 addresses; B^T by two
+// ldmatrix.x4 (k 0..15, then 16..31); metadata words packed by
+// packMmaSpMetadataF16 and placed per f16SparseMetadataWord.
+TEST(MmaLayouts, WarpSimulationSparseF16) {
+  std::mt19937 rng(13);
+  std::uniform_int_distribution<int> dist(-100, 100);
+  std::uniform_int_distribution<int> keep(0, 5);
+  int a[16][32] = {};
+  std::vector<int8_t> compressed(16 * 32), lo(16 * 32), hi(16 * 32);
+  std::vector<int> bt(16 * 32);
+  std::vector<uint16_t> rowWords(16 * 2);
+  auto put = [](std::vector<int8_t> &bytes, int at, int v) {
+    bytes[2 * at] = static_cast<int8_t>(v & 0xFF);
+    bytes[2 * at + 1] = static_cast<int8_t>((v >> 8) & 0xFF);
+  };
+  auto half = [](const std::vector<int8_t> &reg, int h) {
+    return static_cast<int16_t>(uint16_t(uint8_t(reg[2 * h])) |
+                                uint16_t(uint8_t(reg[2 * h + 1])) << 8);
+  };
+  for (int r = 0; r < 16; ++r) {
+    std::vector<uint8_t> pairs;
+    for (int c = 0; c < 8; ++c) {
+      int order[4] = {0, 1, 2, 3};
+      std::shuffle(order, order + 4, rng);
+      int count = keep(rng) % 3;
+      uint8_t mask[4] = {0, 0, 0, 0};
+      for (int t = 0; t < count; ++t)
+        mask[order[t]] = 1;
+      for (int t = 0; t < 4; ++t)
+        if (mask[t])
+          a[r][4 * c + t] = dist(rng);
+      std::vector<uint8_t> pos =
+          qsparse::numerics::nmGroupPositions(mask, 2, 4);
+      ASSERT_EQ(pos.size(), 2u);
+      for (int h = 0; h < 2; ++h) {
+        put(compressed, r * 16 + 2 * c + h, a[r][4 * c + pos[h]]);
+        pairs.push_back(pos[h]);
+      }
+    }
+    std::vector<uint16_t> words =
+        qsparse::numerics::packMmaSpMetadataF16(pairs);
+    ASSERT_EQ(words.size(), 2u);
+    rowWords[2 * r] = words[0];
+    rowWords[2 * r + 1] = words[1];
+  }
+  for (int n = 0; n < 16; ++n)
+    for (int k = 0; k < 32; ++k) {
+      bt[n * 32 + k] = dist(rng);
+      put(k < 16 ? lo : hi, n * 16 + k % 16, bt[n * 32 + k]);
+    }
+  Regs ra = simulateLdmatrix(compressed, 32, 4, ldmatrixAddressA);
+  Regs rlo = simulateLdmatrix(lo, 32, 4, ldmatrixAddressBt);
+  Regs rhi = simulateLdmatrix(hi, 32, 4, ldmatrixAddressBt);
+  for (int nTile = 0; nTile < 2; ++nTile) {
+    int aC[16][16], bM[32][8];
+    uint8_t nib[16][8];
+    for (int lane = 0; lane < kWarpSize; ++lane) {
+      for (int i = 0; i < 8; ++i) {
+        Coord c = qsparse::numerics::ptx::f16A(lane, i);
+        aC[c.row][c.col] = half(ra[lane][i / 2], i % 2);
+        const Regs &src = i / 2 < 2 ? rlo : rhi;
+        Coord q = qsparse::numerics::ptx::f16SparseB(lane, i);
+        bM[q.row][q.col] = half(src[lane][2 * nTile + (i / 2) % 2], i % 2);
+      }
+      MetadataWord w = f16SparseMetadataWord(lane);
+      uint32_t word = uint32_t(rowWords[2 * w.row + w.firstChunk / 4]) |
+                      uint32_t(rowWords[2 * (w.row + 8) + w.firstChunk / 4])
+                          << 16;
+      for (int j = 0; j < 8; ++j) {
+        Coord c = qsparse::numerics::ptx::f16SparseMetadata(lane, j);
+        if (c.row >= 0)
+          nib[c.row][c.col] = (word >> (4 * j)) & 0xF;
+      }
+    }
+    for (int lane = 0; lane < kWarpSize; ++lane)
+      for (int i = 0; i < 4; ++i) {
+        Coord d = isaAcc(lane, i);
+        int expect = 0, got = 0;
+        for (int k = 0; k < 32; ++k)
+          expect += a[d.row][k] * bt[(8 * nTile + d.col) * 32 + k];
+        for (int c = 0; c < 8; ++c) {
+          uint8_t n4 = nib[d.row][c];
+          ASSERT_TRUE(qsparse::numerics::isValidMmaSpNibble(n4));
+          for (int h = 0; h < 2; ++h)
+            got +=
+                aC[d.row][2 * c + h] * bM[4 * c + ((n4 >> (2 * h)) & 3)][d.col];
+        }
+        EXPECT_EQ(got, expect) << lane << " " << i;
+      }
+  }
+}
+
 } // namespace

@@ -62,6 +62,19 @@ struct MetadataWord {
 };
 MetadataWord i8SparseMetadataWord(int lane);
 
+/// Sparse mma.sp.m16n8k32 with f16 A and B: the compressed A (16 x 16
+/// halves) sits in the registers as f16A's; B is 32 x 8 (k, n) in 4
+/// registers of 2 halves (reg 0..3): registers 0, 1 are f16B's of k 0..15
+/// and registers 2, 3 those of k 16..31.
+Coord f16SparseB(int lane, int reg, int half);
+
+/// The metadata word a lane gives mma.sp.m16n8k32 (f16, sparsity selector
+/// 0, only lanes 0 and 1 of a group read): the low 16 bits are word
+/// `firstChunk / 4` of packMmaSpMetadataF16 for A's row `row`, the high 16
+/// bits the same word of row `row + 8`. Lanes 2 and 3 of a group are given
+/// the word of lanes 0 and 1.
+MetadataWord f16SparseMetadataWord(int lane);
+
 /// ldmatrix (.b16, no .trans): each 8 x 8 matrix of 16-bit elements is 8
 /// rows of 16 bytes. Lane l gives the address of row l % 8 of matrix l / 8
 /// (for .x1/.x2 only lanes below 8/16 count), and receives in its register j

@@ -49,6 +49,22 @@ Coord i8SparseB(int lane, int i);
 /// compressed column 2c + h is at column 4c + ((nibble >> 2h) & 3).
 Coord i8SparseMetadata(int lane, int j);
 
+/// Sparse mma.sp.m16n8k32 with f16 A and B (PTX ISA 9.7.14.6.2, "Matrix
+/// Fragments for sparse mma.m16n8k32" with .f16/.bf16). A is 16 x 32 with
+/// 2 nonzeros per chunk of 4 columns, held compressed (16 x 16) in the
+/// positions f16A gives for a dense 16 x 16 A. B: b_i, i in [0, 8) (4
+/// registers of 2 halves) -> (k, n), k < 32.
+Coord f16SparseB(int lane, int i);
+/// The metadata register with sparsity selector 0, where only lanes 0 and
+/// 1 of each group of 4 contribute: nibble j, j in [0, 8), holds the two
+/// 2-bit indices of chunk (row, chunk) of A: the low 16 bits are row g and
+/// the high 16 bits row g + 8, lane 0 chunks 0..3 and lane 1 chunks 4..7.
+/// The layout of CuTe's MMA_Traits<SM80_SPARSE_16x8x32_F16F16F16F16_TN>
+/// (ELayout ((2, 2, 8), (16, 2)) : ((256, 0, 1), (0, 8))), and of the
+/// figure as upstream MLIR's sparse-mma-2-4-f16.mlir reads it. {-1, -1}
+/// for lanes 2 and 3 of a group, whose register is not read.
+Coord f16SparseMetadata(int lane, int j);
+
 } // namespace qsparse::numerics::ptx
 
 #endif // QSPARSE_NUMERICS_PTXISA_H
