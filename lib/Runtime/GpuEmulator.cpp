@@ -1382,6 +1382,10 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
     return success();
   };
   // The 8-bit mma saturates to i32.
+  // An f32 accumulator: the exact sum rounded once.
+  auto roundF32 = [](double sum) {
+    return Elem{0, static_cast<double>(static_cast<float>(sum))};
+  };
   auto saturate = [](int64_t sum) {
     return Elem{std::clamp<int64_t>(sum, std::numeric_limits<int32_t>::min(),
                                     std::numeric_limits<int32_t>::max()),
@@ -1429,10 +1433,7 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
             for (Elem e : get(sync.getMatrixC(), t).e)
               c.push_back(e.f);
           },
-          [](double sum) {
-            return Elem{0, static_cast<double>(static_cast<float>(sum))};
-          },
-          sync.getRes());
+          roundF32, sync.getRes());
     if (!aType.getElementType().isInteger(8) || shape[0] != 16 ||
         shape[1] != 8 || shape[2] != 32)
       return fail(&op,
@@ -1467,26 +1468,34 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
         },
         saturate, nv.getRes());
   }
-  // mma.sp.m16n8k64 with 8-bit operands (sparsity selector 0): A is the
-  // compressed 16 x 32, each lane's metadata word places its chunks' two
-  // values in the uncompressed 16 x 64 (qsparse::numerics::ptx, the ISA
-  // model). `fragments` gives a lane's 16 A bytes, 16 B bytes, 4 C values
-  // and the metadata word.
-  auto sparseMma = [&](auto fragments, Value result) -> LogicalResult {
+  // mma.sp with sparsity selector 0 per the ISA model
+  // (qsparse::numerics::ptx): `chunks` chunks of 4 columns per row of A
+  // (16 for the 8-bit m16n8k64, 8 for the f16 m16n8k32), A compressed to
+  // 16 x 2 * chunks, B 4 * chunks x 8; each lane's metadata word places
+  // its chunks' two values. `fragments` gives a lane's A and B elements
+  // (`chunks` each, in fragment order), its 4 C values and the metadata
+  // word; `finish` turns a sum into the result element. The sums are
+  // exact (int64_t, or double for f16 products, which `finish` rounds
+  // once).
+  auto sparseMma = [&](auto zero, int chunks, Pos (*aPos)(int, int),
+                       Pos (*bPos)(int, int), Pos (*metaPos)(int, int),
+                       auto fragments, auto finish,
+                       Value result) -> LogicalResult {
+    using T = decltype(zero);
     if (failed(warpsActive()))
       return failure();
     auto &out = slot(result);
     for (int w = 0; w < threads / 32; ++w) {
-      int64_t A[16][32] = {}, B[64][8] = {}, C[16][8] = {};
+      T A[16][32] = {}, B[64][8] = {}, C[16][8] = {};
       uint8_t nibble[16][16] = {};
       for (int l = 0; l < 32; ++l) {
-        SmallVector<int64_t> a, b, c;
+        SmallVector<T> a, b, c;
         uint32_t meta = 0;
         fragments(32 * w + l, a, b, c, meta);
-        for (int i = 0; i < 16; ++i) {
-          Pos p = isaA(l, i);
+        for (int i = 0; i < chunks; ++i) {
+          Pos p = aPos(l, i);
           A[p.row][p.col] = a[i];
-          Pos q = qsparse::numerics::ptx::i8SparseB(l, i);
+          Pos q = bPos(l, i);
           B[q.row][q.col] = b[i];
         }
         for (int i = 0; i < 4; ++i) {
@@ -1494,15 +1503,17 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
           C[p.row][p.col] = c[i];
         }
         for (int j = 0; j < 8; ++j) {
-          Pos p = qsparse::numerics::ptx::i8SparseMetadata(l, j);
-          nibble[p.row][p.col] = (meta >> (4 * j)) & 0xF;
+          Pos p = metaPos(l, j);
+          // (Lanes whose word the shape does not read have none.)
+          if (p.row >= 0)
+            nibble[p.row][p.col] = (meta >> (4 * j)) & 0xF;
         }
       }
       // Equal indices are undefined in PTX; descending ones are allowed by
       // .sp but not by .sp::ordered_metadata (which sm_90 recommends), so
       // the kernels must order them.
       for (int r = 0; r < 16; ++r)
-        for (int ch = 0; ch < 16; ++ch)
+        for (int ch = 0; ch < chunks; ++ch)
           if ((nibble[r][ch] & 3) >= (nibble[r][ch] >> 2))
             return fail(&op, llvm::formatv("mma.sp metadata nibble {0:x} for "
                                            "row {1}, chunk {2} does not hold "
@@ -1512,38 +1523,65 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
         Val res;
         for (int i = 0; i < 4; ++i) {
           Pos p = isaC(l, i);
-          int64_t sum = C[p.row][p.col];
-          for (int ch = 0; ch < 16; ++ch)
+          T sum = C[p.row][p.col];
+          for (int ch = 0; ch < chunks; ++ch)
             for (int h = 0; h < 2; ++h)
               sum += A[p.row][2 * ch + h] *
                      B[4 * ch + ((nibble[p.row][ch] >> (2 * h)) & 3)][p.col];
-          res.e.push_back(saturate(sum));
+          res.e.push_back(finish(sum));
         }
         out[32 * w + l] = std::move(res);
       }
     }
     return success();
   };
+  auto metadataWord = [&](Value metadata, int t) {
+    // vector<2xi16>, element 0 in the low half.
+    const auto &halves = get(metadata, t).e;
+    return uint32_t(halves[0].i & 0xffff) | uint32_t(halves[1].i & 0xffff)
+                                                << 16;
+  };
   if (auto sp = dyn_cast<nvgpu::MmaSparseSyncOp>(op)) {
     auto shape = sp.getMmaShapeAsArray();
     auto aType = cast<VectorType>(sp.getMatrixA().getType());
+    auto cType = cast<VectorType>(sp.getMatrixC().getType());
+    if (sp.getSparsitySelector() != 0)
+      return fail(&op, "mma.sp is emulated for sparsity selector 0 only");
+    if (aType.getElementType().isF16() && cType.getElementType().isF32() &&
+        shape[0] == 16 && shape[1] == 8 && shape[2] == 32) {
+      // f16 x f16 -> f32, 2:4 A (as the dense f16 mma).
+      auto floats = [&](Value v, int t, SmallVector<double> &dst) {
+        for (Elem e : get(v, t).e)
+          dst.push_back(e.f);
+      };
+      return sparseMma(
+          0.0, 8, qsparse::numerics::ptx::f16A,
+          qsparse::numerics::ptx::f16SparseB,
+          qsparse::numerics::ptx::f16SparseMetadata,
+          [&](int t, SmallVector<double> &a, SmallVector<double> &b,
+              SmallVector<double> &c, uint32_t &meta) {
+            floats(sp.getMatrixA(), t, a);
+            floats(sp.getMatrixB(), t, b);
+            floats(sp.getMatrixC(), t, c);
+            meta = metadataWord(sp.getSparseMetadata(), t);
+          },
+          roundF32, sp.getRes());
+    }
     if (!aType.getElementType().isInteger(8) || shape[0] != 16 ||
         shape[1] != 8 || shape[2] != 64)
-      return fail(&op, "only the i8 m16n8k64 mma.sp is emulated");
-    if (sp.getSparsitySelector() != 0)
-      return fail(&op, "m16n8k64 mma.sp takes sparsity selector 0 only");
+      return fail(&op, "only the i8 m16n8k64 and f16 m16n8k32 (f32 "
+                       "accumulators) mma.sp are emulated");
     return sparseMma(
+        int64_t(0), 16, isaA, qsparse::numerics::ptx::i8SparseB,
+        qsparse::numerics::ptx::i8SparseMetadata,
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
             SmallVector<int64_t> &c, uint32_t &meta) {
           vectorBytes(sp.getMatrixA(), t, a);
           vectorBytes(sp.getMatrixB(), t, b);
           values(sp.getMatrixC(), t, c);
-          // vector<2xi16>, element 0 in the low half.
-          const auto &halves = get(sp.getSparseMetadata(), t).e;
-          meta = uint32_t(halves[0].i & 0xffff) | uint32_t(halves[1].i & 0xffff)
-                                                      << 16;
+          meta = metadataWord(sp.getSparseMetadata(), t);
         },
-        sp.getRes());
+        saturate, sp.getRes());
   }
   if (auto asmOp = dyn_cast<LLVM::InlineAsmOp>(op)) {
     // The kernels' own mma.sp with unsigned operands:
@@ -1568,6 +1606,8 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
     bool aU = parts[0] == "u8", bU = parts[1] == "u8";
     ValueRange regs = asmOp.getOperands();
     return sparseMma(
+        int64_t(0), 16, isaA, qsparse::numerics::ptx::i8SparseB,
+        qsparse::numerics::ptx::i8SparseMetadata,
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,
             SmallVector<int64_t> &c, uint32_t &meta) {
           registerBytes(regs.slice(0, 4), t, aU, a);
@@ -1575,7 +1615,7 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
           values(regs.slice(8, 4), t, c);
           meta = static_cast<uint32_t>(get(regs[12], t).e[0].i);
         },
-        asmOp.getRes());
+        saturate, asmOp.getRes());
   }
   if (auto ev = dyn_cast<LLVM::ExtractValueOp>(op)) {
     if (ev.getPosition().size() != 1)

@@ -177,7 +177,10 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     fragments hold C^T and are stored (or added, or passed to the epilogue)
     element by element. It needs tile-k to be a multiple of 64; a 2:4
     weight the tiles cannot take gets a remark and the dense kernel. A 2:4
-    weight with at most 16 values takes this path, not the 4-bit one.
+    weight with at most 16 values takes this path, not the 4-bit one. A
+    constant f16 B that is 2:4 along K takes the same kernel on
+    `mma.sp.m16n8k32` (f32 accumulators; the same bytes per tile, its own
+    metadata layout).
 
     A runtime int8 B expanded by a `qsparse.nm_decompress` keeping at most
     2 of 4 along K (the loop nest tagged `qsparse.decompressed`) takes the
@@ -211,11 +214,11 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
            "PoT) as 4-bit indices in global memory, decoded in shared "
            "memory through its 16-entry table">,
     Option<"sparseWeights", "sparse-weights", "bool", "true",
-           "Run an int8 B that is 2:4 sparse along K (a constant with at "
-           "most 2 nonzeros in each group of 4 rows of a column, or a "
-           "runtime nm_decompress of at most 2:4 along K) on mma.sp "
-           "m16n8k64: compressed values and metadata in global memory "
-           "(tile-k a multiple of 64)">,
+           "Run a B that is 2:4 sparse along K (an int8 or f16 constant "
+           "with at most 2 nonzeros in each group of 4 rows of a column, or "
+           "a runtime int8 nm_decompress of at most 2:4 along K) on mma.sp "
+           "(m16n8k64 int8, m16n8k32 f16): compressed values and metadata "
+           "in global memory (tile-k a multiple of 64)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::affine::AffineDialect",

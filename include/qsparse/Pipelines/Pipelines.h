@@ -74,9 +74,9 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init(true)};
   Option<bool> sparseWeights{
       *this, "sparse-weights",
-      llvm::cl::desc("Run int8 weights that are 2:4 sparse along K (constant, "
-                     "or runtime nm_decompress operands) on mma.sp "
-                     "(compressed values and metadata)"),
+      llvm::cl::desc("Run int8 and f16 weights that are 2:4 sparse along K "
+                     "(constant, or runtime int8 nm_decompress operands) on "
+                     "mma.sp (compressed values and metadata)"),
       llvm::cl::init(true)};
 };
 

@@ -361,15 +361,19 @@ struct GPUMatmulKernelsPass
     }
     addressA = *a;
     addressBt = *bt;
-    // The 2:4 kernel builds its k64 B fragment from two k32 loads: register
-    // r is register r % 2 of the load of K bytes 32 * (r / 2) onward.
+    // The 2:4 kernel builds its B fragment (k64 i8, k32 f16) from two
+    // dense-shape loads: register r is register r % 2 of the load of K
+    // bytes 32 * (r / 2) onward.
     for (int lane = 0; lane < mma::kWarpSize; ++lane)
       for (int r = 0; r < 4; ++r)
-        for (int byte = 0; byte < 4; ++byte) {
-          mma::Coord half = mma::i8B(lane, r % 2, byte);
-          if (!(mma::i8SparseB(lane, r, byte) ==
-                mma::Coord{half.row + 32 * (r / 2), half.col})) {
-            getOperation().emitError("the sparse B fragment disagrees with "
+        for (int e = 0; e < 4; ++e) {
+          mma::Coord i8 = mma::i8B(lane, r % 2, e),
+                     f16 = mma::f16B(lane, r % 2, e % 2);
+          if (!(mma::i8SparseB(lane, r, e) ==
+                mma::Coord{i8.row + 32 * (r / 2), i8.col}) ||
+              !(mma::f16SparseB(lane, r, e % 2) ==
+                mma::Coord{f16.row + 16 * (r / 2), f16.col})) {
+            getOperation().emitError("the sparse B fragments disagree with "
                                      "qsparse/Numerics/MmaLayouts.h");
             return signalPassFailure();
           }
@@ -974,12 +978,22 @@ struct GPUMatmulKernelsPass
   /// A new private constant global of bytes, 16-byte aligned.
   Value byteGlobal(OpBuilder &b, Location loc, StringRef name,
                    ArrayRef<int64_t> shape, ArrayRef<int8_t> values) {
-    auto type = MemRefType::get(shape, b.getI8Type());
+    return rawGlobal(
+        b, loc, name, shape, b.getI8Type(),
+        ArrayRef<char>(reinterpret_cast<const char *>(values.data()),
+                       values.size()));
+  }
+
+  /// A new private constant global of `elem` elements given as their raw
+  /// (little-endian) bytes, 16-byte aligned.
+  Value rawGlobal(OpBuilder &b, Location loc, StringRef name,
+                  ArrayRef<int64_t> shape, Type elem, ArrayRef<char> raw) {
+    auto type = MemRefType::get(shape, elem);
     OpBuilder detached(b.getContext());
     auto g = memref::GlobalOp::create(
         detached, loc, name, b.getStringAttr("private"), type,
-        DenseElementsAttr::get(RankedTensorType::get(shape, b.getI8Type()),
-                               values),
+        DenseElementsAttr::getFromRawBuffer(RankedTensorType::get(shape, elem),
+                                            raw),
         /*constant=*/true, b.getI64IntegerAttr(16));
     symbols->insert(g, getOperation().getBody()->begin());
     return memref::GetGlobalOp::create(b, loc, type, g.getSymName());
@@ -1006,24 +1020,37 @@ struct GPUMatmulKernelsPass
 
   std::optional<Sparse> packSparse(OpBuilder &b, Location loc, Match &m) {
     const Config &cf = config;
-    if (!sparseWeights || !m.elem.isInteger(8) || m.k % 4 != 0)
+    if (!sparseWeights || m.k % 4 != 0)
       return std::nullopt;
+    int64_t eb = m.elemBytes();
     DenseElementsAttr data = qsparse::cpu::constantData(m.b);
     std::optional<Compressed> runtime;
-    SmallVector<int8_t> source;
+    // A constant B's elements as raw bytes, `eb` each.
+    SmallVector<char> source;
+    auto nonzero = [&](int64_t at) {
+      // f16: +0 and -0 are zero.
+      return eb == 1 ? source[at] != 0
+                     : ((uint8_t(source[2 * at]) |
+                         (uint8_t(source[2 * at + 1]) & 0x7F) << 8)) != 0;
+    };
     if (!data) {
-      if (!(runtime = compressedB(m)))
+      // Runtime packing is written for int8 weights.
+      if (eb != 1 || !(runtime = compressedB(m)))
         return std::nullopt;
     } else {
-      if (!data.getElementType().isInteger(8))
+      if (data.getElementType() != m.elem)
         return std::nullopt;
-      source.assign(data.getValues<int8_t>().begin(),
-                    data.getValues<int8_t>().end());
+      ArrayRef<char> raw = data.getRawData();
+      if (data.isSplat())
+        for (int64_t i = 0; i < m.k * m.n; ++i)
+          source.append(raw.begin(), raw.end());
+      else
+        source.assign(raw.begin(), raw.end());
       for (int64_t g = 0; g < m.k / 4; ++g)
         for (int64_t n = 0; n < m.n; ++n) {
           int kept = 0;
           for (int64_t t = 0; t < 4; ++t)
-            kept += source[(4 * g + t) * m.n + n] != 0;
+            kept += nonzero((4 * g + t) * m.n + n);
           if (kept > 2)
             return std::nullopt;
         }
@@ -1048,16 +1075,21 @@ struct GPUMatmulKernelsPass
                    "thread");
     // (The three tiles need less shared memory than the dense kernel's,
     // which validate() bounds.)
-    int64_t np = ceilDiv(m.n, cf.bn) * cf.bn, kp = ceilDiv(m.k, cf.bk) * cf.bk;
+    // K in elements: a tile of K and one mma.sp step (64 bytes) of it.
+    int64_t tileElems = cf.bk / eb, stepElems = 64 / eb;
+    int64_t np = ceilDiv(m.n, cf.bn) * cf.bn,
+            kp = ceilDiv(m.k, tileElems) * tileElems;
     sparse.rows = np;
     sparse.kPadded = kp;
     if (runtime) {
       emitRuntimePack(b, loc, m, *runtime, sparse);
       return sparse;
     }
-    SmallVector<int8_t> values(np * kp / 2, 0);
-    // packMmaSpMetadataI8 of each row of B^T: kp / 32 words.
-    std::vector<uint32_t> words(np * kp / 32);
+    SmallVector<char> values(np * kp / 2 * eb, 0);
+    // Each row of B^T's nibbles as packMmaSp packs them: words of 8 groups
+    // (32 bits, i8) or 4 groups (16 bits, f16).
+    int64_t rowWords = kp / 4 / (8 / eb);
+    std::vector<uint32_t> words(np * rowWords);
     for (int64_t n = 0; n < np; ++n) {
       std::vector<uint8_t> pairs;
       pairs.reserve(kp / 2);
@@ -1066,33 +1098,52 @@ struct GPUMatmulKernelsPass
         if (n < m.n && 4 * c < m.k) {
           uint8_t mask[4];
           for (int64_t t = 0; t < 4; ++t)
-            mask[t] = source[(4 * c + t) * m.n + n] != 0;
+            mask[t] = nonzero((4 * c + t) * m.n + n);
           pos = qsparse::numerics::nmGroupPositions(mask, 2, 4);
           assert(pos.size() == 2 && "2:4 checked above");
           for (int64_t h = 0; h < 2; ++h)
-            values[n * kp / 2 + 2 * c + h] = source[(4 * c + pos[h]) * m.n + n];
+            std::memcpy(&values[(n * kp / 2 + 2 * c + h) * eb],
+                        &source[((4 * c + pos[h]) * m.n + n) * eb], eb);
         }
         pairs.insert(pairs.end(), pos.begin(), pos.end());
       }
-      std::vector<uint32_t> row = qsparse::numerics::packMmaSpMetadataI8(pairs);
-      assert(static_cast<int64_t>(row.size()) == kp / 32 &&
+      std::vector<uint32_t> row;
+      if (eb == 1) {
+        row = qsparse::numerics::packMmaSpMetadataI8(pairs);
+      } else {
+        std::vector<uint16_t> halves =
+            qsparse::numerics::packMmaSpMetadataF16(pairs);
+        row.assign(halves.begin(), halves.end());
+      }
+      assert(static_cast<int64_t>(row.size()) == rowWords &&
              "valid ascending pairs");
-      std::copy(row.begin(), row.end(), words.begin() + n * kp / 32);
+      std::copy(row.begin(), row.end(), words.begin() + n * rowWords);
     }
-    int64_t metaRow = kp / 64 * 128;
+    // Per 16-row tile and step, the 32 lanes' words: i8 one row's 8
+    // groups; f16 (lanes 0 and 1 of a group read) 4 groups of row r in
+    // the low half and of row r + 8 in the high half.
+    int64_t metaRow = kp / stepElems * 128;
     SmallVector<int8_t> metadata(np / 16 * metaRow);
     for (int64_t tile = 0; tile < np / 16; ++tile)
-      for (int64_t step = 0; step < kp / 64; ++step)
+      for (int64_t step = 0; step < kp / stepElems; ++step)
         for (int lane = 0; lane < mma::kWarpSize; ++lane) {
-          mma::MetadataWord w = mma::i8SparseMetadataWord(lane);
-          uint32_t word = words[(16 * tile + w.row) * (kp / 32) + 2 * step +
-                                w.firstChunk / 8];
+          uint32_t word;
+          if (eb == 1) {
+            mma::MetadataWord w = mma::i8SparseMetadataWord(lane);
+            word = words[(16 * tile + w.row) * rowWords + 2 * step +
+                         w.firstChunk / 8];
+          } else {
+            mma::MetadataWord w = mma::f16SparseMetadataWord(lane);
+            int64_t at = 2 * step + w.firstChunk / 4;
+            word = words[(16 * tile + w.row) * rowWords + at] |
+                   words[(16 * tile + w.row + 8) * rowWords + at] << 16;
+          }
           for (int byte = 0; byte < 4; ++byte)
             metadata[tile * metaRow + step * 128 + 4 * lane + byte] =
                 static_cast<int8_t>(word >> (8 * byte));
         }
-    sparse.values =
-        byteGlobal(b, loc, "__qsparse_weight_sparse", {np, kp / 2}, values);
+    sparse.values = rawGlobal(b, loc, "__qsparse_weight_sparse", {np, kp / 2},
+                              m.elem, values);
     sparse.metadata = byteGlobal(b, loc, "__qsparse_weight_metadata",
                                  {np / 16, metaRow}, metadata);
     return sparse;
@@ -1346,10 +1397,16 @@ struct GPUMatmulKernelsPass
     IndexBuilder ib{b, loc};
     auto workgroup =
         gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
-    Type i8 = b.getI8Type();
+    Type i8 = b.getI8Type(), elem = m.elem;
+    // Tiles are laid out in bytes of K as in emitLaunch; `elements` turns a
+    // byte offset along K into an index of the element type.
+    int64_t eb = m.elemBytes();
+    auto elements = [&](Value bytes) {
+      return eb == 1 ? bytes : ib.div(bytes, eb);
+    };
     int64_t metaWidth = cf.bk / 64 * 128;
-    auto tile = [&](int64_t rows, int64_t width) {
-      return MemRefType::get({cf.stages, rows, width}, i8,
+    auto tile = [&](int64_t rows, int64_t width, Type type) {
+      return MemRefType::get({cf.stages, rows, width}, type,
                              MemRefLayoutAttrInterface{}, workgroup);
     };
     Value one = ib.c(1);
@@ -1358,9 +1415,9 @@ struct GPUMatmulKernelsPass
                                         ib.c(cf.threads()), one, one);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
-    Value sx = sharedTile(b, loc, tile(cf.bm, cf.bk));
-    Value sw = sharedTile(b, loc, tile(cf.bn, cf.bk / 2));
-    Value se = sharedTile(b, loc, tile(cf.bn / 16, metaWidth));
+    Value sx = sharedTile(b, loc, tile(cf.bm, cf.bk / eb, elem));
+    Value sw = sharedTile(b, loc, tile(cf.bn, cf.bk / 2 / eb, elem));
+    Value se = sharedTile(b, loc, tile(cf.bn / 16, metaWidth, i8));
     Value tid = launch.getThreadIds().x;
     Value m0 = ib.mul(launch.getBlockIds().y, cf.bm);
     Value n0 = ib.mul(launch.getBlockIds().x, cf.bn);
@@ -1377,15 +1434,15 @@ struct GPUMatmulKernelsPass
     auto tokenType = nvgpu::DeviceAsyncTokenType::get(ctx);
     auto issue = [&](Value kTile, Value stage) {
       SmallVector<Value> tokens;
-      emitCopies(ib, tid, stage, 1, tokens, m.aAt, sx, m0, cf.bm, m.m, m.k,
-                 ib.mul(kTile, cf.bk), cf.bk, m.chunk);
-      emitCopies(ib, tid, stage, 1, tokens, rowsOf(sparse.values), sw, n0,
-                 cf.bn, sparse.rows, sparse.kPadded / 2,
+      emitCopies(ib, tid, stage, eb, tokens, m.aAt, sx, m0, cf.bm, m.m,
+                 m.k * eb, ib.mul(kTile, cf.bk), cf.bk, m.chunk);
+      emitCopies(ib, tid, stage, eb, tokens, rowsOf(sparse.values), sw, n0,
+                 cf.bn, sparse.rows, sparse.kPadded / 2 * eb,
                  ib.mul(kTile, cf.bk / 2), cf.bk / 2, sparse.chunkValues);
       emitCopies(ib, tid, stage, 1, tokens, rowsOf(sparse.metadata), se,
                  ib.div(n0, 16), cf.bn / 16, sparse.rows / 16,
-                 sparse.kPadded / 64 * 128, ib.mul(kTile, metaWidth), metaWidth,
-                 sparse.chunkMetadata);
+                 sparse.kPadded * eb / 64 * 128, ib.mul(kTile, metaWidth),
+                 metaWidth, sparse.chunkMetadata);
       return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens)
           .getResult();
     };
@@ -1394,7 +1451,7 @@ struct GPUMatmulKernelsPass
     int64_t wTiles = cf.warpN() / 16, xTiles = cf.warpM() / 8;
     LaneAddresses at;
     auto step = [&](Value stage, MutableArrayRef<Value> acc) {
-      auto quadType = VectorType::get({4, 4}, i8);
+      auto quadType = VectorType::get({4, 4 / eb}, elem);
       Value metaOffset = ib.mul(lane, 4);
       for (int64_t kk = 0; kk < cf.bk / 64; ++kk) {
         SmallVector<Value> as, es, bs;
@@ -1402,7 +1459,7 @@ struct GPUMatmulKernelsPass
           as.push_back(nvgpu::LdMatrixOp::create(
               b, loc, quadType, sw,
               ValueRange{stage, ib.add(ib.add(warpCol, mt * 16), at.rowA),
-                         ib.add(at.colA, kk * 32)},
+                         elements(ib.add(at.colA, kk * 32))},
               /*transpose=*/false, /*numTiles=*/4));
           Value bytes = vector::LoadOp::create(
               b, loc, VectorType::get({4}, i8), se,
@@ -1421,7 +1478,8 @@ struct GPUMatmulKernelsPass
           for (int64_t h = 0; h < 2; ++h)
             halves[h] = nvgpu::LdMatrixOp::create(
                 b, loc, quadType, sx,
-                ValueRange{stage, bRow, ib.add(at.colB, kk * 64 + 32 * h)},
+                ValueRange{stage, bRow,
+                           elements(ib.add(at.colB, kk * 64 + 32 * h))},
                 false, 4);
           for (int64_t nt = 0; nt < 2; ++nt) {
             Value frag = arith::ConstantOp::create(
@@ -1443,7 +1501,8 @@ struct GPUMatmulKernelsPass
       }
     };
     SmallVector<Value> results =
-        emitPipelinedLoop(ib, ceilDiv(m.k, cf.bk), lane, b.getI32Type(),
+        emitPipelinedLoop(ib, ceilDiv(m.k * eb, cf.bk), lane,
+                          eb == 1 ? Type(b.getI32Type()) : Type(b.getF32Type()),
                           wTiles * xTiles, at, issue, step);
 
     // Element i of a fragment is C^T[g + 8 * (i / 2)][t2 + i % 2]
@@ -1474,6 +1533,9 @@ struct GPUMatmulKernelsPass
   /// assembly with the u8 types, since nvgpu's lowering knows only s8.
   Value emitSparseMma(OpBuilder &b, Location loc, Value a, Value bv, Value c,
                       Value meta, Match &m) {
+    if (m.elem.isF16())
+      return nvgpu::MmaSparseSyncOp::create(b, loc, a, bv, c, meta,
+                                            ArrayRef<int64_t>{16, 8, 32});
     if (!m.aUnsigned && !m.bUnsigned)
       return nvgpu::MmaSparseSyncOp::create(b, loc, a, bv, c, meta,
                                             ArrayRef<int64_t>{16, 8, 64});
