@@ -162,7 +162,7 @@ struct IndexBuilder {
     return y == 1 ? x : arith::MulIOp::create(b, loc, x, c(y)).getResult();
   }
   Value div(Value x, int64_t y) {
-    return arith::DivUIOp::create(b, loc, x, c(y));
+    return y == 1 ? x : arith::DivUIOp::create(b, loc, x, c(y)).getResult();
   }
   Value rem(Value x, int64_t y) {
     return arith::RemUIOp::create(b, loc, x, c(y));
@@ -624,9 +624,6 @@ struct GPUMatmulKernelsPass
                   int64_t kExtent, Value k0, int64_t width, int64_t chunk) {
     OpBuilder &b = ib.b;
     Location loc = ib.loc;
-    auto elements = [&](Value bytes) {
-      return eb == 1 ? bytes : ib.div(bytes, eb);
-    };
     auto tokenType = nvgpu::DeviceAsyncTokenType::get(b.getContext());
     int64_t perRow = width / chunk;
     int64_t count = rows * perRow / config.threads();
@@ -642,10 +639,10 @@ struct GPUMatmulKernelsPass
       Value valid = arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
       Value srcRow = ib.min(gRow, extent - 1);
       Value srcCol = ib.min(gCol, kExtent - chunk);
-      auto [global, at] = source(ib, srcRow, elements(srcCol));
+      auto [global, at] = source(ib, srcRow, ib.div(srcCol, eb));
       auto copy = nvgpu::DeviceAsyncCopyOp::create(
-          b, loc, tokenType, shared, ValueRange{stage, row, elements(col)},
-          global, at, b.getIndexAttr(chunk / eb), elements(valid),
+          b, loc, tokenType, shared, ValueRange{stage, row, ib.div(col, eb)},
+          global, at, b.getIndexAttr(chunk / eb), ib.div(valid, eb),
           chunk == 16 ? b.getUnitAttr() : UnitAttr());
       tokens.push_back(copy.getAsyncToken());
     }
@@ -719,24 +716,16 @@ struct GPUMatmulKernelsPass
     auto workgroup =
         gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     Type i8 = b.getI8Type();
-    // Tiles are laid out in bytes of K (tile-k bytes per row); `elements`
-    // turns a byte offset along K into an index of the element type.
+    // Tiles are laid out in bytes of K (tile-k bytes per row); a byte
+    // offset along K divided by `eb` is an index of the element type.
     Type elem = m.elem;
     int64_t eb = m.elemBytes();
-    auto elements = [&](Value bytes) {
-      return eb == 1 ? bytes : ib.div(bytes, eb);
-    };
-    auto tileA = MemRefType::get({cf.stages, cf.bm, cf.bk / eb}, elem,
-                                 MemRefLayoutAttrInterface{}, workgroup);
+    MemRefType tileA = stagedTile(cf.bm, cf.bk / eb, elem);
     // With 4-bit weights the B stages hold packed bytes, decoded into one
     // int8 tile before the math.
     int64_t bWidth = nibbles ? cf.bk / 2 : cf.bk;
-    auto tileB = MemRefType::get({cf.stages, cf.bn, bWidth / eb}, elem,
-                                 MemRefLayoutAttrInterface{}, workgroup);
-    Value one = ib.c(1);
-    auto launch = gpu::LaunchOp::create(b, loc, ib.c(ceilDiv(m.n, cf.bn)),
-                                        ib.c(ceilDiv(m.m, cf.bm)), one,
-                                        ib.c(cf.threads()), one, one);
+    MemRefType tileB = stagedTile(cf.bn, bWidth / eb, elem);
+    gpu::LaunchOp launch = blockLaunch(ib, m);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
     // The tiles are workgroup globals (cloned into the GPU module by the
@@ -846,11 +835,11 @@ struct GPUMatmulKernelsPass
           as.push_back(nvgpu::LdMatrixOp::create(
               b, loc, fragType, sa,
               ValueRange{stage, ib.add(ib.add(warpRow, mt * 16), at.rowA),
-                         elements(ib.add(at.colA, kk * 32))},
+                         ib.div(ib.add(at.colA, kk * 32), eb)},
               /*transpose=*/false, /*numTiles=*/4));
         for (int64_t np = 0; np < nTiles / 2; ++np) {
           Value bRow = ib.add(ib.add(warpCol, np * 16), at.rowB),
-                bCol = elements(ib.add(at.colB, kk * 32));
+                bCol = ib.div(ib.add(at.colB, kk * 32), eb);
           Value quad =
               nibbles
                   ? nvgpu::LdMatrixOp::create(b, loc, fragType, decoded,
@@ -1395,29 +1384,17 @@ struct GPUMatmulKernelsPass
     const Config &cf = config;
     MLIRContext *ctx = b.getContext();
     IndexBuilder ib{b, loc};
-    auto workgroup =
-        gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     Type i8 = b.getI8Type(), elem = m.elem;
-    // Tiles are laid out in bytes of K as in emitLaunch; `elements` turns a
-    // byte offset along K into an index of the element type.
+    // Tiles are laid out in bytes of K as in emitLaunch; a byte offset along
+    // K divided by `eb` is an index of the element type.
     int64_t eb = m.elemBytes();
-    auto elements = [&](Value bytes) {
-      return eb == 1 ? bytes : ib.div(bytes, eb);
-    };
     int64_t metaWidth = cf.bk / 64 * 128;
-    auto tile = [&](int64_t rows, int64_t width, Type type) {
-      return MemRefType::get({cf.stages, rows, width}, type,
-                             MemRefLayoutAttrInterface{}, workgroup);
-    };
-    Value one = ib.c(1);
-    auto launch = gpu::LaunchOp::create(b, loc, ib.c(ceilDiv(m.n, cf.bn)),
-                                        ib.c(ceilDiv(m.m, cf.bm)), one,
-                                        ib.c(cf.threads()), one, one);
+    gpu::LaunchOp launch = blockLaunch(ib, m);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
-    Value sx = sharedTile(b, loc, tile(cf.bm, cf.bk / eb, elem));
-    Value sw = sharedTile(b, loc, tile(cf.bn, cf.bk / 2 / eb, elem));
-    Value se = sharedTile(b, loc, tile(cf.bn / 16, metaWidth, i8));
+    Value sx = sharedTile(b, loc, stagedTile(cf.bm, cf.bk / eb, elem));
+    Value sw = sharedTile(b, loc, stagedTile(cf.bn, cf.bk / 2 / eb, elem));
+    Value se = sharedTile(b, loc, stagedTile(cf.bn / 16, metaWidth, i8));
     Value tid = launch.getThreadIds().x;
     Value m0 = ib.mul(launch.getBlockIds().y, cf.bm);
     Value n0 = ib.mul(launch.getBlockIds().x, cf.bn);
@@ -1459,7 +1436,7 @@ struct GPUMatmulKernelsPass
           as.push_back(nvgpu::LdMatrixOp::create(
               b, loc, quadType, sw,
               ValueRange{stage, ib.add(ib.add(warpCol, mt * 16), at.rowA),
-                         elements(ib.add(at.colA, kk * 32))},
+                         ib.div(ib.add(at.colA, kk * 32), eb)},
               /*transpose=*/false, /*numTiles=*/4));
           Value bytes = vector::LoadOp::create(
               b, loc, VectorType::get({4}, i8), se,
@@ -1479,7 +1456,7 @@ struct GPUMatmulKernelsPass
             halves[h] = nvgpu::LdMatrixOp::create(
                 b, loc, quadType, sx,
                 ValueRange{stage, bRow,
-                           elements(ib.add(at.colB, kk * 64 + 32 * h))},
+                           ib.div(ib.add(at.colB, kk * 64 + 32 * h), eb)},
                 false, 4);
           for (int64_t nt = 0; nt < 2; ++nt) {
             Value frag = arith::ConstantOp::create(
@@ -1559,6 +1536,23 @@ struct GPUMatmulKernelsPass
         LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT),
         ArrayAttr());
     return accumulatorFromStruct(b, loc, asmOp.getRes(), c.getType());
+  }
+
+  /// The type of `stages` shared-memory tiles of rows x width `type`.
+  MemRefType stagedTile(int64_t rows, int64_t width, Type type) {
+    return MemRefType::get(
+        {config.stages, rows, width}, type, MemRefLayoutAttrInterface{},
+        gpu::AddressSpaceAttr::get(type.getContext(),
+                                   gpu::AddressSpace::Workgroup));
+  }
+
+  /// The launch of a tensor-core kernel: one block per tile-n columns
+  /// (grid x) and tile-m rows (grid y) of C.
+  gpu::LaunchOp blockLaunch(IndexBuilder &ib, Match &m) {
+    Value one = ib.c(1);
+    return gpu::LaunchOp::create(ib.b, ib.loc, ib.c(ceilDiv(m.n, config.bn)),
+                                 ib.c(ceilDiv(m.m, config.bm)), one,
+                                 ib.c(config.threads()), one, one);
   }
 
   /// A new 128-byte aligned workgroup global of `type`, read inside the
