@@ -285,95 +285,119 @@ TEST(MmaLayouts, I8SparseBijections) {
   EXPECT_EQ(meta.size(), 16u * 16u);
 }
 
-// A 2:4 16 x 64 A compressed and its metadata packed the way the GPU kernel
-// does (packMmaSpMetadataI8 per row, word i8SparseMetadataWord(lane)); the
-// compressed A loaded by ldmatrix.x4 at ldmatrixAddressA, B by two
-// ldmatrix.x4 at ldmatrixAddressBt (k 0..31, then 32..63); mma.sp evaluated
-// per the ISA model gives the dense A x B.
-TEST(MmaLayouts, WarpSimulationSparseI8) {
-  std::mt19937 rng(11);
-  std::uniform_int_distribution<int> dist(-128, 127);
+// A random 16 x 4 * chunks A, 2:4 along its rows (0, 1 or 2 nonzeros per
+// chunk of 4, from `value`; a kept value may be zero too), compressed to
+// 16 x 2 * chunks as nmGroupPositions picks the pairs, with the pairs'
+// positions per row.
+struct SparseTile {
+  std::vector<std::vector<int>> dense, compressed;
+  std::vector<std::vector<uint8_t>> pairs;
+};
+SparseTile randomSparseTile(std::mt19937 &rng, int chunks,
+                            std::uniform_int_distribution<int> &value) {
   std::uniform_int_distribution<int> keep(0, 5);
-  int8_t a[16][64] = {};
-  std::vector<int8_t> compressed(16 * 32), bt(16 * 64);
-  std::vector<uint32_t> rowWords(16 * 2);
-  for (int r = 0; r < 16; ++r) {
-    std::vector<uint8_t> pairs;
-    for (int c = 0; c < 16; ++c) {
-      // 0, 1 or 2 nonzeros (a kept value may be zero too).
+  SparseTile t;
+  t.dense.assign(16, std::vector<int>(4 * chunks, 0));
+  t.compressed.assign(16, std::vector<int>(2 * chunks, 0));
+  t.pairs.assign(16, {});
+  for (int r = 0; r < 16; ++r)
+    for (int c = 0; c < chunks; ++c) {
       int order[4] = {0, 1, 2, 3};
       std::shuffle(order, order + 4, rng);
       int count = keep(rng) % 3;
       uint8_t mask[4] = {0, 0, 0, 0};
-      for (int t = 0; t < count; ++t)
-        mask[order[t]] = 1;
-      for (int t = 0; t < 4; ++t)
-        if (mask[t])
-          a[r][4 * c + t] = static_cast<int8_t>(dist(rng));
+      for (int k = 0; k < count; ++k)
+        mask[order[k]] = 1;
+      for (int k = 0; k < 4; ++k)
+        if (mask[k])
+          t.dense[r][4 * c + k] = value(rng);
       std::vector<uint8_t> pos =
           qsparse::numerics::nmGroupPositions(mask, 2, 4);
-      ASSERT_EQ(pos.size(), 2u);
+      EXPECT_EQ(pos.size(), 2u);
       for (int h = 0; h < 2; ++h) {
-        compressed[r * 32 + 2 * c + h] = a[r][4 * c + pos[h]];
-        pairs.push_back(pos[h]);
+        t.compressed[r][2 * c + h] = t.dense[r][4 * c + pos[h]];
+        t.pairs[r].push_back(pos[h]);
       }
     }
-    std::vector<uint32_t> words = qsparse::numerics::packMmaSpMetadataI8(pairs);
-    ASSERT_EQ(words.size(), 2u);
-    rowWords[2 * r] = words[0];
-    rowWords[2 * r + 1] = words[1];
-  }
-  for (auto &v : bt)
-    v = static_cast<int8_t>(dist(rng));
-  Regs ra = simulateLdmatrix(compressed, 32, 4, ldmatrixAddressA);
-  std::vector<int8_t> lo(16 * 32), hi(16 * 32);
-  for (int n = 0; n < 16; ++n)
-    for (int k = 0; k < 32; ++k) {
-      lo[n * 32 + k] = bt[n * 64 + k];
-      hi[n * 32 + k] = bt[n * 64 + 32 + k];
+  return t;
+}
+
+// mma.sp per the ISA model, from the A (16 x 2 * chunks compressed), B
+// (4 * chunks x 8) and metadata nibbles (16 x chunks) the lanes' registers
+// gave, equals the dense product of the tile with columns 8 * nTile ..
+// 8 * nTile + 7 of B^T (`bt`, [16][4 * chunks]).
+void expectSparseProduct(const SparseTile &t, const std::vector<int> &bt,
+                         int chunks, int nTile,
+                         const std::vector<std::vector<int>> &aC,
+                         const std::vector<std::vector<int>> &bM,
+                         const std::vector<std::vector<uint8_t>> &nib) {
+  int k = 4 * chunks;
+  for (int kk = 0; kk < k; ++kk)
+    for (int n = 0; n < 8; ++n)
+      ASSERT_EQ(bM[kk][n], bt[(8 * nTile + n) * k + kk]);
+  for (int lane = 0; lane < kWarpSize; ++lane)
+    for (int i = 0; i < 4; ++i) {
+      Coord d = isaAcc(lane, i);
+      int expect = 0, got = 0;
+      for (int kk = 0; kk < k; ++kk)
+        expect += t.dense[d.row][kk] * bt[(8 * nTile + d.col) * k + kk];
+      for (int c = 0; c < chunks; ++c) {
+        uint8_t n4 = nib[d.row][c];
+        ASSERT_TRUE(qsparse::numerics::isValidMmaSpNibble(n4));
+        for (int h = 0; h < 2; ++h)
+          got +=
+              aC[d.row][2 * c + h] * bM[4 * c + ((n4 >> (2 * h)) & 3)][d.col];
+      }
+      EXPECT_EQ(got, expect) << lane << " " << i;
     }
+}
+
+// A 2:4 16 x 64 A compressed and its metadata packed the way the GPU kernel
+// does (packMmaSpMetadataI8 per row, each lane's register by
+// sparseMetadataRegister); the compressed A loaded by ldmatrix.x4 at
+// ldmatrixAddressA, B by two ldmatrix.x4 at ldmatrixAddressBt (k 0..31,
+// then 32..63); mma.sp evaluated per the ISA model gives the dense A x B.
+TEST(MmaLayouts, WarpSimulationSparseI8) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> dist(-128, 127);
+  SparseTile t = randomSparseTile(rng, 16, dist);
+  std::vector<int8_t> compressed(16 * 32), lo(16 * 32), hi(16 * 32);
+  std::vector<int> bt(16 * 64);
+  std::vector<std::vector<uint32_t>> rowWords(16);
+  for (int r = 0; r < 16; ++r) {
+    for (int c = 0; c < 32; ++c)
+      compressed[r * 32 + c] = static_cast<int8_t>(t.compressed[r][c]);
+    rowWords[r] = qsparse::numerics::packMmaSpMetadataI8(t.pairs[r]);
+    ASSERT_EQ(rowWords[r].size(), 2u);
+  }
+  for (int n = 0; n < 16; ++n)
+    for (int k = 0; k < 64; ++k) {
+      bt[n * 64 + k] = dist(rng);
+      (k < 32 ? lo : hi)[n * 32 + k % 32] = static_cast<int8_t>(bt[n * 64 + k]);
+    }
+  Regs ra = simulateLdmatrix(compressed, 32, 4, ldmatrixAddressA);
   Regs rlo = simulateLdmatrix(lo, 32, 4, ldmatrixAddressBt);
   Regs rhi = simulateLdmatrix(hi, 32, 4, ldmatrixAddressBt);
   for (int nTile = 0; nTile < 2; ++nTile) {
-    int aC[16][32], bM[64][8];
-    uint8_t nib[16][16];
-    std::set<std::pair<int, int>> seen;
+    std::vector<std::vector<int>> aC(16, std::vector<int>(32)),
+        bM(64, std::vector<int>(8));
+    std::vector<std::vector<uint8_t>> nib(16, std::vector<uint8_t>(16));
     for (int lane = 0; lane < kWarpSize; ++lane) {
       for (int i = 0; i < 16; ++i) {
         Coord c = qsparse::numerics::ptx::i8A(lane, i);
         aC[c.row][c.col] = ra[lane][i / 4][i % 4];
+        const Regs &src = i / 4 < 2 ? rlo : rhi;
+        Coord q = qsparse::numerics::ptx::i8SparseB(lane, i);
+        bM[q.row][q.col] = src[lane][2 * nTile + (i / 4) % 2][i % 4];
       }
-      for (int i = 0; i < 16; ++i) {
-        int reg = i / 4;
-        const Regs &src = reg < 2 ? rlo : rhi;
-        Coord c = qsparse::numerics::ptx::i8SparseB(lane, i);
-        bM[c.row][c.col] = src[lane][2 * nTile + reg % 2][i % 4];
-      }
-      MetadataWord w = i8SparseMetadataWord(lane);
-      uint32_t word = rowWords[2 * w.row + w.firstChunk / 8];
+      uint32_t word = sparseMetadataRegister(
+          1, lane, [&](int row, int w) { return rowWords[row][w]; });
       for (int j = 0; j < 8; ++j) {
         Coord c = qsparse::numerics::ptx::i8SparseMetadata(lane, j);
         nib[c.row][c.col] = (word >> (4 * j)) & 0xF;
       }
     }
-    for (int k = 0; k < 64; ++k)
-      for (int n = 0; n < 8; ++n)
-        ASSERT_EQ(bM[k][n], bt[(8 * nTile + n) * 64 + k]);
-    for (int lane = 0; lane < kWarpSize; ++lane)
-      for (int i = 0; i < 4; ++i) {
-        Coord d = isaAcc(lane, i);
-        int32_t expect = 0, got = 0;
-        for (int k = 0; k < 64; ++k)
-          expect += a[d.row][k] * bt[(8 * nTile + d.col) * 64 + k];
-        for (int c = 0; c < 16; ++c) {
-          uint8_t n4 = nib[d.row][c];
-          ASSERT_TRUE(qsparse::numerics::isValidMmaSpNibble(n4));
-          for (int h = 0; h < 2; ++h)
-            got +=
-                aC[d.row][2 * c + h] * bM[4 * c + ((n4 >> (2 * h)) & 3)][d.col];
-        }
-        EXPECT_EQ(got, expect) << lane << " " << i;
-      }
+    expectSparseProduct(t, bt, 16, nTile, aC, bM, nib);
   }
 }
 
@@ -417,15 +441,14 @@ TEST(MmaLayouts, F16SparseFragmentsAreIsaAndCute) {
 // exact): the compressed 16 x 16 halves are the same 16 x 32 bytes as the
 // int8 kernel's, loaded by the same ldmatrix.x4 addresses; B^T by two
 // ldmatrix.x4 (k 0..15, then 16..31); metadata words packed by
-// packMmaSpMetadataF16 and placed per f16SparseMetadataWord.
+// packMmaSpMetadataF16 and placed by sparseMetadataRegister.
 TEST(MmaLayouts, WarpSimulationSparseF16) {
   std::mt19937 rng(13);
   std::uniform_int_distribution<int> dist(-100, 100);
-  std::uniform_int_distribution<int> keep(0, 5);
-  int a[16][32] = {};
+  SparseTile t = randomSparseTile(rng, 8, dist);
   std::vector<int8_t> compressed(16 * 32), lo(16 * 32), hi(16 * 32);
   std::vector<int> bt(16 * 32);
-  std::vector<uint16_t> rowWords(16 * 2);
+  std::vector<std::vector<uint16_t>> rowWords(16);
   auto put = [](std::vector<int8_t> &bytes, int at, int v) {
     bytes[2 * at] = static_cast<int8_t>(v & 0xFF);
     bytes[2 * at + 1] = static_cast<int8_t>((v >> 8) & 0xFF);
@@ -435,30 +458,10 @@ TEST(MmaLayouts, WarpSimulationSparseF16) {
                                 uint16_t(uint8_t(reg[2 * h + 1])) << 8);
   };
   for (int r = 0; r < 16; ++r) {
-    std::vector<uint8_t> pairs;
-    for (int c = 0; c < 8; ++c) {
-      int order[4] = {0, 1, 2, 3};
-      std::shuffle(order, order + 4, rng);
-      int count = keep(rng) % 3;
-      uint8_t mask[4] = {0, 0, 0, 0};
-      for (int t = 0; t < count; ++t)
-        mask[order[t]] = 1;
-      for (int t = 0; t < 4; ++t)
-        if (mask[t])
-          a[r][4 * c + t] = dist(rng);
-      std::vector<uint8_t> pos =
-          qsparse::numerics::nmGroupPositions(mask, 2, 4);
-      ASSERT_EQ(pos.size(), 2u);
-      for (int h = 0; h < 2; ++h) {
-        put(compressed, r * 16 + 2 * c + h, a[r][4 * c + pos[h]]);
-        pairs.push_back(pos[h]);
-      }
-    }
-    std::vector<uint16_t> words =
-        qsparse::numerics::packMmaSpMetadataF16(pairs);
-    ASSERT_EQ(words.size(), 2u);
-    rowWords[2 * r] = words[0];
-    rowWords[2 * r + 1] = words[1];
+    for (int c = 0; c < 16; ++c)
+      put(compressed, r * 16 + c, t.compressed[r][c]);
+    rowWords[r] = qsparse::numerics::packMmaSpMetadataF16(t.pairs[r]);
+    ASSERT_EQ(rowWords[r].size(), 2u);
   }
   for (int n = 0; n < 16; ++n)
     for (int k = 0; k < 32; ++k) {
@@ -469,8 +472,9 @@ TEST(MmaLayouts, WarpSimulationSparseF16) {
   Regs rlo = simulateLdmatrix(lo, 32, 4, ldmatrixAddressBt);
   Regs rhi = simulateLdmatrix(hi, 32, 4, ldmatrixAddressBt);
   for (int nTile = 0; nTile < 2; ++nTile) {
-    int aC[16][16], bM[32][8];
-    uint8_t nib[16][8];
+    std::vector<std::vector<int>> aC(16, std::vector<int>(16)),
+        bM(32, std::vector<int>(8));
+    std::vector<std::vector<uint8_t>> nib(16, std::vector<uint8_t>(8));
     for (int lane = 0; lane < kWarpSize; ++lane) {
       for (int i = 0; i < 8; ++i) {
         Coord c = qsparse::numerics::ptx::f16A(lane, i);
@@ -479,31 +483,15 @@ TEST(MmaLayouts, WarpSimulationSparseF16) {
         Coord q = qsparse::numerics::ptx::f16SparseB(lane, i);
         bM[q.row][q.col] = half(src[lane][2 * nTile + (i / 2) % 2], i % 2);
       }
-      MetadataWord w = f16SparseMetadataWord(lane);
-      uint32_t word = uint32_t(rowWords[2 * w.row + w.firstChunk / 4]) |
-                      uint32_t(rowWords[2 * (w.row + 8) + w.firstChunk / 4])
-                          << 16;
+      uint32_t word = sparseMetadataRegister(
+          2, lane, [&](int row, int w) { return unsigned(rowWords[row][w]); });
       for (int j = 0; j < 8; ++j) {
         Coord c = qsparse::numerics::ptx::f16SparseMetadata(lane, j);
         if (c.row >= 0)
           nib[c.row][c.col] = (word >> (4 * j)) & 0xF;
       }
     }
-    for (int lane = 0; lane < kWarpSize; ++lane)
-      for (int i = 0; i < 4; ++i) {
-        Coord d = isaAcc(lane, i);
-        int expect = 0, got = 0;
-        for (int k = 0; k < 32; ++k)
-          expect += a[d.row][k] * bt[(8 * nTile + d.col) * 32 + k];
-        for (int c = 0; c < 8; ++c) {
-          uint8_t n4 = nib[d.row][c];
-          ASSERT_TRUE(qsparse::numerics::isValidMmaSpNibble(n4));
-          for (int h = 0; h < 2; ++h)
-            got +=
-                aC[d.row][2 * c + h] * bM[4 * c + ((n4 >> (2 * h)) & 3)][d.col];
-        }
-        EXPECT_EQ(got, expect) << lane << " " << i;
-      }
+    expectSparseProduct(t, bt, 8, nTile, aC, bM, nib);
   }
 }
 

@@ -75,6 +75,22 @@ Coord f16SparseB(int lane, int reg, int half);
 /// the word of lanes 0 and 1.
 MetadataWord f16SparseMetadataWord(int lane);
 
+/// The metadata register `lane` gives mma.sp (sparsity selector 0) for one
+/// 16-row tile of A and one instruction's 64 bytes of K: `rowWord(r, w)`
+/// is word w (0 or 1) of that step's packed nibbles of tile row r, a
+/// packMmaSpMetadataI8 word (8 chunks) for 1-byte elements or a
+/// packMmaSpMetadataF16 word (4 chunks) for 2-byte ones.
+template <typename RowWord>
+unsigned sparseMetadataRegister(int elemBytes, int lane, RowWord rowWord) {
+  if (elemBytes == 1) {
+    MetadataWord w = i8SparseMetadataWord(lane);
+    return rowWord(w.row, w.firstChunk / 8);
+  }
+  MetadataWord w = f16SparseMetadataWord(lane);
+  return rowWord(w.row, w.firstChunk / 4) | rowWord(w.row + 8, w.firstChunk / 4)
+                                                << 16;
+}
+
 /// ldmatrix (.b16, no .trans): each 8 x 8 matrix of 16-bit elements is 8
 /// rows of 16 bytes. Lane l gives the address of row l % 8 of matrix l / 8
 /// (for .x1/.x2 only lanes below 8/16 count), and receives in its register j

@@ -1108,25 +1108,16 @@ struct GPUMatmulKernelsPass
              "valid ascending pairs");
       std::copy(row.begin(), row.end(), words.begin() + n * rowWords);
     }
-    // Per 16-row tile and step, the 32 lanes' words: i8 one row's 8
-    // groups; f16 (lanes 0 and 1 of a group read) 4 groups of row r in
-    // the low half and of row r + 8 in the high half.
+    // Per 16-row tile and step, the 32 lanes' registers.
     int64_t metaRow = kp / stepElems * 128;
     SmallVector<int8_t> metadata(np / 16 * metaRow);
     for (int64_t tile = 0; tile < np / 16; ++tile)
       for (int64_t step = 0; step < kp / stepElems; ++step)
         for (int lane = 0; lane < mma::kWarpSize; ++lane) {
-          uint32_t word;
-          if (eb == 1) {
-            mma::MetadataWord w = mma::i8SparseMetadataWord(lane);
-            word = words[(16 * tile + w.row) * rowWords + 2 * step +
-                         w.firstChunk / 8];
-          } else {
-            mma::MetadataWord w = mma::f16SparseMetadataWord(lane);
-            int64_t at = 2 * step + w.firstChunk / 4;
-            word = words[(16 * tile + w.row) * rowWords + at] |
-                   words[(16 * tile + w.row + 8) * rowWords + at] << 16;
-          }
+          uint32_t word =
+              mma::sparseMetadataRegister(eb, lane, [&](int row, int w) {
+                return words[(16 * tile + row) * rowWords + 2 * step + w];
+              });
           for (int byte = 0; byte < 4; ++byte)
             metadata[tile * metaRow + step * 128 + 4 * lane + byte] =
                 static_cast<int8_t>(word >> (8 * byte));
