@@ -20,6 +20,10 @@
 // RUN: qsparse-run %s -e modified --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=MOD
 // RUN: qsparse-run %s -e shared --random-inputs=6 --target=emulator --check | FileCheck %s --check-prefix=SHARED
 // RUN: qsparse-run %s -e conv --random-inputs=7 --target=emulator --check | FileCheck %s --check-prefix=CONV
+// f16 (mma.sp.m16n8k32), two tile configurations, and -0 values:
+// RUN: qsparse-run %s -e half --random-inputs=11 --target=emulator --check | FileCheck %s --check-prefix=HALF
+// RUN: qsparse-run %s -e half --random-inputs=11 --target=emulator --check --gpu-pipeline-options="tile-m=32 tile-n=32 tile-k=128 warps-m=1 warps-n=1" | FileCheck %s --check-prefix=HALF
+// RUN: qsparse-run %s -e half_zeros --random-inputs=12 --target=emulator --check | FileCheck %s --check-prefix=HALF
 // RANDOM: check: OK, 2590 values match the reference pipeline
 // DUP: check: OK, 2688 values match the reference pipeline
 // COMP: check: OK, 2560 values match the reference pipeline
@@ -28,6 +32,7 @@
 // MOD: check: OK, 1280 values match the reference pipeline
 // SHARED: check: OK, 2560 values match the reference pipeline
 // CONV: check: OK, 5184 values match the reference pipeline
+// HALF: check: OK, 3330 values match the reference pipeline
 //
 // The packing kernel for @random_meta (N = 70 padded to 128, K = 136 to
 // 192): one thread per weight row and 32 columns of K, 128 x 6 threads;
@@ -70,6 +75,25 @@
 // IR-NOT: qsparse.decompressed
 // IR: memref.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] : memref<3x3x8x32xi8> into memref<72x32xi8>
 // IR: mma.sp.sync.aligned.m16n8k64
+// f16: values [128][64] halves (K = 104 padded to 128); one thread per row
+// and 16 columns of K (128 x 8), each storing 8 kept values and its 16-bit
+// word twice (2 bytes to each of two lanes):
+// IR-LABEL: func.func @half(
+// IR-NOT: qsparse.decompressed
+// IR: %[[HVAL:.*]] = memref.alloc() {alignment = 16 : i64} : memref<128x64xf16>
+// IR: %[[HMETA:.*]] = memref.alloc() {alignment = 16 : i64} : memref<8x512xi8>
+// IR: gpu.launch blocks({{.*}}) in ({{.*}} = %c8, {{.*}}) threads({{.*}}) in ({{.*}} = %c128, {{.*}})
+// IR: memref.load %arg1[{{.*}}] : memref<52x90xf16>
+// IR: arith.cmpf une, %{{.*}}, %{{.*}} : f16
+// IR-COUNT-8: memref.store %{{.*}}, %[[HVAL]][{{.*}}] : memref<128x64xf16>
+// IR-COUNT-4: memref.store %{{.*}}, %[[HMETA]][{{.*}}] : memref<8x512xi8>
+// IR: gpu.terminator
+// IR: gpu.launch
+// IR: nvgpu.device_async_copy %[[HVAL]]{{.*}} : memref<128x64xf16> to memref<3x128x16xf16
+// IR: nvgpu.device_async_copy %[[HMETA]]{{.*}} : memref<8x512xi8> to memref<3x8x128xi8
+// IR-COUNT-32: nvgpu.mma.sp.sync
+// IR: memref.dealloc %[[HVAL]]
+// IR-NEXT: memref.dealloc %[[HMETA]]
 
 func.func @random_meta(%x: tensor<37x136xi8>, %v: tensor<68x70xi8>, %m: tensor<68x70xi8>) -> tensor<37x70xi32> {
   %w = qsparse.nm_decompress %v, %m {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
@@ -159,4 +183,37 @@ func.func @conv(%x: tensor<2x9x9x16xi8>, %v: tensor<3x3x8x32xi8>, %raw: tensor<3
       : tensor<3x3x8x32xi8>, tensor<3x3x8x32xi8> -> tensor<3x3x16x32xi8>
   %y = qsparse.conv2d %x, %w {input_unsigned, padding = array<i64: 1, 1, 1, 1>} : tensor<2x9x9x16xi8>, tensor<3x3x16x32xi8> -> tensor<2x9x9x32xi32>
   return %y : tensor<2x9x9x32xi32>
+}
+
+// f16 weights (f16 x f16 -> f32 on mma.sp.m16n8k32): the same packing
+// kernel with f16 values and the f16 metadata layout (a thread per row and
+// 16 columns of K; each 16-bit word goes to two lanes, in the low half of
+// the register for rows 0..7 of a tile and the high half for rows 8..15).
+// K = 104 and N = 90 padded to the tiles.
+func.func @half(%x: tensor<37x104xf16>, %v: tensor<52x90xf16>, %raw: tensor<52x90xi8>) -> tensor<37x90xf32> {
+  %c3 = arith.constant dense<3> : tensor<52x90xi8>
+  %m = arith.andi %raw, %c3 : tensor<52x90xi8>
+  %w = qsparse.nm_decompress %v, %m {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
+      : tensor<52x90xf16>, tensor<52x90xi8> -> tensor<104x90xf16>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<37x90xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<37x90xf32>) -> tensor<37x90xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<37x104xf16>, tensor<104x90xf16>) outs(%f : tensor<37x90xf32>) -> tensor<37x90xf32>
+  return %r : tensor<37x90xf32>
+}
+
+// Random metadata bytes, and values of which about half are -0 (zero for
+// the packing, as for the compile-time packer: the kept pair is chosen
+// among the other positions).
+func.func @half_zeros(%x: tensor<37x104xf16>, %v: tensor<52x90xf16>, %m: tensor<52x90xi8>) -> tensor<37x90xf32> {
+  %c0 = arith.constant dense<0.0> : tensor<52x90xf16>
+  %pos = arith.maximumf %v, %c0 : tensor<52x90xf16>
+  %neg = arith.negf %pos : tensor<52x90xf16>
+  %w = qsparse.nm_decompress %neg, %m {sparsity = #qsparse.nm<2:4>, axis = 0 : i64}
+      : tensor<52x90xf16>, tensor<52x90xi8> -> tensor<104x90xf16>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<37x90xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<37x90xf32>) -> tensor<37x90xf32>
+  %r = linalg.matmul ins(%x, %w : tensor<37x104xf16>, tensor<104x90xf16>) outs(%f : tensor<37x90xf32>) -> tensor<37x90xf32>
+  return %r : tensor<37x90xf32>
 }

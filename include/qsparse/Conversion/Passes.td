@@ -182,9 +182,9 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     `mma.sp.m16n8k32` (f32 accumulators; the same bytes per tile, its own
     metadata layout).
 
-    A runtime int8 B expanded by a `qsparse.nm_decompress` keeping at most
-    2 of 4 along K (the loop nest tagged `qsparse.decompressed`) takes the
-    same kernel when neither B nor its compressed operands are written
+    A runtime int8 or f16 B expanded by a `qsparse.nm_decompress` keeping
+    at most 2 of 4 along K (the loop nest tagged `qsparse.decompressed`)
+    takes the same kernel when neither B nor its compressed operands are written
     before the contraction: a packing kernel launched before it expands
     each group in registers as nm_decompress does and writes the kept
     values and per-lane metadata words into new buffers (freed after the
@@ -216,7 +216,8 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     Option<"sparseWeights", "sparse-weights", "bool", "true",
            "Run a B that is 2:4 sparse along K (an int8 or f16 constant "
            "with at most 2 nonzeros in each group of 4 rows of a column, or "
-           "a runtime int8 nm_decompress of at most 2:4 along K) on mma.sp "
+           "a runtime int8 or f16 nm_decompress of at most 2:4 along K) on "
+           "mma.sp "
            "(m16n8k64 int8, m16n8k32 f16): compressed values and metadata "
            "in global memory (tile-k a multiple of 64)">,
   ];

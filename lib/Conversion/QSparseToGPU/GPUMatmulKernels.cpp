@@ -378,30 +378,42 @@ struct GPUMatmulKernelsPass
             return signalPassFailure();
           }
         }
-    // The runtime packing's lane of a metadata word, and its nibbles at
-    // bits 4c .. 4c + 3 for group c of 8.
-    for (int lane = 0; lane < mma::kWarpSize; ++lane) {
-      mma::MetadataWord w = mma::i8SparseMetadataWord(lane);
-      if (metadataLaneMap(ctx).compose(
-              ArrayRef<int64_t>{w.row, w.firstChunk / 8})[0] != lane) {
-        getOperation().emitError("the metadata lane map disagrees with "
-                                 "qsparse/Numerics/MmaLayouts.h");
-        return signalPassFailure();
-      }
-    }
-    for (int c = 0; c < 8; ++c) {
-      std::vector<uint8_t> pairs;
-      for (int g = 0; g < 8; ++g)
-        pairs.insert(pairs.end(),
-                     {uint8_t(g == c ? 1 : 0), uint8_t(g == c ? 3 : 1)});
-      uint32_t expected = 0;
-      for (int g = 0; g < 8; ++g)
-        expected |= uint32_t(g == c ? 1 | 3 << 2 : 0 | 1 << 2) << (4 * g);
-      if (qsparse::numerics::packMmaSpMetadataI8(pairs) !=
-          std::vector<uint32_t>{expected}) {
-        getOperation().emitError("the metadata nibble order disagrees with "
-                                 "qsparse/Numerics/NMSparsity.h");
-        return signalPassFailure();
+    // The runtime packing's placement of a row's metadata word (the
+    // inverse of mma::sparseMetadataRegister), and its nibbles at bits
+    // 4c .. 4c + 3 for group c.
+    for (int64_t eb : {1, 2}) {
+      AffineMap slots = metadataSlotMap(ctx, eb);
+      unsigned mask = eb == 1 ? 0xFFFFFFFFu : 0xFFFFu;
+      for (int64_t r = 0; r < 16; ++r)
+        for (int64_t w = 0; w < 2; ++w) {
+          unsigned want[mma::kWarpSize] = {};
+          for (int64_t c = 0; c < metadataCopies(eb); ++c) {
+            SmallVector<int64_t> at = slots.compose(ArrayRef<int64_t>{r, w, c});
+            want[at[0]] |= mask << (8 * at[1]);
+          }
+          for (int lane = 0; lane < mma::kWarpSize; ++lane)
+            if (mma::sparseMetadataRegister(eb, lane, [&](int row, int word) {
+                  return row == r && word == w ? mask : 0u;
+                }) != want[lane]) {
+              getOperation().emitError("the metadata lane map disagrees with "
+                                       "qsparse/Numerics/MmaLayouts.h");
+              return signalPassFailure();
+            }
+        }
+      int64_t groups = 8 / eb;
+      for (int64_t c = 0; c < groups; ++c) {
+        std::vector<uint8_t> pairs;
+        uint32_t expected = 0;
+        for (int64_t g = 0; g < groups; ++g) {
+          pairs.insert(pairs.end(),
+                       {uint8_t(g == c ? 1 : 0), uint8_t(g == c ? 3 : 1)});
+          expected |= uint32_t(g == c ? 1 | 3 << 2 : 0 | 1 << 2) << (4 * g);
+        }
+        if (packedMetadataWord(eb, pairs) != expected) {
+          getOperation().emitError("the metadata nibble order disagrees with "
+                                   "qsparse/Numerics/NMSparsity.h");
+          return signalPassFailure();
+        }
       }
     }
     symbols = std::make_shared<SymbolTable>(getOperation());
@@ -1023,8 +1035,7 @@ struct GPUMatmulKernelsPass
                          (uint8_t(source[2 * at + 1]) & 0x7F) << 8)) != 0;
     };
     if (!data) {
-      // Runtime packing is written for int8 weights.
-      if (eb != 1 || !(runtime = compressedB(m)))
+      if (!(runtime = compressedB(m)))
         return std::nullopt;
     } else {
       if (data.getElementType() != m.elem)
@@ -1194,9 +1205,11 @@ struct GPUMatmulKernelsPass
           qsparse::cpu::decompressedOperands(generic);
       SmallVector<int64_t> compressed(shape);
       compressed[axis] = shape[axis] / 4 * c.slots;
-      auto expected = MemRefType::get(compressed, m.elem);
-      if (!c.values || !c.metadata || c.values.getType() != expected ||
-          c.metadata.getType() != expected ||
+      if (!c.values || !c.metadata ||
+          c.values.getType() != MemRefType::get(compressed, m.elem) ||
+          c.metadata.getType() !=
+              MemRefType::get(compressed,
+                              IntegerType::get(m.elem.getContext(), 8)) ||
           !qsparse::cpu::unwrittenBetween(generic, m.op,
                                           {c.values, c.metadata, base}))
         return std::nullopt;
@@ -1210,11 +1223,27 @@ struct GPUMatmulKernelsPass
     return std::nullopt;
   }
 
+  /// Word 0 of `pairs` (the kept positions of 8 / eb groups) as the
+  /// compile-time packer packs a weight row for eb-byte elements:
+  /// packMmaSpMetadataI8's 32-bit or packMmaSpMetadataF16's 16-bit words.
+  static uint32_t packedMetadataWord(int64_t eb,
+                                     const std::vector<uint8_t> &pairs) {
+    if (eb == 1) {
+      std::vector<uint32_t> words =
+          qsparse::numerics::packMmaSpMetadataI8(pairs);
+      return words.empty() ? ~0u : words[0];
+    }
+    std::vector<uint16_t> words =
+        qsparse::numerics::packMmaSpMetadataF16(pairs);
+    return words.empty() ? ~0u : words[0];
+  }
+
   /// The nibble the 2:4 kernel's metadata holds for a group of 4 whose
   /// nonzero positions are the set bits of `mask` (2 at most), per nibble
-  /// `mask`: the kept pair as nmGroupPositions chooses it, encoded by
-  /// packMmaSpMetadataI8. Masks with more bits map to 0 (never looked up).
-  static uint64_t nibbleTable() {
+  /// `mask`: the kept pair as nmGroupPositions chooses it, encoded as the
+  /// compile-time packer encodes it for eb-byte elements. Masks with more
+  /// bits map to 0 (never looked up).
+  static uint64_t nibbleTable(int64_t eb) {
     uint64_t table = 0;
     for (unsigned mask = 0; mask < 16; ++mask) {
       uint8_t bits[4];
@@ -1226,43 +1255,58 @@ struct GPUMatmulKernelsPass
         continue;
       // The pair in group 0 of a word whose other groups keep 0 and 1.
       std::vector<uint8_t> pairs = pair;
-      for (int g = 1; g < 8; ++g)
+      for (int64_t g = 1; g < 8 / eb; ++g)
         pairs.insert(pairs.end(), {0, 1});
-      table |= uint64_t(qsparse::numerics::packMmaSpMetadataI8(pairs)[0] & 15)
-               << (4 * mask);
+      table |= uint64_t(packedMetadataWord(eb, pairs) & 15) << (4 * mask);
     }
     return table;
   }
 
-  /// (row, half) -> the lane that gives mma.sp the metadata word of weight
-  /// row `row` (of 16) for K chunks 8 * half .. 8 * half + 7 of a 64-column
-  /// step: the inverse of mma::i8SparseMetadataWord, checked in
-  /// runOnOperation.
-  static AffineMap metadataLaneMap(MLIRContext *ctx) {
-    AffineExpr row = getAffineDimExpr(0, ctx), half = getAffineDimExpr(1, ctx);
-    return AffineMap::get(2, 0, (row % 8) * 4 + half * 2 + row.floorDiv(8));
+  /// How many lanes' registers hold each packed row word: f16 gives lanes
+  /// 2 and 3 of a group the words of lanes 0 and 1.
+  static int64_t metadataCopies(int64_t eb) { return eb == 1 ? 1 : 2; }
+
+  /// (row, word, copy) -> (lane, byte): where word `word` (0 or 1) of one
+  /// mma.sp step's packed nibbles of weight row `row` (of a 16-row tile)
+  /// sits in the metadata registers for eb-byte elements: the lane, and
+  /// the first byte of the lane's register it fills (4 bytes of an i8
+  /// word, 2 of an f16 one). `copy` < metadataCopies(eb). The inverse of
+  /// mma::sparseMetadataRegister, checked in runOnOperation.
+  static AffineMap metadataSlotMap(MLIRContext *ctx, int64_t eb) {
+    AffineExpr row = getAffineDimExpr(0, ctx), word = getAffineDimExpr(1, ctx),
+               copy = getAffineDimExpr(2, ctx);
+    if (eb == 1)
+      return AffineMap::get(3, 0,
+                            {(row % 8) * 4 + word * 2 + row.floorDiv(8),
+                             getAffineConstantExpr(0, ctx)},
+                            ctx);
+    return AffineMap::get(
+        3, 0, {(row % 8) * 4 + word + copy * 2, row.floorDiv(8) * 2}, ctx);
   }
 
   /// Packs a runtime 2:4 B into the layout packSparse gives a constant
   /// one, on the device before each call, into new buffers. One thread per
-  /// weight row (of the padded N) and 32 columns of K (one metadata word),
-  /// consecutive threads on consecutive rows. Each group of 4 is expanded
-  /// in registers as qsparse.nm_decompress defines it (a slot whose
-  /// position is not in [0, 4) adds nothing; of two slots with one position
-  /// the later wins); its nonzero mask picks the kept pair's nibble from
-  /// nibbleTable(), which selects the two values. Padding gets zeros and
-  /// positions 0 and 1. The expanded B is not read.
+  /// weight row (of the padded N) and packed metadata word (8 groups of 4
+  /// along K for i8, 4 for f16), consecutive threads on consecutive rows.
+  /// Each group of 4 is expanded in registers as qsparse.nm_decompress
+  /// defines it (a slot whose position is not in [0, 4) adds nothing; of
+  /// two slots with one position the later wins); its nonzero mask (f16:
+  /// neither +0 nor -0) picks the kept pair's nibble from nibbleTable(),
+  /// which selects the two values. Padding gets zeros and positions 0 and
+  /// 1. The expanded B is not read.
   void emitRuntimePack(OpBuilder &b, Location loc, Match &m,
                        const Compressed &cw, Sparse &sparse) {
     IndexBuilder ib{b, loc};
     Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
-    int64_t np = sparse.rows, kp = sparse.kPadded, words = kp / 32;
+    int64_t eb = m.elemBytes(), groupsPerWord = 8 / eb;
+    int64_t np = sparse.rows, kp = sparse.kPadded,
+            words = kp / 4 / groupsPerWord;
     int64_t groups = m.k / 4, total = np * words;
     sparse.expansion = cw.expansion;
     sparse.values = memref::AllocOp::create(
-        b, loc, MemRefType::get({np, kp / 2}, i8), b.getI64IntegerAttr(16));
+        b, loc, MemRefType::get({np, kp / 2}, m.elem), b.getI64IntegerAttr(16));
     sparse.metadata = memref::AllocOp::create(
-        b, loc, MemRefType::get({np / 16, kp / 64 * 128}, i8),
+        b, loc, MemRefType::get({np / 16, kp * eb / 64 * 128}, i8),
         b.getI64IntegerAttr(16));
     auto rowsView = [&](Value v) -> Value {
       if (cw.rows.empty())
@@ -1294,17 +1338,24 @@ struct GPUMatmulKernelsPass
     auto select = [&](Value c, Value x, Value y) {
       return arith::SelectOp::create(b, loc, c, x, y).getResult();
     };
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(m.elem));
+    auto isNonzero = [&](Value v) -> Value {
+      if (isa<FloatType>(m.elem))
+        return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v,
+                                     zero);
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
+    };
     Value n = ib.rem(t, np), w = ib.div(t, np);
     // Padding rows and groups read row / group 0's slots, then zero them.
     Value nIn = ib.lt(n, m.n);
     Value nAt = select(nIn, n, ib.c(0));
-    Value table = intc(i64, static_cast<int64_t>(nibbleTable()));
+    Value table = intc(i64, static_cast<int64_t>(nibbleTable(eb)));
     Value word = intc(i32, 0);
-    for (int64_t c = 0; c < 8; ++c) {
-      Value g = ib.add(ib.mul(w, 8), c);
+    for (int64_t c = 0; c < groupsPerWord; ++c) {
+      Value g = ib.add(ib.mul(w, groupsPerWord), c);
       Value in = arith::AndIOp::create(b, loc, nIn, ib.lt(g, groups));
       Value gAt = select(in, g, ib.c(0));
-      SmallVector<Value> dense(4, i8c(0));
+      SmallVector<Value> dense(4, zero);
       for (int64_t r = 0; r < cw.slots; ++r) {
         Value row = ib.add(ib.mul(gAt, cw.slots), r);
         Value v = memref::LoadOp::create(b, loc, values, ValueRange{row, nAt});
@@ -1315,11 +1366,8 @@ struct GPUMatmulKernelsPass
       }
       Value mask = intc(i64, 0);
       for (int64_t pos = 0; pos < 4; ++pos) {
-        dense[pos] = select(in, dense[pos], i8c(0));
-        Value bit = arith::ExtUIOp::create(
-            b, loc, i64,
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, dense[pos],
-                                  i8c(0)));
+        dense[pos] = select(in, dense[pos], zero);
+        Value bit = arith::ExtUIOp::create(b, loc, i64, isNonzero(dense[pos]));
         mask = arith::OrIOp::create(
             b, loc, mask, arith::ShLIOp::create(b, loc, bit, intc(i64, pos)));
       }
@@ -1345,18 +1393,25 @@ struct GPUMatmulKernelsPass
           b, loc, word,
           arith::ShLIOp::create(b, loc, nibble, intc(i32, 4 * c)));
     }
-    // Word w of row n is K chunks 8 * (w % 2) .. + 7 of step w / 2.
+    // Word w of row n is word w % 2 of step w / 2; its bytes go to each
+    // lane register metadataSlotMap names.
+    AffineMap slots = metadataSlotMap(b.getContext(), eb);
     Value row = ib.rem(n, 16), half = ib.rem(w, 2);
-    Value lane = affine::AffineApplyOp::create(
-        b, loc, metadataLaneMap(b.getContext()), ValueRange{row, half});
-    Value at = ib.add(ib.mul(ib.div(w, 2), 128), ib.mul(lane, 4));
-    for (int64_t byte = 0; byte < 4; ++byte)
-      memref::StoreOp::create(
-          b, loc,
-          arith::TruncIOp::create(
-              b, loc, i8,
-              arith::ShRUIOp::create(b, loc, word, intc(i32, 8 * byte))),
-          sparse.metadata, ValueRange{ib.div(n, 16), ib.add(at, byte)});
+    for (int64_t copy = 0; copy < metadataCopies(eb); ++copy) {
+      SmallVector<Value> at;
+      for (unsigned r = 0; r < 2; ++r)
+        at.push_back(affine::AffineApplyOp::create(
+            b, loc, slots.getSubMap({r}), ValueRange{row, half, ib.c(copy)}));
+      Value first =
+          ib.add(ib.add(ib.mul(ib.div(w, 2), 128), ib.mul(at[0], 4)), at[1]);
+      for (int64_t byte = 0; byte < 4 / eb; ++byte)
+        memref::StoreOp::create(
+            b, loc,
+            arith::TruncIOp::create(
+                b, loc, i8,
+                arith::ShRUIOp::create(b, loc, word, intc(i32, 8 * byte))),
+            sparse.metadata, ValueRange{ib.div(n, 16), ib.add(first, byte)});
+    }
   }
 
   /// The 2:4 kernel: C^T = B^T A^T with B^T (the weight, compressed) as the
