@@ -200,6 +200,83 @@ func.func @conv(%x: memref<1x10x10x16xi8>, %w: memref<3x3x16x32xi8>, %y: memref<
 
 // -----
 
+// A zero-padded image (the fill and interior copy that bufferization makes
+// of a conv's padding): the copies read the unpadded image, a chunk whose
+// tap is outside it (0 <= ih < 8 and 0 <= iw < 8 fail, compared unsigned)
+// copies 0 bytes (zero fill) from a clamped address, and the padded buffer,
+// its fill and its copy are erased.
+// CHECK-LABEL: func.func @conv_padded
+// CHECK-NOT: memref<1x10x10x16xi8>
+// CHECK: gpu.launch
+// CHECK: %[[IH:.*]] = arith.addi %{{.*}}, %c-1 : index
+// CHECK: %[[IW:.*]] = arith.addi %{{.*}}, %c-1 : index
+// CHECK: %[[INH:.*]] = arith.cmpi ult, %[[IH]], %c8 : index
+// CHECK: %[[INW:.*]] = arith.cmpi ult, %[[IW]], %c8 : index
+// CHECK: %[[IN:.*]] = arith.andi %[[INH]], %[[INW]] : i1
+// CHECK: %[[H0:.*]] = arith.minsi %[[IH]], %c7 : index
+// CHECK: %[[H:.*]] = arith.maxsi %[[H0]], %c0 : index
+// CHECK: %[[W0:.*]] = arith.minsi %[[IW]], %c7 : index
+// CHECK: %[[W:.*]] = arith.maxsi %[[W0]], %c0 : index
+// CHECK: %[[SIZE:.*]] = arith.select %[[IN]], %{{.*}}, %c0 : index
+// CHECK: nvgpu.device_async_copy %arg0[%{{.*}}, %[[H]], %[[W]], %{{.*}}], %{{.*}}[{{.*}}], 16, %[[SIZE]] {bypassL1} : memref<1x8x8x16xi8>
+// CHECK-NOT: memref<1x10x10x16xi8>
+// CHECK: return
+func.func @conv_padded(%x: memref<1x8x8x16xi8>, %w: memref<3x3x16x32xi8>, %y: memref<1x8x8x32xi32>) {
+  %c0 = arith.constant 0 : i8
+  %p = memref.alloc() : memref<1x10x10x16xi8>
+  linalg.map outs(%p : memref<1x10x10x16xi8>)
+    (%init: i8) {
+      linalg.yield %c0 : i8
+    }
+  %v = memref.subview %p[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1] : memref<1x10x10x16xi8> to memref<1x8x8x16xi8, strided<[1600, 160, 16, 1], offset: 176>>
+  memref.copy %x, %v : memref<1x8x8x16xi8> to memref<1x8x8x16xi8, strided<[1600, 160, 16, 1], offset: 176>>
+  %zero = arith.constant 0 : i32
+  linalg.fill ins(%zero : i32) outs(%y : memref<1x8x8x32xi32>)
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : memref<1x10x10x16xi8>, memref<3x3x16x32xi8>) outs(%y : memref<1x8x8x32xi32>)
+  memref.dealloc %p : memref<1x10x10x16xi8>
+  return
+}
+
+// -----
+
+// Padding with a nonzero value (an input zero point), or an image written
+// after its copy into the padded buffer: the kernel reads the padded
+// buffer.
+// CHECK-LABEL: func.func @conv_pad_value
+// CHECK: linalg.fill ins(%{{.*}} : i8) outs(%[[P:.*]] : memref<1x10x10x16xi8>)
+// CHECK: linalg.copy
+// CHECK: nvgpu.device_async_copy %[[P]][
+// CHECK-LABEL: func.func @conv_pad_written
+// CHECK: linalg.fill ins(%{{.*}} : i8) outs(%[[P:.*]] : memref<1x10x10x16xi8>)
+// CHECK: linalg.copy
+// CHECK: nvgpu.device_async_copy %[[P]][
+func.func @conv_pad_value(%x: memref<1x8x8x16xi8>, %w: memref<3x3x16x32xi8>, %y: memref<1x8x8x32xi32>) {
+  %c5 = arith.constant 5 : i8
+  %p = memref.alloc() : memref<1x10x10x16xi8>
+  linalg.fill ins(%c5 : i8) outs(%p : memref<1x10x10x16xi8>)
+  %v = memref.subview %p[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1] : memref<1x10x10x16xi8> to memref<1x8x8x16xi8, strided<[1600, 160, 16, 1], offset: 176>>
+  memref.copy %x, %v : memref<1x8x8x16xi8> to memref<1x8x8x16xi8, strided<[1600, 160, 16, 1], offset: 176>>
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : memref<1x10x10x16xi8>, memref<3x3x16x32xi8>) outs(%y : memref<1x8x8x32xi32>)
+  memref.dealloc %p : memref<1x10x10x16xi8>
+  return
+}
+func.func @conv_pad_written(%x: memref<1x8x8x16xi8>, %w: memref<3x3x16x32xi8>, %y: memref<1x8x8x32xi32>) {
+  %c0 = arith.constant 0 : i8
+  %p = memref.alloc() : memref<1x10x10x16xi8>
+  linalg.fill ins(%c0 : i8) outs(%p : memref<1x10x10x16xi8>)
+  %v = memref.subview %p[0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1] : memref<1x10x10x16xi8> to memref<1x8x8x16xi8, strided<[1600, 160, 16, 1], offset: 176>>
+  memref.copy %x, %v : memref<1x8x8x16xi8> to memref<1x8x8x16xi8, strided<[1600, 160, 16, 1], offset: 176>>
+  linalg.fill ins(%c0 : i8) outs(%x : memref<1x8x8x16xi8>)
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : memref<1x10x10x16xi8>, memref<3x3x16x32xi8>) outs(%y : memref<1x8x8x32xi32>)
+  memref.dealloc %p : memref<1x10x10x16xi8>
+  return
+}
+
+// -----
+
 // C = 3 (an RGB stem) is not a multiple of 4: left to the simple kernels.
 // CHECK-LABEL: func.func @conv_c3
 // CHECK-NOT: gpu.launch

@@ -14,6 +14,22 @@
 // RUN: qsparse-run %s -e conv_stem --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=STEM
 // RUN: qsparse-run %s -e conv_pointwise --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=POINT
 // RUN: qsparse-run %s -e conv_nchw --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=NCHW
+// RUN: qsparse-run %s -e conv_pad_asym --random-inputs=13 --target=emulator --check | FileCheck %s --check-prefix=ASYM
+// Zero padding is done by the copies: the kernel reads the unpadded image
+// (no padded buffer is left), zero filling the chunks of taps outside it;
+// a nonzero padding value (the stem's zero point) keeps the padded buffer.
+// RUN: qsparse-opt %s --qsparse-gpu-pipeline --mlir-print-ir-after=qsparse-gpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=PADIR
+// PADIR-LABEL: func.func @conv3x3(
+// PADIR-NOT: memref<2x11x11x16xi8>
+// PADIR: nvgpu.device_async_copy %arg0[{{.*}} : memref<2x9x9x16xi8>
+// PADIR-NOT: memref<2x11x11x16xi8>
+// PADIR-LABEL: func.func @conv_stem(
+// PADIR: nvgpu.device_async_copy %{{.*}} : memref<1x26x26x4xi8>
+// PADIR-LABEL: func.func @conv_pad_asym(
+// PADIR-NOT: memref<2x14x13x8xi8>
+// PADIR: nvgpu.device_async_copy %arg0[{{.*}} : memref<2x11x9x8xi8>
+// PADIR-NOT: memref<2x14x13x8xi8>
+// PADIR-LABEL: func.func @residual(
 // Other tile configurations (--gpu-pipeline-options).
 // RUN: qsparse-run %s -e dense --random-inputs=3 --target=emulator --check --gpu-pipeline-options="tile-m=32 tile-n=32 tile-k=32 warps-m=1 warps-n=1" | FileCheck %s --check-prefix=DENSE
 // RUN: qsparse-run %s -e conv3x3 --random-inputs=2 --target=emulator --check --gpu-pipeline-options="tile-m=64 tile-n=128 tile-k=128 warps-m=1 warps-n=4 stages=2" | FileCheck %s --check-prefix=CONV3
@@ -46,6 +62,7 @@
 // STEM: check: OK, 1600 values match the reference pipeline
 // POINT: check: OK, 12544 values match the reference pipeline
 // NCHW: check: OK, 1024 values match the reference pipeline
+// ASYM: check: OK, 800 values match the reference pipeline
 // RESIDUAL: check: OK, 3136 values match the reference pipeline
 // OK: check: OK
 // BENCH: qsparse-run: error: --bench measures nothing on --target=emulator (an interpreter)
@@ -115,6 +132,13 @@ func.func @conv_strided(%x: tensor<1x13x11x8xi8>, %w: tensor<3x3x8x20xi8>) -> te
 func.func @conv_stem(%x: tensor<1x20x20x4xi8>, %w: tensor<7x7x4x16xi8>) -> tensor<1x10x10x16xi32> {
   %y = qsparse.conv2d %x, %w {input_unsigned, input_zero_point = 121 : i64, strides = array<i64: 2, 2>, padding = array<i64: 3, 3, 3, 3>} : tensor<1x20x20x4xi8>, tensor<7x7x4x16xi8> -> tensor<1x10x10x16xi32>
   return %y : tensor<1x10x10x16xi32>
+}
+
+// Asymmetric padding (top 2, left 0, bottom 1, right 3) with stride 2 and
+// dilation 2, batch 2.
+func.func @conv_pad_asym(%x: tensor<2x11x9x8xi8>, %w: tensor<3x3x8x20xi8>) -> tensor<2x5x4x20xi32> {
+  %y = qsparse.conv2d %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 2, 2>, padding = array<i64: 2, 0, 1, 3>} : tensor<2x11x9x8xi8>, tensor<3x3x8x20xi8> -> tensor<2x5x4x20xi32>
+  return %y : tensor<2x5x4x20xi32>
 }
 
 func.func @conv_pointwise(%x: tensor<1x14x14x64xi8>) -> tensor<1x14x14x64xi32> {

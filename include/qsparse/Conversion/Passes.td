@@ -129,11 +129,16 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     extended by `arith.extf`) whose K is even, and every NHWC x HWCF
     convolution of the same types (direct form, any strides and dilations,
     the padding already materialized) whose C is a multiple of 4 (i8) or 2
-    (f16), becomes a `gpu.launch`. A convolution is the implicit GEMM M = N*OH*OW pixels,
-    N = F, K = KH*KW*C in (kh, kw, c) order: the copies into shared memory
-    read A straight from the image at (n, oh*sh + kh*dh, ow*sw + kw*dw, c),
-    chunks never straddle a filter tap, so no im2col buffer exists; the
-    filter is B as [K][F] and the output is stored through its [M][F] view.
+    (f16), becomes a `gpu.launch`. A convolution is the implicit GEMM M =
+    N*OH*OW pixels, N = F, K = KH*KW*C in (kh, kw, c) order: the copies
+    into shared memory read A straight from the image at (n, oh*sh + kh*dh,
+    ow*sw + kw*dw, c), chunks never straddle a filter tap, so no im2col
+    buffer exists; the filter is B as [K][F] and the output is stored
+    through its [M][F] view. An image padded with zeros into a buffer that
+    only the conv reads (a zero fill, then a copy into a window offset
+    along H and W, the image unwritten until the conv) is read unpadded:
+    chunks of taps outside it copy 0 bytes (cp.async zero fills them), and
+    the padded buffer, its fill and its copy are erased.
     The kernel:
 
     - one block per `tile-m` x `tile-n` tile of C, `warps-m` x `warps-n`

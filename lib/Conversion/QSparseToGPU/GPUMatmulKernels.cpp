@@ -50,6 +50,25 @@ namespace {
 
 struct IndexBuilder;
 
+/// Where a cp.async copies from: `buffer[indices]`, or nothing (the bytes
+/// are zero filled) when `inside` (an i1; null for always) is false; the
+/// indices are in bounds either way.
+struct Address {
+  Value buffer;
+  SmallVector<Value> indices;
+  Value inside;
+};
+
+/// The address of element (row, col) of a matrix operand.
+using Source = std::function<Address(IndexBuilder &, Value, Value)>;
+
+/// A row-major matrix buffer as a Source.
+Source rowsOf(Value buffer) {
+  return [buffer](IndexBuilder &, Value row, Value col) {
+    return Address{buffer, {row, col}, Value()};
+  };
+}
+
 /// C[M][N] += A[M][K] * B[K][N] with i8 operands and i32 accumulators (or
 /// f16 and f32), on static identity-layout buffers: a matmul, or a
 /// convolution as an implicit GEMM (A read from the image, B the filter as
@@ -76,11 +95,13 @@ struct Match {
   /// Bytes per cp.async of A and B: K tiles are copied in chunks that never
   /// straddle a row of A's source.
   int64_t chunk = 16;
-  /// The buffer and indices of A[row][col] (row < M, col < K, col a
-  /// multiple of `chunk` bytes).
-  std::function<std::pair<Value, SmallVector<Value>>(IndexBuilder &, Value,
-                                                     Value)>
-      aAt;
+  /// The address of A[row][col] (row < M, col < K, col a multiple of
+  /// `chunk` bytes).
+  Source aAt;
+  /// Ops that only prepared a buffer the kernel no longer reads (a
+  /// convolution's zero-padded image), erased after the rewrite in this
+  /// order.
+  SmallVector<Operation *> obsolete;
 };
 
 /// The cp.async size (16, 8 or 4 bytes) for rows of `extent` bytes.
@@ -141,10 +162,7 @@ std::optional<Match> matchTensorCoreMatmul(linalg::LinalgOp op) {
     return std::nullopt;
   match.chunk = chunkFor(match.k * match.elemBytes());
   match.inputs = {operands->a, operands->b};
-  Value a = operands->a;
-  match.aAt = [a](IndexBuilder &, Value row, Value col) {
-    return std::make_pair(a, SmallVector<Value>{row, col});
-  };
+  match.aAt = rowsOf(operands->a);
   return match;
 }
 
@@ -176,19 +194,111 @@ struct IndexBuilder {
   Value lt(Value x, int64_t y) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, c(y));
   }
+  /// 0 <= x < y.
+  Value within(Value x, int64_t y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, c(y));
+  }
   /// `map` (one dim, one result) applied to `x`.
   Value apply(AffineMap map, Value x) {
     return affine::AffineApplyOp::create(b, loc, map, ValueRange{x});
   }
 };
 
-/// A convolution (NHWC image, already padded, x HWCF filter -> NHWF) with
+/// Whether `v` is an integer zero or a float +0 (all bits zero, which is
+/// what a cp.async zero fill writes).
+bool isZeroBits(Value v) {
+  return matchPattern(v, m_Zero()) || matchPattern(v, m_PosZeroFloat());
+}
+
+/// An image copied into the interior of a zero-filled buffer of its own
+/// before a convolution reads that buffer: the padding that
+/// --qsparse-lower-to-linalg and bufferization make of the conv's
+/// `padding` (or of a tensor.pad with value 0).
+struct ZeroPadding {
+  /// The unpadded NHWC image and where it sits in the padded buffer.
+  Value image;
+  int64_t top = 0, left = 0;
+  /// The copy, the subview, the fill, the deallocations and the buffer's
+  /// allocation: what is left of the padding when nothing reads the
+  /// buffer.
+  SmallVector<Operation *> ops;
+};
+
+/// The zero padding that produced `padded`, the input buffer of `conv`, if
+/// `conv` is its only reader: it is an allocation in conv's block that a
+/// fill of zeros (linalg.fill, or a linalg.map yielding a constant zero)
+/// wholly writes, then a memref.copy writes the image into a unit-stride
+/// subview offset along H and W only, and nothing writes the image between
+/// that copy and `conv`.
+std::optional<ZeroPadding> zeroPadding(Value padded, Operation *conv) {
+  auto alloc = padded.getDefiningOp<memref::AllocOp>();
+  auto paddedType = cast<MemRefType>(padded.getType());
+  if (!alloc || alloc->getBlock() != conv->getBlock() ||
+      paddedType.getRank() != 4)
+    return std::nullopt;
+  Operation *fill = nullptr;
+  memref::SubViewOp view;
+  SmallVector<Operation *> deallocs;
+  for (Operation *user : padded.getUsers()) {
+    if (user == conv)
+      continue;
+    if (isa<memref::DeallocOp>(user)) {
+      deallocs.push_back(user);
+    } else if (auto f = dyn_cast<linalg::FillOp>(user);
+               f && !fill && f.getDpsInits()[0] == padded &&
+               isZeroBits(f.getInputs()[0])) {
+      fill = f;
+    } else if (auto map = dyn_cast<linalg::MapOp>(user);
+               map && !fill && map.getInputs().empty() &&
+               map.getInit() == padded &&
+               isZeroBits(
+                   map.getMapper().front().getTerminator()->getOperand(0))) {
+      fill = map;
+    } else if (auto v = dyn_cast<memref::SubViewOp>(user); v && !view) {
+      view = v;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!fill || !view || !view->hasOneUse())
+    return std::nullopt;
+  auto copy = dyn_cast<memref::CopyOp>(*view->getUsers().begin());
+  if (!copy || copy.getTarget() != view.getResult() ||
+      fill->getBlock() != conv->getBlock() ||
+      copy->getBlock() != conv->getBlock() || !fill->isBeforeInBlock(copy) ||
+      !copy->isBeforeInBlock(conv))
+    return std::nullopt;
+  ArrayRef<int64_t> offsets = view.getStaticOffsets(),
+                    sizes = view.getStaticSizes();
+  auto imageType = dyn_cast<MemRefType>(copy.getSource().getType());
+  if (!imageType || !imageType.hasStaticShape() ||
+      !imageType.getLayout().isIdentity() || imageType.getShape() != sizes ||
+      llvm::any_of(view.getStaticStrides(), [](int64_t s) { return s != 1; }) ||
+      llvm::any_of(offsets, ShapedType::isDynamic) || offsets[0] != 0 ||
+      offsets[3] != 0 || sizes[0] != paddedType.getDimSize(0) ||
+      sizes[3] != paddedType.getDimSize(3) ||
+      !qsparse::cpu::unwrittenBetween(copy, conv, {copy.getSource()}))
+    return std::nullopt;
+  ZeroPadding pad;
+  pad.image = copy.getSource();
+  pad.top = offsets[1];
+  pad.left = offsets[2];
+  pad.ops = {copy, view, fill};
+  llvm::append_range(pad.ops, deallocs);
+  pad.ops.push_back(alloc);
+  return pad;
+}
+
+/// A convolution (NHWC image x HWCF filter -> NHWF) with
 /// 4-byte channel runs (C % 4 == 0 for i8, C % 2 == 0 for f16) as the
 /// implicit GEMM M = N*OH*OW pixels, N = F, K =
 /// KH*KW*C in (kh, kw, c) order: the A element (pixel, k) is read straight
 /// from the image, so the copy into shared memory is the im2col and no
-/// im2col buffer exists. Views of the filter as [K][F] and the output as
-/// [M][F] are created before the op.
+/// im2col buffer exists. A zero-padded image is read unpadded: the copy
+/// zero fills the chunks of taps outside it, and the padded buffer and
+/// its fill and copy are erased with the conv (Match::obsolete). Views of
+/// the filter as [K][F] and the output as [M][F] are created before the
+/// op.
 std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
   auto conv = qsparse::cpu::matchConv(op, /*narrowAcc=*/true, /*half=*/true);
   Match match;
@@ -213,17 +323,37 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
   match.b = memref::CollapseShapeOp::create(b, loc, conv->filter, groups);
   match.c = memref::CollapseShapeOp::create(b, loc, conv->output, groups);
   match.fillTarget = conv->accBuffer;
-  match.inputs = {conv->input, conv->filter};
+  std::optional<ZeroPadding> pad = zeroPadding(conv->input, op);
+  Value image = pad ? pad->image : conv->input;
+  match.inputs = {image, conv->filter};
+  if (pad)
+    match.obsolete = pad->ops;
+  ArrayRef<int64_t> imageShape = cast<MemRefType>(image.getType()).getShape();
+  int64_t height = imageShape[1], width = imageShape[2];
+  int64_t top = pad ? pad->top : 0, left = pad ? pad->left : 0;
+  bool padded = pad.has_value();
   qsparse::cpu::ConvMatch cv = *conv;
-  match.aAt = [cv](IndexBuilder &ib, Value row, Value col) {
+  match.aAt = [cv, image, height, width, top, left,
+               padded](IndexBuilder &ib, Value row, Value col) -> Address {
     Value pixel = ib.rem(row, cv.oh * cv.ow);
     Value n = ib.div(row, cv.oh * cv.ow);
     Value oh = ib.div(pixel, cv.ow), ow = ib.rem(pixel, cv.ow);
     Value tap = ib.div(col, cv.c), c = ib.rem(col, cv.c);
     Value kh = ib.div(tap, cv.kw), kw = ib.rem(tap, cv.kw);
-    Value ih = ib.add(ib.mul(oh, cv.strideH), ib.mul(kh, cv.dilH));
-    Value iw = ib.add(ib.mul(ow, cv.strideW), ib.mul(kw, cv.dilW));
-    return std::make_pair(cv.input, SmallVector<Value>{n, ih, iw, c});
+    // (ih, iw) in the padded image; the unpadded one starts at (top, left).
+    // (Separate statements keep the order of the ops the same for every
+    // compiler.)
+    Value ohS = ib.mul(oh, cv.strideH), khD = ib.mul(kh, cv.dilH);
+    Value owS = ib.mul(ow, cv.strideW), kwD = ib.mul(kw, cv.dilW);
+    Value ih = ib.add(ib.add(ohS, khD), -top);
+    Value iw = ib.add(ib.add(owS, kwD), -left);
+    if (!padded)
+      return Address{image, {n, ih, iw, c}, Value()};
+    Value inH = ib.within(ih, height), inW = ib.within(iw, width);
+    Value inside = arith::AndIOp::create(ib.b, ib.loc, inH, inW);
+    Value h = ib.max(ib.min(ih, height - 1), 0);
+    Value w = ib.max(ib.min(iw, width - 1), 0);
+    return Address{image, {n, h, w, c}, inside};
   };
   return match;
 }
@@ -542,6 +672,8 @@ struct GPUMatmulKernelsPass
                  nibbles ? &*nibbles : nullptr);
     }
     m.op.erase();
+    for (Operation *op : m.obsolete)
+      op->erase();
     if (epilogue)
       epilogue->erase();
     if (expansion)
@@ -622,14 +754,12 @@ struct GPUMatmulKernelsPass
         byteGlobal(b, loc, "__qsparse_weight_table", {16}, table)};
   }
 
-  using Source = std::function<std::pair<Value, SmallVector<Value>>(
-      IndexBuilder &, Value, Value)>;
-
   /// Copies rows [base, base + rows) of a source `extent` rows by `kExtent`
   /// bytes, bytes [k0, k0 + width) of each, in `chunk`-byte cp.async into
   /// stage `stage` of `shared` (elements of `eb` bytes); every thread of
-  /// the block issues the same number. Bytes past the matrix are zero
-  /// filled. The copies' tokens are appended to `tokens`.
+  /// the block issues the same number. Bytes past the matrix, and chunks
+  /// the source says are outside (a padding tap), are zero filled. The
+  /// copies' tokens are appended to `tokens`.
   void emitCopies(IndexBuilder &ib, Value tid, Value stage, int64_t eb,
                   SmallVector<Value> &tokens, const Source &source,
                   Value shared, Value base, int64_t rows, int64_t extent,
@@ -651,10 +781,12 @@ struct GPUMatmulKernelsPass
       Value valid = arith::SelectOp::create(b, loc, inRows, left, ib.c(0));
       Value srcRow = ib.min(gRow, extent - 1);
       Value srcCol = ib.min(gCol, kExtent - chunk);
-      auto [global, at] = source(ib, srcRow, ib.div(srcCol, eb));
+      Address at = source(ib, srcRow, ib.div(srcCol, eb));
+      if (at.inside)
+        valid = arith::SelectOp::create(b, loc, at.inside, valid, ib.c(0));
       auto copy = nvgpu::DeviceAsyncCopyOp::create(
           b, loc, tokenType, shared, ValueRange{stage, row, ib.div(col, eb)},
-          global, at, b.getIndexAttr(chunk / eb), ib.div(valid, eb),
+          at.buffer, at.indices, b.getIndexAttr(chunk / eb), ib.div(valid, eb),
           chunk == 16 ? b.getUnitAttr() : UnitAttr());
       tokens.push_back(copy.getAsyncToken());
     }
@@ -777,12 +909,9 @@ struct GPUMatmulKernelsPass
       copyRows(m.aAt, sa, m0, cf.bm, m.m, m.k * eb, k0, cf.bk, chunk);
       Value bSource = nibbles ? nibbles->packed : bt;
       int64_t bExtent = nibbles ? m.k / 2 : m.k * eb;
-      copyRows(
-          [bSource](IndexBuilder &, Value row, Value col) {
-            return std::make_pair(bSource, SmallVector<Value>{row, col});
-          },
-          sb, n0, cf.bn, m.n, bExtent, ib.mul(kTile, bWidth), bWidth,
-          nibbles ? chunkFor(bExtent) : chunk);
+      copyRows(rowsOf(bSource), sb, n0, cf.bn, m.n, bExtent,
+               ib.mul(kTile, bWidth), bWidth,
+               nibbles ? chunkFor(bExtent) : chunk);
       return nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, tokenType, tokens)
           .getResult();
     };
@@ -1449,11 +1578,6 @@ struct GPUMatmulKernelsPass
     Value warpCol = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN());
     Value warpTile = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN() / 16);
 
-    auto rowsOf = [](Value buffer) -> Source {
-      return [buffer](IndexBuilder &, Value row, Value col) {
-        return std::make_pair(buffer, SmallVector<Value>{row, col});
-      };
-    };
     auto tokenType = nvgpu::DeviceAsyncTokenType::get(ctx);
     auto issue = [&](Value kTile, Value stage) {
       SmallVector<Value> tokens;
