@@ -15,6 +15,10 @@
 // RUN: qsparse-run %s -e conv_pointwise --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=POINT
 // RUN: qsparse-run %s -e conv_nchw --random-inputs=2 --target=emulator --check | FileCheck %s --check-prefix=NCHW
 // RUN: qsparse-run %s -e conv_pad_asym --random-inputs=13 --target=emulator --check | FileCheck %s --check-prefix=ASYM
+// RGB stems (C = 3, widened to 4 with a zero channel): int8 7x7/2 with a
+// hoisted u8 zero point and batch 2, and f16 3x3 after a tensor.pad:
+// RUN: qsparse-run %s -e stem_rgb --random-inputs=14 --target=emulator --check | FileCheck %s --check-prefix=RGB
+// RUN: qsparse-run %s -e stem_rgb_half --random-inputs=14 --target=emulator --check | FileCheck %s --check-prefix=RGBHALF
 // Zero padding is done by the copies: the kernel reads the unpadded image
 // (no padded buffer is left), zero filling the chunks of taps outside it;
 // a nonzero padding value (the stem's zero point) keeps the padded buffer.
@@ -29,6 +33,13 @@
 // PADIR-NOT: memref<2x14x13x8xi8>
 // PADIR: nvgpu.device_async_copy %arg0[{{.*}} : memref<2x11x9x8xi8>
 // PADIR-NOT: memref<2x14x13x8xi8>
+// PADIR-LABEL: func.func @stem_rgb(
+// PADIR: memref.alloc() {alignment = 64 : i64} : memref<2x29x27x4xi8>
+// PADIR: memref.alloc() {alignment = 64 : i64} : memref<7x7x4x16xi8>
+// PADIR: nvvm.mma.sync
+// PADIR-LABEL: func.func @stem_rgb_half(
+// PADIR: memref.alloc() {alignment = 64 : i64} : memref<1x17x17x4xf16>
+// PADIR: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]}
 // PADIR-LABEL: func.func @residual(
 // Other tile configurations (--gpu-pipeline-options).
 // RUN: qsparse-run %s -e dense --random-inputs=3 --target=emulator --check --gpu-pipeline-options="tile-m=32 tile-n=32 tile-k=32 warps-m=1 warps-n=1" | FileCheck %s --check-prefix=DENSE
@@ -63,6 +74,8 @@
 // POINT: check: OK, 12544 values match the reference pipeline
 // NCHW: check: OK, 1024 values match the reference pipeline
 // ASYM: check: OK, 800 values match the reference pipeline
+// RGB: check: OK, 4224 values match the reference pipeline
+// RGBHALF: check: OK, 5400 values match the reference pipeline
 // RESIDUAL: check: OK, 3136 values match the reference pipeline
 // OK: check: OK
 // BENCH: qsparse-run: error: --bench measures nothing on --target=emulator (an interpreter)
@@ -139,6 +152,24 @@ func.func @conv_stem(%x: tensor<1x20x20x4xi8>, %w: tensor<7x7x4x16xi8>) -> tenso
 func.func @conv_pad_asym(%x: tensor<2x11x9x8xi8>, %w: tensor<3x3x8x20xi8>) -> tensor<2x5x4x20xi32> {
   %y = qsparse.conv2d %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 2, 2>, padding = array<i64: 2, 0, 1, 3>} : tensor<2x11x9x8xi8>, tensor<3x3x8x20xi8> -> tensor<2x5x4x20xi32>
   return %y : tensor<2x5x4x20xi32>
+}
+
+func.func @stem_rgb(%x: tensor<2x23x21x3xi8>, %w: tensor<7x7x3x16xi8>) -> tensor<2x12x11x16xi32> {
+  %y = qsparse.conv2d %x, %w {input_unsigned, input_zero_point = 121 : i64, strides = array<i64: 2, 2>, padding = array<i64: 3, 3, 3, 3>} : tensor<2x23x21x3xi8>, tensor<7x7x3x16xi8> -> tensor<2x12x11x16xi32>
+  return %y : tensor<2x12x11x16xi32>
+}
+func.func @stem_rgb_half(%x: tensor<1x15x15x3xf16>, %w: tensor<3x3x3x24xf16>) -> tensor<1x15x15x24xf32> {
+  %zero = arith.constant 0.0 : f16
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f16
+  } : tensor<1x15x15x3xf16> to tensor<1x17x17x3xf16>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x15x15x24xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x15x15x24xf32>) -> tensor<1x15x15x24xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x17x17x3xf16>, tensor<3x3x3x24xf16>) outs(%f : tensor<1x15x15x24xf32>) -> tensor<1x15x15x24xf32>
+  return %c : tensor<1x15x15x24xf32>
 }
 
 func.func @conv_pointwise(%x: tensor<1x14x14x64xi8>) -> tensor<1x14x14x64xi32> {

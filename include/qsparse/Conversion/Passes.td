@@ -129,7 +129,8 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     extended by `arith.extf`) whose K is even, and every NHWC x HWCF
     convolution of the same types (direct form, any strides and dilations,
     the padding already materialized) whose C is a multiple of 4 (i8) or 2
-    (f16), becomes a `gpu.launch`. A convolution is the implicit GEMM M =
+    (f16), becomes a `gpu.launch`; one whose C is not (an RGB stem) runs on
+    copies of its image and filter widened with zero channels. A convolution is the implicit GEMM M =
     N*OH*OW pixels, N = F, K = KH*KW*C in (kh, kw, c) order: the copies
     into shared memory read A straight from the image at (n, oh*sh + kh*dh,
     ow*sw + kw*dw, c), chunks never straddle a filter tap, so no im2col

@@ -358,6 +358,68 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
   return match;
 }
 
+/// A convolution that the tensor-core kernel would take but for its
+/// channel runs (C x element bytes not a multiple of 4, such as an RGB
+/// stem's C = 3), rebuilt on copies of its image and filter whose C is
+/// rounded up to whole 4-byte runs: the new channels are zero in both, so
+/// they add nothing (the image's own padding keeps its value). The copies
+/// are freed after the new op, which is returned (null when `op` is not
+/// such a convolution).
+linalg::LinalgOp padChannels(linalg::LinalgOp op) {
+  std::optional<qsparse::cpu::ConvMatch> conv =
+      qsparse::cpu::matchConv(op, /*narrowAcc=*/true, /*half=*/true);
+  if (!conv || op.getNumDpsInputs() != 2 ||
+      op.getDpsInputs()[0] != conv->input ||
+      op.getDpsInputs()[1] != conv->filter)
+    return {};
+  Match probe;
+  probe.aUnsigned = conv->aUnsigned;
+  probe.bUnsigned = conv->bUnsigned;
+  if (!setElement(probe, conv->kind, conv->output, conv->kh * conv->kw * 4,
+                  Builder(op)))
+    return {};
+  int64_t unit = 4 / probe.elemBytes();
+  int64_t channels = ceilDiv(conv->c, unit) * unit;
+  // (A narrowed accumulator must still be exact over the longer K.)
+  if (conv->c % unit == 0 ||
+      !setElement(probe, conv->kind, conv->output,
+                  conv->kh * conv->kw * channels, Builder(op)))
+    return {};
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(probe.elem));
+  SmallVector<Value> copies;
+  auto widen = [&](Value v, int64_t dim) -> Value {
+    auto type = cast<MemRefType>(v.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[dim] = channels;
+    Value wide = memref::AllocOp::create(
+        b, loc, MemRefType::get(shape, type.getElementType()),
+        b.getI64IntegerAttr(64));
+    linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{wide});
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+        strides(rank, b.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes;
+    for (int64_t size : type.getShape())
+      sizes.push_back(b.getIndexAttr(size));
+    Value window =
+        memref::SubViewOp::create(b, loc, wide, offsets, sizes, strides);
+    memref::CopyOp::create(b, loc, v, window);
+    copies.push_back(wide);
+    return wide;
+  };
+  IRMapping map;
+  map.map(conv->input, widen(conv->input, 3));
+  map.map(conv->filter, widen(conv->filter, 2));
+  Operation *wide = b.clone(*op, map);
+  b.setInsertionPointAfter(wide);
+  for (Value copy : copies)
+    memref::DeallocOp::create(b, loc, copy);
+  op->erase();
+  return cast<linalg::LinalgOp>(wide);
+}
+
 /// A lane -> (row, column) address map as two affine maps of the lane,
 /// checked against the Numerics function it implements for all 32 lanes.
 struct LaneMap {
@@ -548,15 +610,22 @@ struct GPUMatmulKernelsPass
     }
     symbols = std::make_shared<SymbolTable>(getOperation());
 
-    SmallVector<Match> matches;
+    SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (op->getParentOfType<gpu::LaunchOp>())
-        return;
-      if (auto match = matchTensorCoreMatmul(op))
-        matches.push_back(*match);
-      else if (auto conv = matchTensorCoreConv(op))
-        matches.push_back(*conv);
+      if (!op->getParentOfType<gpu::LaunchOp>())
+        ops.push_back(op);
     });
+    SmallVector<Match> matches;
+    for (linalg::LinalgOp op : ops) {
+      if (auto match = matchTensorCoreMatmul(op)) {
+        matches.push_back(*match);
+        continue;
+      }
+      if (linalg::LinalgOp wide = padChannels(op))
+        op = wide;
+      if (auto conv = matchTensorCoreConv(op))
+        matches.push_back(*conv);
+    }
     for (Match &match : matches) {
       // The grid's y dimension (row tiles) is limited to 65535 blocks.
       if (ceilDiv(match.m, config.bm) > 65535) {
