@@ -408,6 +408,28 @@ Value qsparse::cpu::baseBuffer(Value v) {
   return v;
 }
 
+Value qsparse::cpu::zeroWidened(OpBuilder &b, Location loc, Value v,
+                                int64_t dim, int64_t size) {
+  auto type = cast<MemRefType>(v.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] = size;
+  Value wide = memref::AllocOp::create(
+      b, loc, MemRefType::get(shape, type.getElementType()),
+      b.getI64IntegerAttr(64));
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+  linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{wide});
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
+      strides(rank, b.getIndexAttr(1)), sizes;
+  for (int64_t extent : type.getShape())
+    sizes.push_back(b.getIndexAttr(extent));
+  Value window =
+      memref::SubViewOp::create(b, loc, wide, offsets, sizes, strides);
+  memref::CopyOp::create(b, loc, v, window);
+  return wide;
+}
+
 bool qsparse::cpu::unwrittenBetween(Operation *from, Operation *to,
                                     ArrayRef<Value> views) {
   SmallVector<Value> buffers;

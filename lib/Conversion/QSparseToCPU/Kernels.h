@@ -129,6 +129,13 @@ bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
 /// The buffer a view (subview, reshape, cast, ...) is of.
 mlir::Value baseBuffer(mlir::Value v);
 
+/// A new buffer (64-byte aligned) holding `v` with dimension `dim` widened
+/// to `size` (>= its extent): zero filled, then `v` copied into the window
+/// of its old extent (a linalg.fill and a memref.copy). The caller frees
+/// it.
+mlir::Value zeroWidened(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                        int64_t dim, int64_t size);
+
 /// Whether no op strictly between `from` and `to` (one block) may write
 /// `views`: a kernel reads the compressed operands at `to` in place of a
 /// weight that `from` expanded from them. Ops with unknown effects count as

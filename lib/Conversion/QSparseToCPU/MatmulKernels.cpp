@@ -752,25 +752,8 @@ struct CPUMatmulKernelsPass
     if (cv.kind == KernelKind::I8VNNI && cv.c % 4 != 0 && !rowRuns) {
       int64_t c4 = (cv.c + 3) / 4 * 4;
       auto padChannels = [&](Value v, int64_t channelDim) {
-        auto type = cast<MemRefType>(v.getType());
-        SmallVector<int64_t> shape(type.getShape());
-        shape[channelDim] = c4;
-        Value copy = memref::AllocOp::create(
-            b, loc, MemRefType::get(shape, type.getElementType()),
-            b.getI64IntegerAttr(64));
-        Value zero = arith::ConstantOp::create(
-            b, loc, b.getIntegerAttr(type.getElementType(), 0));
-        linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{copy});
-        SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-        SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-        SmallVector<OpFoldResult> sizes;
-        for (int64_t d : type.getShape())
-          sizes.push_back(b.getIndexAttr(d));
-        Value window =
-            memref::SubViewOp::create(b, loc, copy, offsets, sizes, strides);
-        memref::CopyOp::create(b, loc, v, window);
-        padded.push_back(copy);
-        return copy;
+        padded.push_back(qsparse::cpu::zeroWidened(b, loc, v, channelDim, c4));
+        return padded.back();
       };
       cv.input = padChannels(cv.input, 3);
       cv.filter = padChannels(cv.filter, 2);

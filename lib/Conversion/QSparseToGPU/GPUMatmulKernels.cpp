@@ -387,31 +387,12 @@ linalg::LinalgOp padChannels(linalg::LinalgOp op) {
     return {};
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(probe.elem));
-  SmallVector<Value> copies;
-  auto widen = [&](Value v, int64_t dim) -> Value {
-    auto type = cast<MemRefType>(v.getType());
-    SmallVector<int64_t> shape(type.getShape());
-    shape[dim] = channels;
-    Value wide = memref::AllocOp::create(
-        b, loc, MemRefType::get(shape, type.getElementType()),
-        b.getI64IntegerAttr(64));
-    linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{wide});
-    int64_t rank = type.getRank();
-    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
-        strides(rank, b.getIndexAttr(1));
-    SmallVector<OpFoldResult> sizes;
-    for (int64_t size : type.getShape())
-      sizes.push_back(b.getIndexAttr(size));
-    Value window =
-        memref::SubViewOp::create(b, loc, wide, offsets, sizes, strides);
-    memref::CopyOp::create(b, loc, v, window);
-    copies.push_back(wide);
-    return wide;
-  };
+  SmallVector<Value> copies = {
+      qsparse::cpu::zeroWidened(b, loc, conv->input, 3, channels),
+      qsparse::cpu::zeroWidened(b, loc, conv->filter, 2, channels)};
   IRMapping map;
-  map.map(conv->input, widen(conv->input, 3));
-  map.map(conv->filter, widen(conv->filter, 2));
+  map.map(conv->input, copies[0]);
+  map.map(conv->filter, copies[1]);
   Operation *wide = b.clone(*op, map);
   b.setInsertionPointAfter(wide);
   for (Value copy : copies)
