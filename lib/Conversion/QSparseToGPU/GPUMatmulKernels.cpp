@@ -936,12 +936,10 @@ struct GPUMatmulKernelsPass
           b, loc,
           MemRefType::get({16}, i8, MemRefLayoutAttrInterface{}, workgroup));
     }
-    Value tid = launch.getThreadIds().x;
-    Value m0 = ib.mul(launch.getBlockIds().y, cf.bm);
-    Value n0 = ib.mul(launch.getBlockIds().x, cf.bn);
-    Value warp = ib.div(tid, 32), lane = ib.rem(tid, 32);
-    Value warpRow = ib.mul(ib.div(warp, cf.warpsN), cf.warpM());
-    Value warpCol = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN());
+    // (Copied out, not a structured binding: lambdas capture them.)
+    BlockCoordinates block = blockCoordinates(ib, launch);
+    Value tid = block.tid, m0 = block.m0, n0 = block.n0, lane = block.lane,
+          warpRow = block.warpRow, warpCol = block.warpCol;
 
     int64_t chunk = m.chunk;
     auto tokenType = nvgpu::DeviceAsyncTokenType::get(ctx);
@@ -1504,9 +1502,6 @@ struct GPUMatmulKernelsPass
     auto body = scf::IfOp::create(b, loc, ib.lt(t, total), false);
     gpu::TerminatorOp::create(b, loc);
     b.setInsertionPoint(body.thenBlock()->getTerminator());
-    auto i8c = [&](int64_t v) {
-      return arith::ConstantIntOp::create(b, loc, i8, v).getResult();
-    };
     auto intc = [&](Type type, int64_t v) {
       return arith::ConstantIntOp::create(b, loc, type, v).getResult();
     };
@@ -1541,7 +1536,7 @@ struct GPUMatmulKernelsPass
         Value p =
             memref::LoadOp::create(b, loc, metadata, ValueRange{row, nAt});
         for (int64_t pos = 0; pos < 4; ++pos)
-          dense[pos] = select(eq(p, i8c(pos)), v, dense[pos]);
+          dense[pos] = select(eq(p, intc(i8, pos)), v, dense[pos]);
       }
       Value mask = intc(i64, 0);
       for (int64_t pos = 0; pos < 4; ++pos) {
@@ -1620,12 +1615,10 @@ struct GPUMatmulKernelsPass
     Value sx = sharedTile(b, loc, stagedTile(cf.bm, cf.bk / eb, elem));
     Value sw = sharedTile(b, loc, stagedTile(cf.bn, cf.bk / 2 / eb, elem));
     Value se = sharedTile(b, loc, stagedTile(cf.bn / 16, metaWidth, i8));
-    Value tid = launch.getThreadIds().x;
-    Value m0 = ib.mul(launch.getBlockIds().y, cf.bm);
-    Value n0 = ib.mul(launch.getBlockIds().x, cf.bn);
-    Value warp = ib.div(tid, 32), lane = ib.rem(tid, 32);
-    Value warpRow = ib.mul(ib.div(warp, cf.warpsN), cf.warpM());
-    Value warpCol = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN());
+    // (Copied out, not a structured binding: lambdas capture them.)
+    BlockCoordinates block = blockCoordinates(ib, launch);
+    Value tid = block.tid, m0 = block.m0, n0 = block.n0, warp = block.warp,
+          lane = block.lane, warpRow = block.warpRow, warpCol = block.warpCol;
     Value warpTile = ib.mul(ib.rem(warp, cf.warpsN), cf.warpN() / 16);
 
     auto tokenType = nvgpu::DeviceAsyncTokenType::get(ctx);
@@ -1773,6 +1766,25 @@ struct GPUMatmulKernelsPass
     return gpu::LaunchOp::create(ib.b, ib.loc, ib.c(ceilDiv(m.n, config.bn)),
                                  ib.c(ceilDiv(m.m, config.bm)), one,
                                  ib.c(config.threads()), one, one);
+  }
+
+  /// Where a thread of a blockLaunch works: its thread id, the first row
+  /// (m0) and column (n0) of C of its block, its warp and lane, and the
+  /// first row and column of its warp's tile within the block tile.
+  struct BlockCoordinates {
+    Value tid, m0, n0, warp, lane, warpRow, warpCol;
+  };
+  BlockCoordinates blockCoordinates(IndexBuilder &ib, gpu::LaunchOp launch) {
+    const Config &cf = config;
+    BlockCoordinates at;
+    at.tid = launch.getThreadIds().x;
+    at.m0 = ib.mul(launch.getBlockIds().y, cf.bm);
+    at.n0 = ib.mul(launch.getBlockIds().x, cf.bn);
+    at.warp = ib.div(at.tid, 32);
+    at.lane = ib.rem(at.tid, 32);
+    at.warpRow = ib.mul(ib.div(at.warp, cf.warpsN), cf.warpM());
+    at.warpCol = ib.mul(ib.rem(at.warp, cf.warpsN), cf.warpN());
+    return at;
   }
 
   /// A new 128-byte aligned workgroup global of `type`, read inside the
