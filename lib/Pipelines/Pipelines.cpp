@@ -49,6 +49,8 @@ static void buildFront(OpPassManager &pm, Target target) {
     pm.addPass(createCanonicalizerPass());
   }
   pm.addPass(qsparse::createReadOnlyArguments());
+  // One buffer per destination: no epilogue writes its contraction's input.
+  pm.addPass(qsparse::createUnshareEmptyTensors());
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -75,6 +75,25 @@ def ReadOnlyArguments : Pass<"qsparse-readonly-arguments", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def UnshareEmptyTensors : Pass<"qsparse-unshare-empty-tensors"> {
+  let summary = "Give each destination-passing use of a tensor.empty its own op";
+  let description = [{
+    CSE (the ONNX importer runs it) merges identical `tensor.empty` ops, so
+    one empty tensor can become the destination of several unrelated ops.
+    One-Shot Bufferize then gives all of them one buffer and, where the
+    earlier value is dead, writes the later op into the buffer an earlier
+    op's consumer reads: a requantize epilogue writes the very buffer its
+    convolution reads. The kernels cannot fuse such an epilogue (its
+    output would overwrite the input other blocks still read), so it runs
+    as a separate pass over memory. This pass clones a shared
+    `tensor.empty` (at its own position, so dynamic sizes still dominate)
+    for every use after the first. Bufferization then allocates a buffer
+    per destination and frees each after its last use, as usual. The
+    pipelines run it just before bufferization.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def WriteResultsInPlace
     : Pass<"qsparse-write-results-in-place", "mlir::func::FuncOp"> {
   let summary = "Compute a result in its out-parameter instead of copying it there";
