@@ -305,6 +305,34 @@ func.func @conv_c3(%x: memref<1x10x10x3xi8>, %w: memref<3x3x3x32xi8>, %y: memref
 
 // -----
 
+// A constant filter is widened at compile time: a new global holds each
+// filter row's three channels and a zero fourth (the transposed B^T the
+// kernel reads is made from it); only the image is copied at run time.
+// (The transposed weight prints before the function, the widened one
+// after it.)
+// CHECK: memref.global "private" constant @__qsparse_weight_nk : memref<8x4xi8> = dense<{{\[}}[1, 9, 17, 0], [2, 10, 18, 0], [3, 11, 19, 0], [4, 12, 20, 0], [5, 13, 21, 0], [6, 14, 22, 0], [7, 15, 23, 0], [8, 16, 24, 0]]>
+// CHECK-LABEL: func.func @conv_c3_constant
+// CHECK: %[[X4:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x6x6x4xi8>
+// CHECK: linalg.copy ins(%arg0 : memref<1x6x6x3xi8>)
+// CHECK-NOT: memref.alloc() {{.*}} : memref<1x1x4x8xi8>
+// CHECK-NOT: linalg.copy
+// CHECK: memref.get_global @__qsparse_weight_nk : memref<8x4xi8>
+// CHECK: gpu.launch
+// CHECK: nvgpu.mma.sync
+// CHECK: memref.dealloc %[[X4]]
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+// CHECK: memref.global "private" constant @__qsparse_widened : memref<1x1x4x8xi8> = dense<{{\[\[\[}}[1, 2, 3, 4, 5, 6, 7, 8], [9, 10, 11, 12, 13, 14, 15, 16], [17, 18, 19, 20, 21, 22, 23, 24], [0, 0, 0, 0, 0, 0, 0, 0]]]]>
+memref.global "private" constant @rgb : memref<1x1x3x8xi8> = dense<[[[[1, 2, 3, 4, 5, 6, 7, 8], [9, 10, 11, 12, 13, 14, 15, 16], [17, 18, 19, 20, 21, 22, 23, 24]]]]>
+func.func @conv_c3_constant(%x: memref<1x6x6x3xi8>, %y: memref<1x6x6x8xi32>) {
+  %w = memref.get_global @rgb : memref<1x1x3x8xi8>
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x6x6x3xi8>, memref<1x1x3x8xi8>) outs(%y : memref<1x6x6x8xi32>)
+  return
+}
+
+// -----
+
 // A marked epilogue (bias per column + residual + ReLU, to f32) applied
 // to the accumulator fragments: each fragment pair is converted, the bias
 // pair and the residual pair loaded at its (row, column), and the result

@@ -105,6 +105,8 @@ func.func @conv_f32(%x: tensor<1x10x14x3xf32>, %w: tensor<3x3x3x20xf32>) -> tens
 // RUN: qsparse-run %s -e c1 --random-inputs=10 --check | FileCheck %s --check-prefix=C1
 // RUN: qsparse-run %s -e c5_fused --random-inputs=11 --check | FileCheck %s --check-prefix=C5
 // RUN: qsparse-run %s -e c2_dilated --random-inputs=12 --check | FileCheck %s --check-prefix=C2D
+// RUN: qsparse-run %s -e c3_dilated_const --random-inputs=12 --check | FileCheck %s --check-prefix=C3D
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline="vnni=on vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=C3DIR
 // RUN: qsparse-run %s -e narrow24 --random-inputs=13 --check | FileCheck %s --check-prefix=N24
 // RUN: qsparse-run %s -e narrow24 --random-inputs=13 --check --cpu-vnni=off | FileCheck %s --check-prefix=N24
 // RUN: qsparse-run %s -e narrow24 --random-inputs=13 --check --cpu-vector-bits=128 | FileCheck %s --check-prefix=N24
@@ -230,6 +232,25 @@ func.func @c2_dilated(%x: tensor<1x8x12x2xi8>, %w: tensor<2x3x2x64xi8>) -> tenso
 }
 
 
+
+// A constant filter padded to C = 4 (W dilation): widened at compile time
+// into a new global, packed at compile time like any constant weight; only
+// the image is copied at run time.
+// C3DIR-LABEL: func.func @c3_dilated_const(
+// C3DIR: memref.alloc() {{.*}} : memref<1x6x9x4xi8>
+// C3DIR-NOT: memref.alloc() {{.*}} : memref<1x2x4x16xi8>
+// C3DIR: memref.get_global @__qsparse_widened : memref<1x2x4x16xi8>
+// C3DIR-NOT: memref.alloc() {{.*}} : memref<1x2x4x16xi8>
+// C3DIR: memref.get_global @__qsparse_packed
+// C3DIR: return
+// C3DIR: memref.global "private" constant @__qsparse_widened : memref<1x2x4x16xi8>
+// C3D: check: OK, 480 values match
+func.func @c3_dilated_const(%x: tensor<1x6x9x3xi8>) -> tensor<1x6x5x16xi32> {
+  %w = arith.constant dense<[[[[-116, -79, -42, -5, 32, 69, 106, -112, -75, -38, -1, 36, 73, 110, -108, -71], [-34, 3, 40, 77, 114, -104, -67, -30, 7, 44, 81, 118, -100, -63, -26, 11], [48, 85, 122, -96, -59, -22, 15, 52, 89, 126, -92, -55, -18, 19, 56, 93]], [[-125, -88, -51, -14, 23, 60, 97, -121, -84, -47, -10, 27, 64, 101, -117, -80], [-43, -6, 31, 68, 105, -113, -76, -39, -2, 35, 72, 109, -109, -72, -35, 2], [39, 76, 113, -105, -68, -31, 6, 43, 80, 117, -101, -64, -27, 10, 47, 84]]]]> : tensor<1x2x3x16xi8>
+  %0 = qsparse.conv2d %x, %w {input_unsigned, dilations = array<i64: 1, 4>}
+      : tensor<1x6x9x3xi8>, tensor<1x2x3x16xi8> -> tensor<1x6x5x16xi32>
+  return %0 : tensor<1x6x5x16xi32>
+}
 
 // N24: check: OK, 1920 values match
 func.func @narrow24(%x: tensor<1x8x10x16xi8>, %w: tensor<1x1x16x24xi8>) -> tensor<1x8x10x24xi32> {

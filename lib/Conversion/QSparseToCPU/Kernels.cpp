@@ -409,15 +409,42 @@ Value qsparse::cpu::baseBuffer(Value v) {
 }
 
 Value qsparse::cpu::zeroWidened(OpBuilder &b, Location loc, Value v,
-                                int64_t dim, int64_t size) {
+                                int64_t dim, int64_t size,
+                                SymbolTable &symbols) {
   auto type = cast<MemRefType>(v.getType());
   SmallVector<int64_t> shape(type.getShape());
   shape[dim] = size;
-  Value wide = memref::AllocOp::create(
-      b, loc, MemRefType::get(shape, type.getElementType()),
-      b.getI64IntegerAttr(64));
-  Value zero =
-      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+  auto wideType = MemRefType::get(shape, type.getElementType());
+  DenseElementsAttr data = constantData(v);
+  Type elem = type.getElementType();
+  if (data && elem.isIntOrFloat() && elem.getIntOrFloatBitWidth() % 8 == 0) {
+    // The widened bytes: each run of the old extent along `dim` followed by
+    // zeros (a splat's raw data is its one element).
+    int64_t eb = elem.getIntOrFloatBitWidth() / 8;
+    int64_t outer = 1, inner = eb, extent = type.getDimSize(dim);
+    for (int64_t d = 0; d < dim; ++d)
+      outer *= type.getDimSize(d);
+    for (int64_t d = dim + 1; d < type.getRank(); ++d)
+      inner *= type.getDimSize(d);
+    ArrayRef<char> raw = data.getRawData();
+    SmallVector<char> bytes(outer * size * inner, 0);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < extent * inner; ++i) {
+        int64_t at = o * extent * inner + i;
+        bytes[o * size * inner + i] = raw[data.isSplat() ? at % eb : at];
+      }
+    auto tensorType = RankedTensorType::get(shape, elem);
+    OpBuilder detached(b.getContext());
+    auto global = memref::GlobalOp::create(
+        detached, loc, "__qsparse_widened", detached.getStringAttr("private"),
+        wideType, DenseElementsAttr::getFromRawBuffer(tensorType, bytes),
+        /*constant=*/true, detached.getI64IntegerAttr(64));
+    symbols.insert(global);
+    return memref::GetGlobalOp::create(b, loc, wideType, global.getSymName());
+  }
+  Value wide =
+      memref::AllocOp::create(b, loc, wideType, b.getI64IntegerAttr(64));
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
   linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{wide});
   int64_t rank = type.getRank();
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
@@ -428,6 +455,10 @@ Value qsparse::cpu::zeroWidened(OpBuilder &b, Location loc, Value v,
       memref::SubViewOp::create(b, loc, wide, offsets, sizes, strides);
   memref::CopyOp::create(b, loc, v, window);
   return wide;
+}
+
+bool qsparse::cpu::isAllocation(Value v) {
+  return isa_and_nonnull<memref::AllocOp>(v.getDefiningOp());
 }
 
 bool qsparse::cpu::unwrittenBetween(Operation *from, Operation *to,

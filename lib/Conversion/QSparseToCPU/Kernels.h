@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/SymbolTable.h"
 
 namespace qsparse::cpu {
 
@@ -129,12 +130,18 @@ bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
 /// The buffer a view (subview, reshape, cast, ...) is of.
 mlir::Value baseBuffer(mlir::Value v);
 
-/// A new buffer (64-byte aligned) holding `v` with dimension `dim` widened
-/// to `size` (>= its extent): zero filled, then `v` copied into the window
-/// of its old extent (a linalg.fill and a memref.copy). The caller frees
-/// it.
+/// `v` with dimension `dim` widened to `size` (>= its extent), the new
+/// positions zero. A constant `v` (constantData) is widened at compile
+/// time into a new private constant global inserted in `symbols`, read
+/// with memref.get_global. Otherwise it is a new buffer (64-byte aligned),
+/// zero filled, with `v` copied into the window of its old extent (a
+/// linalg.fill and a memref.copy), which the caller frees (see
+/// isAllocation).
 mlir::Value zeroWidened(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
-                        int64_t dim, int64_t size);
+                        int64_t dim, int64_t size, mlir::SymbolTable &symbols);
+
+/// Whether `v` is a memref.alloc (the caller of zeroWidened frees those).
+bool isAllocation(mlir::Value v);
 
 /// Whether no op strictly between `from` and `to` (one block) may write
 /// `views`: a kernel reads the compressed operands at `to` in place of a

@@ -752,8 +752,11 @@ struct CPUMatmulKernelsPass
     if (cv.kind == KernelKind::I8VNNI && cv.c % 4 != 0 && !rowRuns) {
       int64_t c4 = (cv.c + 3) / 4 * 4;
       auto padChannels = [&](Value v, int64_t channelDim) {
-        padded.push_back(qsparse::cpu::zeroWidened(b, loc, v, channelDim, c4));
-        return padded.back();
+        Value wide =
+            qsparse::cpu::zeroWidened(b, loc, v, channelDim, c4, *symbols);
+        if (qsparse::cpu::isAllocation(wide))
+          padded.push_back(wide);
+        return wide;
       };
       cv.input = padChannels(cv.input, 3);
       cv.filter = padChannels(cv.filter, 2);

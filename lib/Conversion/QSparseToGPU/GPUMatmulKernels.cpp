@@ -362,10 +362,11 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
 /// channel runs (C x element bytes not a multiple of 4, such as an RGB
 /// stem's C = 3), rebuilt on copies of its image and filter whose C is
 /// rounded up to whole 4-byte runs: the new channels are zero in both, so
-/// they add nothing (the image's own padding keeps its value). The copies
-/// are freed after the new op, which is returned (null when `op` is not
-/// such a convolution).
-linalg::LinalgOp padChannels(linalg::LinalgOp op) {
+/// they add nothing (the image's own padding keeps its value). A constant
+/// filter is widened at compile time (a new global in `symbols`); the
+/// copies are freed after the new op, which is returned (null when `op` is
+/// not such a convolution).
+linalg::LinalgOp padChannels(linalg::LinalgOp op, SymbolTable &symbols) {
   std::optional<qsparse::cpu::ConvMatch> conv =
       qsparse::cpu::matchConv(op, /*narrowAcc=*/true, /*half=*/true);
   if (!conv || op.getNumDpsInputs() != 2 ||
@@ -388,15 +389,16 @@ linalg::LinalgOp padChannels(linalg::LinalgOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   SmallVector<Value> copies = {
-      qsparse::cpu::zeroWidened(b, loc, conv->input, 3, channels),
-      qsparse::cpu::zeroWidened(b, loc, conv->filter, 2, channels)};
+      qsparse::cpu::zeroWidened(b, loc, conv->input, 3, channels, symbols),
+      qsparse::cpu::zeroWidened(b, loc, conv->filter, 2, channels, symbols)};
   IRMapping map;
   map.map(conv->input, copies[0]);
   map.map(conv->filter, copies[1]);
   Operation *wide = b.clone(*op, map);
   b.setInsertionPointAfter(wide);
   for (Value copy : copies)
-    memref::DeallocOp::create(b, loc, copy);
+    if (qsparse::cpu::isAllocation(copy))
+      memref::DeallocOp::create(b, loc, copy);
   op->erase();
   return cast<linalg::LinalgOp>(wide);
 }
@@ -602,7 +604,7 @@ struct GPUMatmulKernelsPass
         matches.push_back(*match);
         continue;
       }
-      if (linalg::LinalgOp wide = padChannels(op))
+      if (linalg::LinalgOp wide = padChannels(op, *symbols))
         op = wide;
       if (auto conv = matchTensorCoreConv(op))
         matches.push_back(*conv);
