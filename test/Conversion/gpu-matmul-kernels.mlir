@@ -305,6 +305,41 @@ func.func @conv_c3(%x: memref<1x10x10x3xi8>, %w: memref<3x3x3x32xi8>, %y: memref
 
 // -----
 
+// A padded image with C = 3 (an RGB stem with an input zero point as its
+// padding value) is widened and padded in one buffer: C = 4, filled with
+// the padding value (its fourth channel meets zero filter channels), the
+// unpadded image copied into its interior. The old padded buffer is gone.
+// CHECK-LABEL: func.func @conv_c3_padded
+// CHECK-NOT: memref<1x12x12x3xi8>
+// CHECK: %[[X4:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x12x12x4xi8>
+// CHECK: %[[C7:.*]] = arith.constant 7 : i8
+// CHECK: linalg.fill ins(%[[C7]] : i8) outs(%[[X4]] : memref<1x12x12x4xi8>)
+// CHECK: %[[XV:.*]] = memref.subview %[[X4]][0, 2, 1, 0] [1, 8, 8, 3] [1, 1, 1, 1]
+// CHECK: linalg.copy ins(%arg0 : memref<1x8x8x3xi8>) outs(%[[XV]] :
+// CHECK-NOT: memref<1x12x12x3xi8>
+// CHECK: gpu.launch
+// CHECK: nvgpu.device_async_copy %[[X4]][{{.*}}], %{{.*}}[{{.*}}], 4, %{{.*}} : memref<1x12x12x4xi8>
+// CHECK: nvgpu.mma.sync
+// CHECK: memref.dealloc %[[X4]]
+// CHECK-NOT: memref<1x12x12x3xi8>
+// CHECK: return
+func.func @conv_c3_padded(%x: memref<1x8x8x3xi8>, %w: memref<3x3x3x32xi8>, %y: memref<1x10x10x32xi32>) {
+  %p = memref.alloc() : memref<1x12x12x3xi8>
+  %c7 = arith.constant 7 : i8
+  linalg.map outs(%p : memref<1x12x12x3xi8>)
+    (%init: i8) {
+      linalg.yield %c7 : i8
+    }
+  %v = memref.subview %p[0, 2, 1, 0] [1, 8, 8, 3] [1, 1, 1, 1] : memref<1x12x12x3xi8> to memref<1x8x8x3xi8, strided<[432, 36, 3, 1], offset: 75>>
+  memref.copy %x, %v : memref<1x8x8x3xi8> to memref<1x8x8x3xi8, strided<[432, 36, 3, 1], offset: 75>>
+  linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%p, %w : memref<1x12x12x3xi8>, memref<3x3x3x32xi8>) outs(%y : memref<1x10x10x32xi32>)
+  memref.dealloc %p : memref<1x12x12x3xi8>
+  return
+}
+
+// -----
+
 // A constant filter is widened at compile time: a new global holds each
 // filter row's three channels and a zero fourth (the transposed B^T the
 // kernel reads is made from it); only the image is copied at run time.

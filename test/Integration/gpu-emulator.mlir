@@ -21,7 +21,9 @@
 // RUN: qsparse-run %s -e stem_rgb_half --random-inputs=14 --target=emulator --check | FileCheck %s --check-prefix=RGBHALF
 // Zero padding is done by the copies: the kernel reads the unpadded image
 // (no padded buffer is left), zero filling the chunks of taps outside it;
-// a nonzero padding value (the stem's zero point) keeps the padded buffer.
+// a nonzero padding value (the stem's zero point) keeps the padded buffer,
+// which for an RGB stem is also the widened one: one buffer with C = 4
+// filled with the zero point, the image copied into its interior.
 // RUN: qsparse-opt %s --qsparse-gpu-pipeline --mlir-print-ir-after=qsparse-gpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=PADIR
 // PADIR-LABEL: func.func @conv3x3(
 // PADIR-NOT: memref<2x11x11x16xi8>
@@ -34,7 +36,12 @@
 // PADIR: nvgpu.device_async_copy %arg0[{{.*}} : memref<2x11x9x8xi8>
 // PADIR-NOT: memref<2x14x13x8xi8>
 // PADIR-LABEL: func.func @stem_rgb(
-// PADIR: memref.alloc() {alignment = 64 : i64} : memref<2x29x27x4xi8>
+// PADIR-NOT: memref<2x29x27x3xi8>
+// PADIR: %[[PAD:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x29x27x4xi8>
+// PADIR: linalg.fill ins(%{{.*}} : i8) outs(%[[PAD]] : memref<2x29x27x4xi8>)
+// PADIR: memref.subview %[[PAD]][0, 3, 3, 0] [2, 23, 21, 3] [1, 1, 1, 1]
+// PADIR: linalg.copy ins(%arg0 : memref<2x23x21x3xi8>)
+// PADIR-NOT: memref<2x29x27x3xi8>
 // PADIR: memref.alloc() {alignment = 64 : i64} : memref<7x7x4x16xi8>
 // PADIR: nvvm.mma.sync
 // PADIR-LABEL: func.func @stem_rgb_half(

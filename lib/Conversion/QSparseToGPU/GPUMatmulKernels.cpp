@@ -204,39 +204,46 @@ struct IndexBuilder {
   }
 };
 
-/// Whether `v` is an integer zero or a float +0 (all bits zero, which is
-/// what a cp.async zero fill writes).
-bool isZeroBits(Value v) {
-  return matchPattern(v, m_Zero()) || matchPattern(v, m_PosZeroFloat());
+/// Whether `value` is an integer zero or a float +0 (all bits zero, which
+/// is what a cp.async zero fill writes).
+bool isZeroBits(TypedAttr value) {
+  if (auto i = dyn_cast<IntegerAttr>(value))
+    return i.getValue().isZero();
+  if (auto f = dyn_cast<FloatAttr>(value))
+    return f.getValue().bitcastToAPInt().isZero();
+  return false;
 }
 
-/// An image copied into the interior of a zero-filled buffer of its own
-/// before a convolution reads that buffer: the padding that
+/// An image copied into the interior of a buffer of its own, filled with a
+/// constant, before a convolution reads that buffer: the padding that
 /// --qsparse-lower-to-linalg and bufferization make of the conv's
-/// `padding` (or of a tensor.pad with value 0).
-struct ZeroPadding {
+/// `padding` (or of a tensor.pad with a constant value).
+struct Padding {
   /// The unpadded NHWC image and where it sits in the padded buffer.
   Value image;
   int64_t top = 0, left = 0;
+  /// The padding value.
+  TypedAttr value;
   /// The copy, the subview, the fill, the deallocations and the buffer's
   /// allocation: what is left of the padding when nothing reads the
   /// buffer.
   SmallVector<Operation *> ops;
 };
 
-/// The zero padding that produced `padded`, the input buffer of `conv`, if
+/// The padding that produced `padded`, the input buffer of `conv`, if
 /// `conv` is its only reader: it is an allocation in conv's block that a
-/// fill of zeros (linalg.fill, or a linalg.map yielding a constant zero)
+/// fill of a constant (linalg.fill, or a linalg.map yielding a constant)
 /// wholly writes, then a memref.copy writes the image into a unit-stride
 /// subview offset along H and W only, and nothing writes the image between
 /// that copy and `conv`.
-std::optional<ZeroPadding> zeroPadding(Value padded, Operation *conv) {
+std::optional<Padding> padding(Value padded, Operation *conv) {
   auto alloc = padded.getDefiningOp<memref::AllocOp>();
   auto paddedType = cast<MemRefType>(padded.getType());
   if (!alloc || alloc->getBlock() != conv->getBlock() ||
       paddedType.getRank() != 4)
     return std::nullopt;
   Operation *fill = nullptr;
+  TypedAttr value;
   memref::SubViewOp view;
   SmallVector<Operation *> deallocs;
   for (Operation *user : padded.getUsers()) {
@@ -246,13 +253,14 @@ std::optional<ZeroPadding> zeroPadding(Value padded, Operation *conv) {
       deallocs.push_back(user);
     } else if (auto f = dyn_cast<linalg::FillOp>(user);
                f && !fill && f.getDpsInits()[0] == padded &&
-               isZeroBits(f.getInputs()[0])) {
+               matchPattern(f.getInputs()[0], m_Constant(&value))) {
       fill = f;
     } else if (auto map = dyn_cast<linalg::MapOp>(user);
                map && !fill && map.getInputs().empty() &&
                map.getInit() == padded &&
-               isZeroBits(
-                   map.getMapper().front().getTerminator()->getOperand(0))) {
+               matchPattern(
+                   map.getMapper().front().getTerminator()->getOperand(0),
+                   m_Constant(&value))) {
       fill = map;
     } else if (auto v = dyn_cast<memref::SubViewOp>(user); v && !view) {
       view = v;
@@ -260,7 +268,7 @@ std::optional<ZeroPadding> zeroPadding(Value padded, Operation *conv) {
       return std::nullopt;
     }
   }
-  if (!fill || !view || !view->hasOneUse())
+  if (!fill || !value || !view || !view->hasOneUse())
     return std::nullopt;
   auto copy = dyn_cast<memref::CopyOp>(*view->getUsers().begin());
   if (!copy || copy.getTarget() != view.getResult() ||
@@ -279,10 +287,11 @@ std::optional<ZeroPadding> zeroPadding(Value padded, Operation *conv) {
       sizes[3] != paddedType.getDimSize(3) ||
       !qsparse::cpu::unwrittenBetween(copy, conv, {copy.getSource()}))
     return std::nullopt;
-  ZeroPadding pad;
+  Padding pad;
   pad.image = copy.getSource();
   pad.top = offsets[1];
   pad.left = offsets[2];
+  pad.value = value;
   pad.ops = {copy, view, fill};
   llvm::append_range(pad.ops, deallocs);
   pad.ops.push_back(alloc);
@@ -323,7 +332,10 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
   match.b = memref::CollapseShapeOp::create(b, loc, conv->filter, groups);
   match.c = memref::CollapseShapeOp::create(b, loc, conv->output, groups);
   match.fillTarget = conv->accBuffer;
-  std::optional<ZeroPadding> pad = zeroPadding(conv->input, op);
+  // (cp.async fills only zeros: other padding values stay in the buffer.)
+  std::optional<Padding> pad = padding(conv->input, op);
+  if (pad && !isZeroBits(pad->value))
+    pad.reset();
   Value image = pad ? pad->image : conv->input;
   match.inputs = {image, conv->filter};
   if (pad)
@@ -362,8 +374,9 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
 /// channel runs (C x element bytes not a multiple of 4, such as an RGB
 /// stem's C = 3), rebuilt on copies of its image and filter whose C is
 /// rounded up to whole 4-byte runs: the new channels are zero in both, so
-/// they add nothing (the image's own padding keeps its value). A constant
-/// filter is widened at compile time (a new global in `symbols`); the
+/// they add nothing (the image's own padding keeps its value; a padded
+/// image is widened and padded in one copy). A constant filter is widened
+/// at compile time (a new global in `symbols`); the
 /// copies are freed after the new op, which is returned (null when `op` is
 /// not such a convolution).
 linalg::LinalgOp padChannels(linalg::LinalgOp op, SymbolTable &symbols) {
@@ -388,8 +401,37 @@ linalg::LinalgOp padChannels(linalg::LinalgOp op, SymbolTable &symbols) {
     return {};
   OpBuilder b(op);
   Location loc = op.getLoc();
+  // A padded image is widened and padded in one buffer: filled with the
+  // padding value (the new channels too: the zero filter channels cancel
+  // it), the unpadded image copied into its interior.
+  Value image;
+  std::optional<Padding> pad = padding(conv->input, op);
+  if (pad) {
+    auto type = cast<MemRefType>(conv->input.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[3] = channels;
+    image = memref::AllocOp::create(
+        b, loc, MemRefType::get(shape, type.getElementType()),
+        b.getI64IntegerAttr(64));
+    Value value = arith::ConstantOp::create(b, loc, pad->value);
+    linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{image});
+    auto imageShape = cast<MemRefType>(pad->image.getType()).getShape();
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                         b.getIndexAttr(pad->top),
+                                         b.getIndexAttr(pad->left),
+                                         b.getIndexAttr(0)},
+                              sizes, strides(4, b.getIndexAttr(1));
+    for (int64_t extent : imageShape)
+      sizes.push_back(b.getIndexAttr(extent));
+    Value window =
+        memref::SubViewOp::create(b, loc, image, offsets, sizes, strides);
+    memref::CopyOp::create(b, loc, pad->image, window);
+  } else {
+    image =
+        qsparse::cpu::zeroWidened(b, loc, conv->input, 3, channels, symbols);
+  }
   SmallVector<Value> copies = {
-      qsparse::cpu::zeroWidened(b, loc, conv->input, 3, channels, symbols),
+      image,
       qsparse::cpu::zeroWidened(b, loc, conv->filter, 2, channels, symbols)};
   IRMapping map;
   map.map(conv->input, copies[0]);
@@ -400,6 +442,9 @@ linalg::LinalgOp padChannels(linalg::LinalgOp op, SymbolTable &symbols) {
     if (qsparse::cpu::isAllocation(copy))
       memref::DeallocOp::create(b, loc, copy);
   op->erase();
+  if (pad)
+    for (Operation *dead : pad->ops)
+      dead->erase();
   return cast<linalg::LinalgOp>(wide);
 }
 
