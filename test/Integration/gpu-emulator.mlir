@@ -59,6 +59,32 @@
 // RUN: qsparse-run %S/cpu-epilogues.mlir -e conv_block --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/cpu-epilogues.mlir -e two_layers --random-inputs=5 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %s -e residual --random-inputs=10 --target=emulator --check | FileCheck %s --check-prefix=RESIDUAL
+// The residual in NCHW (an ONNX model's float skip path) read through a
+// permuted map: still fused, each fragment pair loading its two residual
+// elements at the (n, c, h, w) of its (row, column).
+// RUN: qsparse-run %s -e residual_nchw --random-inputs=10 --target=emulator --check | FileCheck %s --check-prefix=RESNCHW
+// RUN: qsparse-run %s -e residual_nchw --random-inputs=10 --target=emulator --check --gpu-pipeline-options="tile-m=32 tile-n=32 tile-k=32 warps-m=1 warps-n=1" | FileCheck %s --check-prefix=RESNCHW
+// RESNCHW: check: OK, 6272 values match
+// RUN: qsparse-opt %s --qsparse-gpu-pipeline --mlir-print-ir-after=qsparse-gpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=RESIR
+// RESIR-LABEL: func.func @residual_nchw(
+// RESIR: gpu.launch
+// RESIR: nvgpu.mma.sync
+// RESIR: scf.if
+// RESIR-NEXT: vector.load %arg2
+// RESIR-NEXT: %[[C7:.*]] = arith.constant 7 : index
+// RESIR-NEXT: %[[W:.*]] = arith.remui %[[ROW:.*]], %[[C7]] : index
+// RESIR-NEXT: %[[HQ:.*]] = arith.divui %[[ROW]], %[[C7]] : index
+// RESIR-NEXT: %[[C7B:.*]] = arith.constant 7 : index
+// RESIR-NEXT: %[[H:.*]] = arith.remui %[[HQ]], %[[C7B]] : index
+// RESIR-NEXT: %[[N:.*]] = arith.divui %[[HQ]], %[[C7B]] : index
+// RESIR-NEXT: memref.load %arg3[%[[N]], %[[C:[^,]*]], %[[H]], %[[W]]] : memref<2x64x7x7xf32>
+// RESIR-NEXT: %[[ONE:.*]] = arith.constant 1 : index
+// RESIR-NEXT: %[[C1:.*]] = arith.addi %[[C]], %[[ONE]] : index
+// RESIR-NEXT: memref.load %arg3[%[[N]], %[[C1]], %[[H]], %[[W]]] : memref<2x64x7x7xf32>
+// RESIR: vector.from_elements
+// RESIR: gpu.terminator
+// RESIR-NOT: linalg.generic
+// RESIR: return
 // 4-bit weights (at most 16 values) decoded in shared memory.
 // RUN: qsparse-run %S/cpu-nibble-weights.mlir -e flint --random-inputs=3 --target=emulator --check | FileCheck %s --check-prefix=OK
 // RUN: qsparse-run %S/cpu-nibble-weights.mlir -e sixteen --random-inputs=3 --target=emulator --check | FileCheck %s --check-prefix=OK
@@ -214,6 +240,25 @@ func.func @residual(%x: tensor<1x7x7x32xi8>, %w: tensor<3x3x32x64xi8>, %bias: te
     linalg.yield %m : f32
   } -> tensor<1x7x7x64xf32>
   return %y : tensor<1x7x7x64xf32>
+}
+
+#nchw4 = affine_map<(n, h, w, c) -> (n, c, h, w)>
+func.func @residual_nchw(%x: tensor<2x7x7x32xi8>, %w: tensor<3x3x32x64xi8>, %bias: tensor<64xi32>, %skip: tensor<2x64x7x7xf32>) -> tensor<2x7x7x64xf32> {
+  %acc = qsparse.conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : tensor<2x7x7x32xi8>, tensor<3x3x32x64xi8> -> tensor<2x7x7x64xi32>
+  %e = tensor.empty() : tensor<2x7x7x64xf32>
+  %scale = arith.constant 0.00390625 : f32
+  %zero = arith.constant 0.0 : f32
+  %y = linalg.generic {indexing_maps = [#id4, #ch4, #nchw4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%acc, %bias, %skip : tensor<2x7x7x64xi32>, tensor<64xi32>, tensor<2x64x7x7xf32>) outs(%e : tensor<2x7x7x64xf32>) {
+  ^bb0(%v: i32, %b: i32, %s: f32, %o: f32):
+    %t = arith.addi %v, %b : i32
+    %f = arith.sitofp %t : i32 to f32
+    %d = arith.mulf %f, %scale : f32
+    %r = arith.addf %d, %s : f32
+    %m = arith.maximumf %r, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<2x7x7x64xf32>
+  return %y : tensor<2x7x7x64xf32>
 }
 
 // f16 x f16 -> f32 on m16n8k16 tensor cores: sizes that fit no tile

@@ -62,7 +62,7 @@ static bool collectHoistable(Value v, Operation *contraction,
 }
 
 std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
-                                        ValueRange inputs) {
+                                        ValueRange inputs, bool permuted) {
   auto accType = dyn_cast<MemRefType>(acc.getType());
   if (!isPlainBuffer(accType) || accType.getRank() < 2 || accType.getRank() > 4)
     return std::nullopt;
@@ -136,6 +136,7 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
   e.hoisted.assign(hoist.begin(), hoist.end());
   llvm::sort(e.hoisted,
              [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  e.shape.assign(seenType.getShape().begin(), seenType.getShape().end());
   e.cols = accType.getDimSize(accType.getRank() - 1);
   e.rows = accType.getNumElements() / e.cols;
   Value accRoot = rootBuffer(acc);
@@ -158,6 +159,11 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
       auto type = cast<MemRefType>(v.getType());
       if (map.isIdentity() && type.getShape() == seenType.getShape()) {
         o.kind = Kind::Whole;
+      } else if (permuted && map.isPermutation() &&
+                 type.getShape() ==
+                     ArrayRef<int64_t>(map.compose(seenType.getShape()))) {
+        o.kind = Kind::Permuted;
+        o.map = map;
       } else if (map.getNumResults() == 1 &&
                  map.getResult(0) ==
                      getAffineDimExpr(rank - 1, v.getContext()) &&
@@ -188,7 +194,8 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
     if (rootBuffer(input) == outRoot)
       return std::nullopt;
   for (const Operand &o : e.operands)
-    if (o.kind == Kind::Whole && rootBuffer(o.value) == outRoot)
+    if ((o.kind == Kind::Whole || o.kind == Kind::Permuted) &&
+        rootBuffer(o.value) == outRoot)
       return std::nullopt; // read and written in one pass: keep the order
   // A body of scalar arith and math ops; values from above are scalars.
   Block *body = generic.getBlock();
@@ -257,6 +264,33 @@ void Epilogue::emitStore(OpBuilder &b, Location loc, Value value, Value row,
     case Kind::Whole:
       v = load(o.view, {row, col});
       break;
+    case Kind::Permuted: {
+      // The loop indices: the row's leading dimensions, then the column.
+      SmallVector<Value> loops(shape.size());
+      Value rest = row;
+      for (int64_t d = shape.size() - 2; d > 0; --d) {
+        Value extent = arith::ConstantIndexOp::create(b, loc, shape[d]);
+        loops[d] = arith::RemUIOp::create(b, loc, rest, extent);
+        rest = arith::DivUIOp::create(b, loc, rest, extent);
+      }
+      loops[0] = rest;
+      SmallVector<Value> elements;
+      for (int64_t l = 0; l < std::max<int64_t>(lanes, 1); ++l) {
+        loops.back() = l == 0 ? col
+                              : arith::AddIOp::create(
+                                    b, loc, col,
+                                    arith::ConstantIndexOp::create(b, loc, l));
+        SmallVector<Value> at;
+        for (AffineExpr r : o.map.getResults())
+          at.push_back(loops[cast<AffineDimExpr>(r).getPosition()]);
+        elements.push_back(memref::LoadOp::create(b, loc, o.value, at));
+      }
+      Type elem = cast<MemRefType>(o.value.getType()).getElementType();
+      v = lanes ? vector::FromElementsOp::create(b, loc, widen(elem), elements)
+                      .getResult()
+                : elements[0];
+      break;
+    }
     case Kind::Column:
       v = load(o.value, {col});
       break;
@@ -306,7 +340,7 @@ void Epilogue::emitStore(OpBuilder &b, Location loc, Value value, Value row,
 
 bool Epilogue::repeatable() {
   for (const Operand &o : operands)
-    if (o.kind == Kind::Whole)
+    if (o.kind == Kind::Whole || o.kind == Kind::Permuted)
       return false;
   return op.getBlock()->getArgument(operands.size()).use_empty();
 }

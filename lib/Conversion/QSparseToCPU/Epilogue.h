@@ -25,8 +25,13 @@ public:
   /// whole tensors of the output shape, per-column vectors or splats, and a
   /// body of arith and math ops. `inputs` are the contraction's input
   /// buffers, which the epilogue's output must not alias.
-  static std::optional<Epilogue>
-  match(mlir::Operation *contraction, mlir::Value acc, mlir::ValueRange inputs);
+  /// With `permuted`, a whole-tensor operand may also be read through a
+  /// permutation of the output's dimensions (a residual in another
+  /// layout); it is read element by element, so only kernels whose stores
+  /// are a few elements wide (the GPU's fragment pairs) ask for it.
+  static std::optional<Epilogue> match(mlir::Operation *contraction,
+                                       mlir::Value acc, mlir::ValueRange inputs,
+                                       bool permuted = false);
 
   /// Builds the [M][N] views of the operands (before the kernel loops).
   void prepare(mlir::OpBuilder &b, mlir::Location loc);
@@ -49,17 +54,20 @@ public:
   void erase() { op->erase(); }
 
 private:
-  enum class Kind { Accumulator, Whole, Column, Splat, Scalar };
+  enum class Kind { Accumulator, Whole, Permuted, Column, Splat, Scalar };
   struct Operand {
     Kind kind;
-    mlir::Value value; // the buffer (or scalar) as given
-    mlir::Value view;  // [M][N] view of a Whole operand
+    mlir::Value value;   // the buffer (or scalar) as given
+    mlir::Value view;    // [M][N] view of a Whole operand
+    mlir::AffineMap map; // the loops -> indices of a Permuted operand
   };
 
   mlir::linalg::GenericOp op;
   mlir::Value acc, accView, out, outView;
   llvm::SmallVector<Operand> operands; // one per epilogue input
   int64_t rows = 0, cols = 0;
+  /// The output's shape (the loops of the epilogue op).
+  llvm::SmallVector<int64_t> shape;
   /// Ops between the contraction and the epilogue that define what the
   /// epilogue uses (its output buffer, views, constants), moved above the
   /// contraction by prepare() since the kernel applies the epilogue there.

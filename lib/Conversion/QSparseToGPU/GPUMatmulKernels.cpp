@@ -749,7 +749,8 @@ struct GPUMatmulKernelsPass
       overwrite = true;
     }
     std::optional<qsparse::cpu::Epilogue> epilogue =
-        qsparse::cpu::Epilogue::match(m.op, m.fillTarget, m.inputs);
+        qsparse::cpu::Epilogue::match(m.op, m.fillTarget, m.inputs,
+                                      /*permuted=*/true);
     if (epilogue)
       epilogue->prepare(b, loc);
     linalg::GenericOp expansion;
