@@ -442,19 +442,28 @@ Value qsparse::cpu::zeroWidened(OpBuilder &b, Location loc, Value v,
     symbols.insert(global);
     return memref::GetGlobalOp::create(b, loc, wideType, global.getSymName());
   }
-  Value wide =
-      memref::AllocOp::create(b, loc, wideType, b.getI64IntegerAttr(64));
-  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
-  linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{wide});
-  int64_t rank = type.getRank();
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)),
-      strides(rank, b.getIndexAttr(1)), sizes;
-  for (int64_t extent : type.getShape())
+  return filledCopy(b, loc, v, shape, cast<TypedAttr>(b.getZeroAttr(elem)),
+                    SmallVector<int64_t>(type.getRank(), 0));
+}
+
+Value qsparse::cpu::filledCopy(OpBuilder &b, Location loc, Value v,
+                               ArrayRef<int64_t> shape, TypedAttr fill,
+                               ArrayRef<int64_t> offsets) {
+  auto type = cast<MemRefType>(v.getType());
+  Value buffer = memref::AllocOp::create(
+      b, loc, MemRefType::get(shape, type.getElementType()),
+      b.getI64IntegerAttr(64));
+  Value value = arith::ConstantOp::create(b, loc, fill);
+  linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{buffer});
+  SmallVector<OpFoldResult> at, sizes,
+      strides(type.getRank(), b.getIndexAttr(1));
+  for (auto [offset, extent] : llvm::zip_equal(offsets, type.getShape())) {
+    at.push_back(b.getIndexAttr(offset));
     sizes.push_back(b.getIndexAttr(extent));
-  Value window =
-      memref::SubViewOp::create(b, loc, wide, offsets, sizes, strides);
+  }
+  Value window = memref::SubViewOp::create(b, loc, buffer, at, sizes, strides);
   memref::CopyOp::create(b, loc, v, window);
-  return wide;
+  return buffer;
 }
 
 bool qsparse::cpu::isAllocation(Value v) {

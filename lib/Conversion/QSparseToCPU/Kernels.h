@@ -130,13 +130,18 @@ bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
 /// The buffer a view (subview, reshape, cast, ...) is of.
 mlir::Value baseBuffer(mlir::Value v);
 
+/// A new buffer (64-byte aligned) of `shape` filled with `fill`, with `v`
+/// copied into the window of its own shape at `offsets` (a linalg.fill and
+/// a memref.copy). The caller frees it.
+mlir::Value filledCopy(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       llvm::ArrayRef<int64_t> shape, mlir::TypedAttr fill,
+                       llvm::ArrayRef<int64_t> offsets);
+
 /// `v` with dimension `dim` widened to `size` (>= its extent), the new
 /// positions zero. A constant `v` (constantData) is widened at compile
 /// time into a new private constant global inserted in `symbols`, read
-/// with memref.get_global. Otherwise it is a new buffer (64-byte aligned),
-/// zero filled, with `v` copied into the window of its old extent (a
-/// linalg.fill and a memref.copy), which the caller frees (see
-/// isAllocation).
+/// with memref.get_global. Otherwise it is the filledCopy of `v` into a
+/// zero buffer at offset 0, which the caller frees (see isAllocation).
 mlir::Value zeroWidened(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                         int64_t dim, int64_t size, mlir::SymbolTable &symbols);
 

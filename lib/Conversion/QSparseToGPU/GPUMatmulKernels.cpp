@@ -376,9 +376,9 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
 /// rounded up to whole 4-byte runs: the new channels are zero in both, so
 /// they add nothing (the image's own padding keeps its value; a padded
 /// image is widened and padded in one copy). A constant filter is widened
-/// at compile time (a new global in `symbols`); the
-/// copies are freed after the new op, which is returned (null when `op` is
-/// not such a convolution).
+/// at compile time (a new global in `symbols`); the copies are freed after
+/// the new op, which is returned (null when `op` is not such a
+/// convolution).
 linalg::LinalgOp padChannels(linalg::LinalgOp op, SymbolTable &symbols) {
   std::optional<qsparse::cpu::ConvMatch> conv =
       qsparse::cpu::matchConv(op, /*narrowAcc=*/true, /*half=*/true);
@@ -407,25 +407,11 @@ linalg::LinalgOp padChannels(linalg::LinalgOp op, SymbolTable &symbols) {
   Value image;
   std::optional<Padding> pad = padding(conv->input, op);
   if (pad) {
-    auto type = cast<MemRefType>(conv->input.getType());
-    SmallVector<int64_t> shape(type.getShape());
+    SmallVector<int64_t> shape(
+        cast<MemRefType>(conv->input.getType()).getShape());
     shape[3] = channels;
-    image = memref::AllocOp::create(
-        b, loc, MemRefType::get(shape, type.getElementType()),
-        b.getI64IntegerAttr(64));
-    Value value = arith::ConstantOp::create(b, loc, pad->value);
-    linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{image});
-    auto imageShape = cast<MemRefType>(pad->image.getType()).getShape();
-    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
-                                         b.getIndexAttr(pad->top),
-                                         b.getIndexAttr(pad->left),
-                                         b.getIndexAttr(0)},
-                              sizes, strides(4, b.getIndexAttr(1));
-    for (int64_t extent : imageShape)
-      sizes.push_back(b.getIndexAttr(extent));
-    Value window =
-        memref::SubViewOp::create(b, loc, image, offsets, sizes, strides);
-    memref::CopyOp::create(b, loc, pad->image, window);
+    image = qsparse::cpu::filledCopy(b, loc, pad->image, shape, pad->value,
+                                     {0, pad->top, pad->left, 0});
   } else {
     image =
         qsparse::cpu::zeroWidened(b, loc, conv->input, 3, channels, symbols);

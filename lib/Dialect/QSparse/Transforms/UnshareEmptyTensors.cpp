@@ -18,7 +18,7 @@ struct UnshareEmptyTensorsPass
   void runOnOperation() override {
     SmallVector<tensor::EmptyOp> shared;
     getOperation()->walk([&](tensor::EmptyOp empty) {
-      if (!empty.getResult().hasOneUse() && !empty.getResult().use_empty())
+      if (llvm::range_size(empty.getResult().getUses()) > 1)
         shared.push_back(empty);
     });
     for (tensor::EmptyOp empty : shared) {
