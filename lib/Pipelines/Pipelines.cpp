@@ -31,9 +31,11 @@ static void buildFront(OpPassManager &pm, Target target) {
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   if (target == Target::GPU) {
-    // NCHW convolutions in NHWC for the implicit-GEMM kernel; elementwise
+    // NCHW convolutions in NHWC for the implicit-GEMM kernel, the layout
+    // transposes between them moved down until they cancel; elementwise
     // chains merged (fewer kernels).
     pm.addPass(qsparse::createConvToNhwc());
+    pm.addPass(qsparse::createSinkTransposes());
     pm.addPass(qsparse::createFuse());
     pm.addPass(createCanonicalizerPass());
   }
@@ -41,7 +43,9 @@ static void buildFront(OpPassManager &pm, Target target) {
     // Elementwise chains merged, contraction epilogues marked for the
     // micro-kernels (the reference pipeline keeps every op separate).
     // NCHW convolutions in NHWC, for the NHWC convolution kernels.
+    // Layout transposes between convolutions moved down until they cancel.
     pm.addPass(qsparse::createConvToNhwc());
+    pm.addPass(qsparse::createSinkTransposes());
     pm.addPass(qsparse::createFuse());
     // Convolutions as GEMMs reading the image in place (the kernels run
     // them on the convolution micro-kernel).

@@ -192,6 +192,49 @@ def ConvToNhwc : Pass<"qsparse-conv-to-nhwc", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def SinkTransposes : Pass<"qsparse-sink-transposes", "mlir::ModuleOp"> {
+  let summary = "Move layout transposes down until they cancel, so activations stay NHWC";
+  let description = [{
+    A model in NCHW (ONNX) runs its convolutions in NHWC: each one's input
+    is transposed to NHWC and its result read back in NCHW (by a
+    `linalg.transpose`, or by a generic that reads it through a permuted
+    indexing map). The bias, ReLU, padding, max pool and residual add
+    between two convolutions then run in NCHW, and none of them reads the
+    accumulator in the order the convolution writes it, so none can be
+    its fused epilogue.
+
+    This pass moves those transposes down, program order first, so that
+    the ops in between run in the convolutions' layout:
+    - an all-parallel generic that reads a full-size operand through a
+      permutation first gets that transpose as a `linalg.transpose` of its
+      own (`--qsparse-fuse` folds the ones that do not move back into the
+      map);
+    - `transpose(transpose(x))` becomes one transpose of `x`, or `x` when
+      the two cancel;
+    - `tensor.pad(transpose(x))` with a constant padding value becomes
+      `transpose(tensor.pad(x))`, the low and high padding permuted;
+    - a `linalg.generic` (static shapes, one result, no `linalg.index`)
+      whose full-size operands (those reading every parallel loop) are
+      more often transposes than not reads the transposes' inputs
+      instead: the permutations fold into their indexing maps, the
+      parallel loops are renumbered so that the first such operand is
+      read in order (reductions keep their positions), and when the
+      result's map is then out of order the result is computed in loop
+      order and transposed back (its destination, an empty tensor or a
+      fill of one, is rebuilt in the new shape). Elementwise ops, pooling
+      windows and reductions such as a global average pool all take this
+      form. A tie leaves the op alone, so an epilogue never trades its
+      accumulator's order for another operand's.
+
+    The pipelines run it after `--qsparse-conv-to-nhwc` and before
+    `--qsparse-fuse`. On the ResNet-18 example every transpose between two
+    convolutions cancels: each block's requantize and residual add become
+    the fused epilogue of its convolution.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def ImplicitIm2col : Pass<"qsparse-implicit-im2col", "mlir::ModuleOp"> {
   let summary = "Convolutions as GEMMs that read their input tiles from the image";
   let description = [{
