@@ -184,9 +184,12 @@ def ConvToNhwc : Pass<"qsparse-conv-to-nhwc", "mlir::ModuleOp"> {
     `linalg.generic` with the same body, strides and dilations, and a
     transpose of the result back to NCHW. The CPU pipeline runs it before
     `--qsparse-implicit-im2col`, so models in NCHW (ONNX) reach the NHWC
-    convolution micro-kernel; the transposes cost one pass over the
-    activations (and over the filter; a constant filter's transpose is
-    folded by the canonicalizer when it can be).
+    convolution micro-kernel. A constant filter (dense elements or a
+    `dense_resource` blob) is permuted at compile time, so the kernels
+    still see a constant weight and pack it at compile time, and an
+    accumulator init that fills an empty tensor is filled in its NHWC
+    shape; the other transposes cost a pass over their tensor at run time
+    (`--qsparse-sink-transposes` cancels the ones between convolutions).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect"];
