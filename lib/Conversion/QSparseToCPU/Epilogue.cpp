@@ -61,6 +61,32 @@ static bool collectHoistable(Value v, Operation *contraction,
   return true;
 }
 
+/// Whether `map` reads `type` by the last of `loops` alone, one element per
+/// column: results that are that loop (as long as the columns) or zero on
+/// size-1 dims (a constant 0, or a loop of extent 1), such as a [C] bias or
+/// an ONNX [1][C][1][1] one.
+static bool isColumn(AffineMap map, MemRefType type, ArrayRef<int64_t> loops) {
+  if (map.getNumResults() != type.getRank())
+    return false;
+  unsigned dim = loops.size() - 1;
+  int64_t seen = 0;
+  for (auto [r, size] : llvm::zip(map.getResults(), type.getShape())) {
+    if (auto d = dyn_cast<AffineDimExpr>(r)) {
+      if (d.getPosition() == dim && size == loops[dim]) {
+        ++seen;
+        continue;
+      }
+      if (size == 1 && loops[d.getPosition()] == 1)
+        continue;
+      return false;
+    }
+    auto c = dyn_cast<AffineConstantExpr>(r);
+    if (!c || c.getValue() != 0 || size != 1)
+      return false;
+  }
+  return seen == 1;
+}
+
 std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
                                         ValueRange inputs, bool permuted) {
   auto accType = dyn_cast<MemRefType>(acc.getType());
@@ -164,10 +190,7 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
                      ArrayRef<int64_t>(map.compose(seenType.getShape()))) {
         o.kind = Kind::Permuted;
         o.map = map;
-      } else if (map.getNumResults() == 1 &&
-                 map.getResult(0) ==
-                     getAffineDimExpr(rank - 1, v.getContext()) &&
-                 type.getShape() == ArrayRef<int64_t>{e.cols}) {
+      } else if (isColumn(map, type, seenType.getShape())) {
         o.kind = Kind::Column;
       } else if (llvm::all_of(map.getResults(),
                               [](AffineExpr r) {
@@ -230,9 +253,22 @@ void Epilogue::prepare(OpBuilder &b, Location loc) {
   };
   accView = view(acc);
   outView = view(out);
-  for (Operand &o : operands)
+  for (Operand &o : operands) {
     if (o.kind == Kind::Whole)
       o.view = view(o.value);
+    if (o.kind != Kind::Column)
+      continue;
+    // A column read as [cols] (its other dims are 1).
+    int64_t rank = cast<MemRefType>(o.value.getType()).getRank();
+    ReassociationIndices all;
+    for (int64_t d = 0; d < rank; ++d)
+      all.push_back(d);
+    o.view = rank == 1
+                 ? o.value
+                 : memref::CollapseShapeOp::create(
+                       b, loc, o.value, SmallVector<ReassociationIndices>{all})
+                       .getResult();
+  }
 }
 
 void Epilogue::emitStore(OpBuilder &b, Location loc, Value value, Value row,
@@ -292,7 +328,7 @@ void Epilogue::emitStore(OpBuilder &b, Location loc, Value value, Value row,
       break;
     }
     case Kind::Column:
-      v = load(o.value, {col});
+      v = load(o.view, {col});
       break;
     case Kind::Splat: {
       auto type = cast<MemRefType>(o.value.getType());
