@@ -671,22 +671,16 @@ struct GPUMatmulKernelsPass
   /// a new buffer (freed after `after`).
   Value transposedB(OpBuilder &b, Location loc, Match &m, Operation *after) {
     auto type = MemRefType::get({m.n, m.k}, m.elem);
-    if (DenseElementsAttr data = qsparse::cpu::constantData(m.b)) {
-      auto tensorType = RankedTensorType::get({m.n, m.k}, m.elem);
-      DenseElementsAttr transposed;
-      if (data.isSplat()) {
-        transposed = data.resizeSplat(tensorType);
-      } else {
-        // The elements as raw bytes, elemBytes() each.
-        ArrayRef<char> source = data.getRawData();
-        int64_t eb = m.elemBytes();
-        SmallVector<char> out(m.n * m.k * eb);
-        for (int64_t k = 0; k < m.k; ++k)
-          for (int64_t n = 0; n < m.n; ++n)
-            std::memcpy(&out[(n * m.k + k) * eb], &source[(k * m.n + n) * eb],
-                        eb);
-        transposed = DenseElementsAttr::getFromRawBuffer(tensorType, out);
-      }
+    DenseElementsAttr data = qsparse::cpu::constantData(m.b);
+    if (data && data.getNumElements() != m.k * m.n)
+      data = {};
+    // The global's elements seen as [K][N] (B may be a view of a filter).
+    if (DenseElementsAttr transposed =
+            data ? qsparse::permuteElements(
+                       data.reshape(RankedTensorType::get(
+                           {m.k, m.n}, data.getElementType())),
+                       {1, 0})
+                 : DenseElementsAttr()) {
       OpBuilder detached(b.getContext());
       auto global = memref::GlobalOp::create(
           detached, loc, "__qsparse_weight_nk", b.getStringAttr("private"),

@@ -4,11 +4,14 @@
 #include "qsparse/Numerics/AccumulatorBounds.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace qsparse;
@@ -488,4 +491,33 @@ std::optional<DenseElementsAttr> qsparse::asDenseElements(Attribute value) {
       type.getNumElements() * (type.getElementTypeBitWidth() / 8))
     return std::nullopt;
   return DenseElementsAttr::getFromRawBuffer(type, data);
+}
+
+DenseElementsAttr qsparse::permuteElements(DenseElementsAttr attr,
+                                           ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  SmallVector<int64_t> shape = applyPermutation(type.getShape(), perm);
+  auto permutedType = RankedTensorType::get(shape, type.getElementType());
+  if (attr.isSplat())
+    return attr.reshape(permutedType);
+  unsigned bits = type.getElementTypeBitWidth();
+  if (!type.getElementType().isIntOrFloat() || bits % 8 != 0)
+    return {};
+  size_t bytes = bits / 8;
+  ArrayRef<char> in = attr.getRawData();
+  std::vector<char> out(in.size());
+  // Walk the result in row-major order; `from` is the source offset.
+  int64_t rank = shape.size();
+  SmallVector<int64_t> strides(type.getRank(), 1), index(rank, 0);
+  for (int64_t d = type.getRank() - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+  for (size_t i = 0, n = type.getNumElements(); i < n; ++i) {
+    int64_t from = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      from += index[d] * strides[perm[d]];
+    std::memcpy(out.data() + i * bytes, in.data() + from * bytes, bytes);
+    for (int64_t d = rank - 1; d >= 0 && ++index[d] == shape[d]; --d)
+      index[d] = 0;
+  }
+  return DenseElementsAttr::getFromRawBuffer(permutedType, out);
 }

@@ -12,9 +12,8 @@
 #include "qsparse/Dialect/QSparse/Transforms/Passes.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/PatternMatch.h"
-
-#include <cstring>
 
 namespace qsparse {
 #define GEN_PASS_DEF_CONVTONHWC
@@ -26,47 +25,12 @@ using namespace qsparse;
 
 namespace {
 
-/// The elements of `attr` with its dimensions permuted (result dim i is dim
-/// perm[i]), for byte-sized int and float elements; null otherwise.
-DenseElementsAttr permuteElements(DenseElementsAttr attr,
-                                  ArrayRef<int64_t> perm) {
-  auto type = cast<RankedTensorType>(attr.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  auto permutedType = RankedTensorType::get(shape, type.getElementType());
-  if (attr.isSplat())
-    return attr.reshape(permutedType);
-  unsigned bits = type.getElementTypeBitWidth();
-  if (!type.getElementType().isIntOrFloat() || bits % 8 != 0)
-    return {};
-  size_t bytes = bits / 8;
-  ArrayRef<char> in = attr.getRawData();
-  std::vector<char> out(in.size());
-  // Walk the result in row-major order; `from` is the source offset.
-  int64_t rank = shape.size();
-  SmallVector<int64_t> strides(type.getRank(), 1), index(rank, 0);
-  for (int64_t d = type.getRank() - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * type.getDimSize(d + 1);
-  for (size_t i = 0, n = type.getNumElements(); i < n; ++i) {
-    int64_t from = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      from += index[d] * strides[perm[d]];
-    std::memcpy(out.data() + i * bytes, in.data() + from * bytes, bytes);
-    for (int64_t d = rank - 1; d >= 0 && ++index[d] == shape[d]; --d)
-      index[d] = 0;
-  }
-  return DenseElementsAttr::getFromRawBuffer(permutedType, out);
-}
-
 /// `v` with its dimensions permuted: result dim i is dim perm[i] of `v`. A
 /// constant is permuted at compile time and a fill of an empty tensor is
 /// made in the new shape; anything else gets a linalg.transpose.
 Value transpose(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
+  SmallVector<int64_t> shape = applyPermutation(type.getShape(), perm);
   if (std::optional<DenseElementsAttr> elements = getConstantElements(v))
     if (DenseElementsAttr permuted = permuteElements(*elements, perm))
       return arith::ConstantOp::create(b, loc, permuted);

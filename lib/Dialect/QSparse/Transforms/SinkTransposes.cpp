@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/SmallBitVector.h"
 
@@ -33,33 +34,11 @@ bool isStaticTensor(Type type) {
   return tensor && tensor.hasStaticShape();
 }
 
-/// `shape` permuted: result dim i is dim perm[i] (linalg.transpose's rule).
-SmallVector<int64_t> permuted(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
-  SmallVector<int64_t> out;
-  for (int64_t p : perm)
-    out.push_back(shape[p]);
-  return out;
-}
-
-SmallVector<int64_t> inverse(ArrayRef<int64_t> perm) {
-  SmallVector<int64_t> inv(perm.size());
-  for (auto [i, p] : llvm::enumerate(perm))
-    inv[p] = i;
-  return inv;
-}
-
-bool isIdentity(ArrayRef<int64_t> perm) {
-  for (auto [i, p] : llvm::enumerate(perm))
-    if (p != static_cast<int64_t>(i))
-      return false;
-  return true;
-}
-
 /// `v` transposed by `perm` into a new empty tensor.
 Value transpose(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(v.getType());
-  Value init = tensor::EmptyOp::create(b, loc, permuted(type.getShape(), perm),
-                                       type.getElementType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, applyPermutation(type.getShape(), perm), type.getElementType());
   return linalg::TransposeOp::create(b, loc, v, init, perm)->getResult(0);
 }
 
@@ -144,7 +123,8 @@ struct SinkTransposesPass
       for (AffineExpr e : map.getResults())
         m.push_back(cast<AffineDimExpr>(e).getPosition());
       rewriter.setInsertionPoint(op);
-      input->set(transpose(rewriter, op.getLoc(), input->get(), inverse(m)));
+      input->set(transpose(rewriter, op.getLoc(), input->get(),
+                           invertPermutationVector(m)));
       maps[input->getOperandNumber()] =
           AffineMap::getMultiDimIdentityMap(map.getNumDims(), op.getContext());
       changed = true;
@@ -161,8 +141,9 @@ struct SinkTransposesPass
       perm.push_back(inner.getPermutation()[p]);
     rewriter.setInsertionPoint(op);
     Value x = inner.getInput();
-    rewriter.replaceOp(
-        op, isIdentity(perm) ? x : transpose(rewriter, op.getLoc(), x, perm));
+    rewriter.replaceOp(op, isIdentityPermutation(perm)
+                               ? x
+                               : transpose(rewriter, op.getLoc(), x, perm));
   }
 
   /// pad(transpose(x)) as transpose(pad(x)) when the padding value does not
@@ -295,13 +276,13 @@ struct SinkTransposesPass
     llvm::sort(sortedPos, [&](int64_t a, int64_t b) {
       return (*outDims)[a] < (*outDims)[b];
     });
-    bool outInOrder = isIdentity(sortedPos);
+    bool outInOrder = isIdentityPermutation(sortedPos);
     Value newInit = init->get();
     rewriter.setInsertionPoint(op);
     if (!outInOrder) {
       // A new destination: an empty tensor, or a fill of one.
       auto type = cast<RankedTensorType>(newInit.getType());
-      SmallVector<int64_t> shape = permuted(type.getShape(), sortedPos);
+      SmallVector<int64_t> shape = applyPermutation(type.getShape(), sortedPos);
       Value fillValue;
       if (auto fill = newInit.getDefiningOp<linalg::FillOp>();
           fill && fill.hasPureTensorSemantics() &&
@@ -339,7 +320,8 @@ struct SinkTransposesPass
     Value result = generic->getResult(0);
     // Old result dim k is new dim position-of-k in sortedPos.
     if (!outInOrder)
-      result = transpose(rewriter, op.getLoc(), result, inverse(sortedPos));
+      result = transpose(rewriter, op.getLoc(), result,
+                         invertPermutationVector(sortedPos));
     rewriter.replaceOp(op, result);
   }
 

@@ -53,6 +53,12 @@ std::optional<mlir::DenseElementsAttr> getConstantElements(mlir::Value value);
 /// `memref.global` made from one); std::nullopt otherwise.
 std::optional<mlir::DenseElementsAttr> asDenseElements(mlir::Attribute value);
 
+/// The elements of `attr` with its dimensions permuted (result dim i is dim
+/// perm[i], linalg.transpose's rule), for splats and byte-sized int and
+/// float elements; null otherwise.
+mlir::DenseElementsAttr permuteElements(mlir::DenseElementsAttr attr,
+                                        llvm::ArrayRef<int64_t> perm);
+
 } // namespace qsparse
 
 #endif // QSPARSE_DIALECT_QSPARSE_IR_QSPARSE_H
