@@ -4,8 +4,8 @@ configuration, as Markdown tables (docs/GPUCodegen.md).
 
 usage: gpu-estimates.py [--opt QSPARSE_OPT] [--ptxas PTXAS] [--quick]
 
-For each kernel (int8 and f16 dense, int8 and f16 2:4, flint4, a padded
-3x3 convolution) and tile configuration, it compiles a 1024^3 program (the
+For each kernel (int8, f16 and f32 (3xtf32 and tf32) dense, int8 and f16
+2:4, flint4, a padded 3x3 convolution) and tile configuration, it compiles a 1024^3 program (the
 conv: 1x56x56x64 by 3x3x64x64) with `qsparse-opt --qsparse-gpu-pipeline`,
 assembles the kernel's PTX with `ptxas -v` for sm_80 and sm_90, and prints
 one row:
@@ -57,14 +57,17 @@ def matmul_i8():
 """
 
 
-def matmul_f16():
-    return """func.func @k(%x: tensor<1024x1024xf16>, %w: tensor<1024x1024xf16>) -> tensor<1024x1024xf32> {
+def matmul_float(elem):
+    """A 1024^3 matmul of `elem` operands with an f32 accumulator."""
+    t = f"tensor<1024x1024x{elem}>"
+    acc = "tensor<1024x1024xf32>"
+    return f"""func.func @k(%x: {t}, %w: {t}) -> {acc} {{
   %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1024x1024xf32>
-  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1024x1024xf32>) -> tensor<1024x1024xf32>
-  %r = linalg.matmul ins(%x, %w : tensor<1024x1024xf16>, tensor<1024x1024xf16>) outs(%f : tensor<1024x1024xf32>) -> tensor<1024x1024xf32>
-  return %r : tensor<1024x1024xf32>
-}
+  %e = tensor.empty() : {acc}
+  %f = linalg.fill ins(%z : f32) outs(%e : {acc}) -> {acc}
+  %r = linalg.matmul ins(%x, %w : {t}, {t}) outs(%f : {acc}) -> {acc}
+  return %r : {acc}
+}}
 """
 
 
@@ -110,22 +113,30 @@ def conv():
 
 
 # name, program, selecting text, element bytes, sparse, 4-bit, configs,
-# M x N x K of the product (for the MAC count only the tile matters).
+# further pipeline options, mma per fragment pair and step.
 KERNELS = [
     ("int8 dense (`mma.sync.m16n8k32`)", matmul_i8, "mma.sync", 1, False,
-     False, DENSE_CONFIGS),
-    ("f16 dense (`mma.sync.m16n8k16`, f32 accumulators)", matmul_f16,
-     "mma.sync", 2, False, False, DENSE_CONFIGS),
+     False, DENSE_CONFIGS, "", 1),
+    ("f16 dense (`mma.sync.m16n8k16`, f32 accumulators)",
+     lambda: matmul_float("f16"), "mma.sync", 2, False, False,
+     DENSE_CONFIGS, "", 1),
+    ("f32 dense, 3xtf32 (three `mma.sync.m16n8k8.tf32` per step, the "
+     "default)", lambda: matmul_float("f32"), "mma.sync", 4, False, False,
+     DENSE_CONFIGS[:1] + DENSE_CONFIGS[2:4], "", 3),
+    ("f32 dense, tf32 (`f32-mma=tf32`: one `mma.sync.m16n8k8.tf32`)",
+     lambda: matmul_float("f32"), "mma.sync", 4, False, False,
+     DENSE_CONFIGS[:1] + DENSE_CONFIGS[2:4], " f32-mma=tf32", 1),
     ("int8 2:4 (`mma.sp.m16n8k64`)", lambda: sparse("i8", "i32"), "mma.sp",
-     1, True, False, SPARSE_CONFIGS),
+     1, True, False, SPARSE_CONFIGS, "", 1),
     ("f16 2:4 (`mma.sp.m16n8k32`, f32 accumulators)",
-     lambda: sparse("f16", "f32"), "mma.sp", 2, True, False, SPARSE_CONFIGS),
+     lambda: sparse("f16", "f32"), "mma.sp", 2, True, False, SPARSE_CONFIGS,
+     "", 1),
     ("flint4 (4-bit weights decoded in shared memory, `mma.sync.m16n8k32`)",
      flint4, "mma.sync", 1, False, True, DENSE_CONFIGS[:1] +
-     DENSE_CONFIGS[2:4]),
+     DENSE_CONFIGS[2:4], "", 1),
     ("int8 3x3 convolution, padding 1 (implicit GEMM, M = 3136, N = 64, "
      "K = 576)", conv, "mma.sync", 1, False, False,
-     DENSE_CONFIGS[:1] + DENSE_CONFIGS[2:4]),
+     DENSE_CONFIGS[:1] + DENSE_CONFIGS[2:4], "", 1),
 ]
 
 
@@ -173,7 +184,8 @@ def main():
     args = ap.parse_args()
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
-        for name, program, select, eb, is_sparse, nibble, configs in KERNELS:
+        for (name, program, select, eb, is_sparse, nibble, configs, extra,
+             per_step) in KERNELS:
             source = os.path.join(tmp, "k.mlir")
             with open(source, "w") as f:
                 f.write(program())
@@ -189,7 +201,7 @@ def main():
                 for chip in ("sm_80", "sm_90"):
                     options = (f"chip={chip} tile-m={bm} tile-n={bn} "
                                f"tile-k={bk} warps-m={wm} warps-n={wn} "
-                               f"stages={st}")
+                               f"stages={st}{extra}")
                     out = os.path.join(tmp, f"{chip}.mlir")
                     subprocess.run([args.opt, source,
                                     f"--qsparse-gpu-pipeline={options}",
@@ -214,7 +226,7 @@ def main():
                         warp_n // 16 * (512 + 128) + warp_m // 16 * 1024)
                     glob = bm * bk + bn * bk // 2 + bn * bk // 8
                 else:
-                    mmas = (bm // 16) * (bn // 8) * (bk // 32)
+                    mmas = (bm // 16) * (bn // 8) * (bk // 32) * per_step
                     shared = wm * wn * (warp_m + warp_n) * bk
                     glob = bm * bk + (bn * bk // 2 if nibble else bn * bk)
                 default = " (default)" if (bm, bn, bk, wm, wn, st) == \

@@ -38,6 +38,14 @@ MetadataWord f16SparseMetadataWord(int lane) {
   return {groupId(lane), 4 * (threadInGroup(lane) % 2)};
 }
 
+Coord tf32A(int lane, int reg) {
+  return {groupId(lane) + 8 * (reg % 2), threadInGroup(lane) + 4 * (reg / 2)};
+}
+
+Coord tf32B(int lane, int reg) {
+  return {threadInGroup(lane) + 4 * reg, groupId(lane)};
+}
+
 Coord f16A(int lane, int reg, int half) {
   return {groupId(lane) + 8 * (reg % 2),
           threadInGroup(lane) * 2 + half + 8 * (reg / 2)};

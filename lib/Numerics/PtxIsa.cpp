@@ -27,6 +27,28 @@ Coord f16B(int lane, int i) {
   return {t * 2 + (i & 1) + (i >= 2 ? 8 : 0), g};
 }
 
+Coord tf32A(int lane, int i) {
+  // a0, a2: row groupID; a1, a3: groupID + 8. a0, a1: col threadID_in_group;
+  // a2, a3: threadID_in_group + 4.
+  int g = lane >> 2, t = lane % 4;
+  return {(i == 0 || i == 2) ? g : g + 8, i < 2 ? t : t + 4};
+}
+
+Coord tf32B(int lane, int i) {
+  // b0: row threadID_in_group, b1: threadID_in_group + 4; col groupID.
+  int g = lane >> 2, t = lane % 4;
+  return {i == 0 ? t : t + 4, g};
+}
+
+uint32_t cvtRnaTf32(uint32_t bits) {
+  uint32_t magnitude = bits & 0x7FFFFFFFu;
+  if (magnitude > 0x7F800000u) // NaN: keep it quiet and nonzero above bit 13
+    return (bits & 0xFFFFE000u) | 0x00400000u;
+  // Half of the last kept bit, carried into the exponent when it rounds up
+  // (to infinity past the largest finite tf32).
+  return (bits + 0x1000u) & 0xFFFFE000u;
+}
+
 Coord accumulator(int lane, int i) {
   int g = lane >> 2, t = lane % 4;
   return {i < 2 ? g : g + 8, t * 2 + (i & 1)};

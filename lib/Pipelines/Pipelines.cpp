@@ -126,6 +126,10 @@ qsparse::checkGPUPipelineOptions(const GPUPipelineOptions &options) {
       options.format != "fatbin")
     return "qsparse-gpu-pipeline: unknown format '" + options.format +
            "' (expected isa, bin or fatbin)";
+  if (options.f32Mma != "3xtf32" && options.f32Mma != "tf32" &&
+      options.f32Mma != "off")
+    return "qsparse-gpu-pipeline: unknown f32-mma '" + options.f32Mma +
+           "' (expected 3xtf32, tf32 or off)";
   return "";
 }
 
@@ -141,6 +145,7 @@ void qsparse::buildGPUKernelPipeline(OpPassManager &pm,
   kernels.stages = options.stages;
   kernels.nibbleWeights = options.nibbleWeights;
   kernels.sparseWeights = options.sparseWeights;
+  kernels.f32Mma = options.f32Mma;
   pm.addPass(qsparse::createGPUMatmulKernels(kernels));
   // (No canonicalization before the mapping: it would fold one-trip
   // loops into bare host code.)

@@ -856,6 +856,29 @@ LogicalResult Interpreter::runElementwise(Operation &op, const Mask &mask) {
           .Case([&](arith::ExtFOp) { return F([](auto x) { return x[0].f; }); })
           .Case(
               [&](arith::TruncFOp) { return F([](auto x) { return x[0].f; }); })
+          .Case([&](arith::BitcastOp) -> Fn {
+            // f32 <-> i32 only.
+            if (elem.isF32() && operandElem.isInteger(32))
+              return F([](auto x) {
+                return static_cast<double>(
+                    llvm::bit_cast<float>(static_cast<uint32_t>(x[0].i)));
+              });
+            if (elem.isInteger(32) && operandElem.isF32())
+              return I([](auto x) {
+                return static_cast<int64_t>(
+                    llvm::bit_cast<uint32_t>(static_cast<float>(x[0].f)));
+              });
+            return Fn();
+          })
+          .Case([&](NVVM::ConvertFloatToTF32Op c) -> Fn {
+            if (c.getRnd() != NVVM::FPRoundingMode::RNA ||
+                c.getSat() != NVVM::SaturationMode::NONE || c.getRelu())
+              return Fn();
+            return I([](auto x) {
+              return static_cast<int64_t>(qsparse::numerics::ptx::cvtRnaTf32(
+                  llvm::bit_cast<uint32_t>(static_cast<float>(x[0].f))));
+            });
+          })
           .Case([&](arith::SIToFPOp) {
             return F([](auto x) { return static_cast<double>(x[0].i); });
           })
@@ -1434,10 +1457,40 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
               c.push_back(e.f);
           },
           roundF32, sync.getRes());
+    if (aType.getElementType().isF32() && sync.getTf32Enabled() &&
+        shape[0] == 16 && shape[1] == 8 && shape[2] == 8) {
+      // tf32 x tf32 -> f32: the operands must already be tf32 (the kernel
+      // rounds them; what the tensor cores do with the low 13 bits is not
+      // specified), their products are exact, the sum rounded once.
+      bool unrounded = false;
+      auto tf32 = [&](Value v, int t, SmallVector<double> &dst) {
+        for (Elem e : get(v, t).e) {
+          unrounded |=
+              (llvm::bit_cast<uint32_t>(static_cast<float>(e.f)) & 0x1FFF) != 0;
+          dst.push_back(e.f);
+        }
+      };
+      if (failed(mma(
+              0.0, 8, qsparse::numerics::ptx::tf32A,
+              qsparse::numerics::ptx::tf32B,
+              [&](int t, SmallVector<double> &a, SmallVector<double> &b,
+                  SmallVector<double> &c) {
+                tf32(sync.getMatrixA(), t, a);
+                tf32(sync.getMatrixB(), t, b);
+                for (Elem e : get(sync.getMatrixC(), t).e)
+                  c.push_back(e.f);
+              },
+              roundF32, sync.getRes())))
+        return failure();
+      if (unrounded)
+        return fail(&op, "a tf32 mma operand has nonzero low 13 bits (not "
+                         "rounded to tf32)");
+      return success();
+    }
     if (!aType.getElementType().isInteger(8) || shape[0] != 16 ||
         shape[1] != 8 || shape[2] != 32)
-      return fail(&op,
-                  "only the i8 m16n8k32 and f16 m16n8k16 mma are emulated");
+      return fail(&op, "only the i8 m16n8k32, f16 m16n8k16 and tf32 m16n8k8 "
+                       "mma are emulated");
     return mma(
         int64_t(0), 32, isaA, isaB,
         [&](int t, SmallVector<int64_t> &a, SmallVector<int64_t> &b,

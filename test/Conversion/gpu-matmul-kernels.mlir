@@ -114,7 +114,8 @@ func.func @odd_n(%a: memref<32x32xi8>, %w: memref<32x7xi8>, %c: memref<32x7xi32>
 
 // -----
 
-// Left alone: K not a multiple of 4, f32, and an i16 accumulator whose i32
+// Left alone: K not a multiple of 4, f16 accumulators (f32 ones take the
+// tf32 kernel, gpu-tf32.mlir), and an i16 accumulator whose i32
 // sums could saturate in the mma: s8 x s8 at K = 131072, where the DESIGN
 // 3.2 data-type bound (qsparse::numerics::dataTypeBits) is 33 bits
 // (131072 * 128 * 128 = 2^31).
@@ -122,10 +123,10 @@ func.func @odd_n(%a: memref<32x32xi8>, %w: memref<32x7xi8>, %c: memref<32x7xi32>
 // CHECK-NOT: gpu.launch
 // CHECK-COUNT-3: linalg.matmul
 func.func @left_alone(%a: memref<8x6xi8>, %w: memref<6x8xi8>, %c: memref<8x8xi32>,
-                      %af: memref<8x8xf32>, %wf: memref<8x8xf32>, %cf: memref<8x8xf32>,
+                      %af: memref<8x8xf16>, %wf: memref<8x8xf16>, %cf: memref<8x8xf16>,
                       %ai: memref<8x131072xi8>, %wi: memref<131072x8xi8>, %ci: memref<8x8xi16>) {
   linalg.matmul ins(%a, %w : memref<8x6xi8>, memref<6x8xi8>) outs(%c : memref<8x8xi32>)
-  linalg.matmul ins(%af, %wf : memref<8x8xf32>, memref<8x8xf32>) outs(%cf : memref<8x8xf32>)
+  linalg.matmul ins(%af, %wf : memref<8x8xf16>, memref<8x8xf16>) outs(%cf : memref<8x8xf16>)
   linalg.matmul ins(%ai, %wi : memref<8x131072xi8>, memref<131072x8xi8>) outs(%ci : memref<8x8xi16>)
   return
 }

@@ -94,7 +94,8 @@ static cl::opt<bool>
           cl::desc("Also run the reference pipeline and fail (exit 1) on any "
                    "difference: exact for integers, |a-b| <= atol + rtol*|b| "
                    "for floats (f32/f64: rtol 1e-4, atol 1e-5 * (1 + "
-                   "max|reference|); f16: 1e-2, 1e-3 * (1 + max|reference|))"),
+                   "max|reference|); f16, and f32 from a GPU pipeline with "
+                   "f32-mma=tf32: 1e-2, 1e-3 * (1 + max|reference|))"),
           cl::cat(category));
 static cl::opt<unsigned>
     bench("bench",
@@ -338,12 +339,17 @@ void printArray(llvm::raw_ostream &os, unsigned index, RankedTensorType type,
   os << "]\n";
 }
 
-/// Number of mismatching elements; prints the first few.
-int64_t compare(unsigned index, const NpyArray &got, const NpyArray &want) {
+/// Number of mismatching elements; prints the first few. `halfPrecision`:
+/// f32 results were computed from operands with f16's 10-bit mantissas
+/// (tf32 tensor cores), so they get f16's tolerance.
+int64_t compare(unsigned index, const NpyArray &got, const NpyArray &want,
+                bool halfPrecision) {
   int64_t n = got.numElements(), bad = 0;
   bool floating = isFloat(got.dtype);
-  double rtol = got.dtype == DType::F16 ? 1e-2 : 1e-4;
-  double atol = got.dtype == DType::F16 ? 1e-3 : 1e-5;
+  bool coarse =
+      got.dtype == DType::F16 || (halfPrecision && got.dtype == DType::F32);
+  double rtol = coarse ? 1e-2 : 1e-4;
+  double atol = coarse ? 1e-3 : 1e-5;
   // Long reductions that cancel to near zero differ by rounding relative to
   // the operands, not to the result: scale the absolute tolerance by the
   // largest reference magnitude too.
@@ -354,7 +360,7 @@ int64_t compare(unsigned index, const NpyArray &got, const NpyArray &want) {
       if (std::isfinite(v))
         scale = std::max(scale, v);
     }
-    atol += (got.dtype == DType::F16 ? 1e-3 : 1e-5) * scale;
+    atol += (coarse ? 1e-3 : 1e-5) * scale;
   }
   unsigned bytes = dtypeSize(got.dtype);
   for (int64_t i = 0; i < n; ++i) {
@@ -551,9 +557,13 @@ int main(int argc, char **argv) {
   std::unique_ptr<EmulatedGPUFunction> emulated;
   std::unique_ptr<CudaFunction> cuda;
   SmallVector<NpyArray> results;
+  // Whether f32 contractions ran on single tf32 mma (compared with f16's
+  // tolerance).
+  bool tf32Operands = false;
   if (target == "cuda") {
     // Compiled first, so that its errors come before the driver's.
     std::unique_ptr<GPUPipelineOptions> options = parseGPUOptions();
+    tf32Operands = options->f32Mma == "tf32";
     auto compiled = CudaFunction::compile(*module, entry, *options);
     if (!compiled)
       fail(llvm::toString(compiled.takeError()));
@@ -564,8 +574,9 @@ int main(int argc, char **argv) {
     failOn(cuda->load());
     results = run(*cuda, args);
   } else if (target == "emulator") {
-    auto compiled =
-        EmulatedGPUFunction::compile(*module, entry, *parseGPUOptions());
+    std::unique_ptr<GPUPipelineOptions> options = parseGPUOptions();
+    tf32Operands = options->f32Mma == "tf32";
+    auto compiled = EmulatedGPUFunction::compile(*module, entry, *options);
     if (!compiled)
       fail(llvm::toString(compiled.takeError()));
     emulated = std::move(*compiled);
@@ -601,7 +612,7 @@ int main(int argc, char **argv) {
     SmallVector<NpyArray> expected = run(**reference, args);
     int64_t bad = 0, total = 0;
     for (auto [i, pair] : llvm::enumerate(llvm::zip(results, expected))) {
-      bad += compare(i, std::get<0>(pair), std::get<1>(pair));
+      bad += compare(i, std::get<0>(pair), std::get<1>(pair), tf32Operands);
       total += std::get<0>(pair).numElements();
     }
     if (bad) {

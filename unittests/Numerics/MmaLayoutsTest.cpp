@@ -33,6 +33,12 @@ Coord isaI8A(int lane, int i) { return qsparse::numerics::ptx::i8A(lane, i); }
 Coord isaI8B(int lane, int i) { return qsparse::numerics::ptx::i8B(lane, i); }
 Coord isaF16A(int lane, int i) { return qsparse::numerics::ptx::f16A(lane, i); }
 Coord isaF16B(int lane, int i) { return qsparse::numerics::ptx::f16B(lane, i); }
+Coord isaTf32A(int lane, int i) {
+  return qsparse::numerics::ptx::tf32A(lane, i);
+}
+Coord isaTf32B(int lane, int i) {
+  return qsparse::numerics::ptx::tf32B(lane, i);
+}
 Coord isaAcc(int lane, int i) {
   return qsparse::numerics::ptx::accumulator(lane, i);
 }
@@ -79,6 +85,52 @@ TEST(MmaLayouts, F16FragmentsHaveTheInt8Bytes) {
   }
 }
 
+TEST(MmaLayouts, Tf32MatchesIsaFormulas) {
+  for (int lane = 0; lane < kWarpSize; ++lane) {
+    for (int i = 0; i < 4; ++i)
+      EXPECT_EQ(tf32A(lane, i), isaTf32A(lane, i)) << lane << " " << i;
+    for (int i = 0; i < 2; ++i)
+      EXPECT_EQ(tf32B(lane, i), isaTf32B(lane, i)) << lane << " " << i;
+  }
+}
+
+// The tf32 kernel is the int8 one with 4-byte elements: tf32 element
+// (row, col) occupies bytes 4 col .. 4 col + 3 of its row, which must be
+// the int8 fragment's bytes of the same register.
+TEST(MmaLayouts, Tf32FragmentsHaveTheInt8Bytes) {
+  for (int lane = 0; lane < kWarpSize; ++lane)
+    for (int byte = 0; byte < 4; ++byte) {
+      for (int reg = 0; reg < 4; ++reg) {
+        Coord t = tf32A(lane, reg);
+        EXPECT_EQ((Coord{t.row, 4 * t.col + byte}), i8A(lane, reg, byte))
+            << lane << " " << reg;
+      }
+      for (int reg = 0; reg < 2; ++reg) {
+        Coord t = tf32B(lane, reg);
+        EXPECT_EQ((Coord{4 * t.row + byte, t.col}), i8B(lane, reg, byte))
+            << lane << " " << reg;
+      }
+    }
+}
+
+// cvt.rna.tf32.f32: 10 stored mantissa bits, ties away from zero.
+TEST(MmaLayouts, Tf32Rounding) {
+  using qsparse::numerics::ptx::cvtRnaTf32;
+  EXPECT_EQ(cvtRnaTf32(0x3F800000u), 0x3F800000u); // 1 is exact
+  // 1 + 2^-11, halfway between 1 and 1 + 2^-10: away from zero.
+  EXPECT_EQ(cvtRnaTf32(0x3F801000u), 0x3F802000u);
+  EXPECT_EQ(cvtRnaTf32(0xBF801000u), 0xBF802000u);
+  EXPECT_EQ(cvtRnaTf32(0x3F800FFFu), 0x3F800000u); // just below half
+  EXPECT_EQ(cvtRnaTf32(0x3FFFF000u), 0x40000000u); // carries into 2
+  EXPECT_EQ(cvtRnaTf32(0x00001000u), 0x00002000u); // subnormal
+  EXPECT_EQ(cvtRnaTf32(0x7F7FFFFFu), 0x7F800000u); // past the largest
+  EXPECT_EQ(cvtRnaTf32(0xFF800000u), 0xFF800000u); // -infinity
+  uint32_t nan = cvtRnaTf32(0x7F800001u);
+  EXPECT_EQ(nan & 0x7F800000u, 0x7F800000u);
+  EXPECT_NE(nan & 0x007FE000u, 0u);
+  EXPECT_EQ(nan & 0x1FFFu, 0u);
+}
+
 // Positions read off the ISA's figures (T<lane>: {a<i>}).
 TEST(MmaLayouts, FigureSpotChecks) {
   EXPECT_EQ(i8A(0, 0, 0), (Coord{0, 0}));      // T0 a0
@@ -93,6 +145,9 @@ TEST(MmaLayouts, FigureSpotChecks) {
   EXPECT_EQ(accumulator(5, 3), (Coord{9, 3})); // T5 c3
   EXPECT_EQ(f16A(31, 3, 1), (Coord{15, 15}));
   EXPECT_EQ(f16B(31, 1, 1), (Coord{15, 7}));
+  EXPECT_EQ(tf32A(1, 2), (Coord{0, 5}));   // T1 a2
+  EXPECT_EQ(tf32A(31, 3), (Coord{15, 7})); // T31 a3
+  EXPECT_EQ(tf32B(6, 1), (Coord{6, 1}));   // T6 b1
 }
 
 // Every element of each operand is held by exactly one (lane, slot).
@@ -114,6 +169,8 @@ TEST(MmaLayouts, FragmentsAreBijections) {
   check(32, 8, 8, [](int l, int s) { return i8B(l, s / 4, s % 4); });
   check(16, 16, 8, [](int l, int s) { return f16A(l, s / 2, s % 2); });
   check(16, 8, 4, [](int l, int s) { return f16B(l, s / 2, s % 2); });
+  check(16, 8, 4, [](int l, int s) { return tf32A(l, s); });
+  check(8, 8, 2, [](int l, int s) { return tf32B(l, s); });
   check(16, 8, 4, accumulator);
 }
 

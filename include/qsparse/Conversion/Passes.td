@@ -116,7 +116,7 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
 }
 
 def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
-  let summary = "Tensor-core kernels (mma.sync, mma.sp for 2:4 weights) for int8 and f16 matmuls and convolutions";
+  let summary = "Tensor-core kernels (mma.sync, mma.sp for 2:4 weights) for int8, f16 and f32 (tf32) matmuls and convolutions";
   let description = [{
     Runs on buffers (after bufferization). Every statically shaped
     matmul-shaped contraction (`linalg.matmul`, or a `linalg.generic` with the
@@ -204,6 +204,19 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
     kernel adds in the tensor cores' order, so its f32 results differ from
     the reference's sequential sums by rounding. Other contractions are
     left alone.
+
+    f32 x f32 -> f32 contractions (matmuls and convolutions, any K and C)
+    take the same kernel with 4-byte elements on `mma.m16n8k8.tf32`
+    (`nvgpu.mma.sync` with `tf32Enabled`; its fragments hold the same bytes
+    as the int8 m16n8k32 ones, so tiles, copies, ldmatrix and swizzle are
+    unchanged), as option `f32-mma` says: `3xtf32` (the default) splits each
+    fragment element x into big = tf32(x) and small = tf32(x - big)
+    (`nvvm.convert.float.to.tf32`, round to nearest, ties away) and issues
+    small*big, big*small and big*big, which keeps about f32's precision
+    (errors near 2^-22 per product); `tf32` rounds the operands to tf32 and
+    issues one mma (10-bit mantissas, errors near 2^-11 per product); `off`
+    leaves f32 contractions to the simple kernels. 2:4 and 4-bit weights
+    are int8 and f16 only.
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", "128", "Rows of C per block">,
@@ -226,6 +239,10 @@ def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {
            "mma.sp "
            "(m16n8k64 int8, m16n8k32 f16): compressed values and metadata "
            "in global memory (tile-k a multiple of 64)">,
+    Option<"f32Mma", "f32-mma", "std::string", "\"3xtf32\"",
+           "f32 contractions on tensor cores: 3xtf32 (three tf32 mma per "
+           "step, about f32 precision), tf32 (one, 10-bit mantissas) or off "
+           "(the simple kernels)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::affine::AffineDialect",

@@ -40,6 +40,11 @@ Coord i8B(int lane, int reg, int byte);
 Coord f16A(int lane, int reg, int half);
 Coord f16B(int lane, int reg, int half);
 
+/// m16n8k8 with tf32 A and B (f32 registers whose low 13 bits are zero):
+/// A is 16 x 8 in 4 registers (reg 0..3), B is 8 x 8 in 2 registers.
+Coord tf32A(int lane, int reg);
+Coord tf32B(int lane, int reg);
+
 /// The 16 x 8 accumulator (C and D) of any m16n8kX shape: 4 elements per
 /// lane (i32 or f32), i = 0..3.
 Coord accumulator(int lane, int i);

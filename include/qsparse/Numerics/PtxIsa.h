@@ -16,6 +16,8 @@
 
 #include "qsparse/Numerics/MmaLayouts.h"
 
+#include <cstdint>
+
 namespace qsparse::numerics::ptx {
 
 using mma::Coord;
@@ -27,6 +29,13 @@ Coord i8B(int lane, int i);
 /// m16n8k16 .f16 A: a_i, i in [0, 8); B: b_i, i in [0, 4) -> (k, n).
 Coord f16A(int lane, int i);
 Coord f16B(int lane, int i);
+/// m16n8k8 .tf32 A: a_i, i in [0, 4); B: b_i, i in [0, 2) -> (k, n).
+Coord tf32A(int lane, int i);
+Coord tf32B(int lane, int i);
+/// cvt.rna.tf32.f32 on the bits of an f32: the nearest tf32 (10 stored
+/// mantissa bits), ties away from zero, as f32 bits whose low 13 bits are
+/// zero; too large a magnitude rounds to infinity, and a NaN stays a NaN.
+uint32_t cvtRnaTf32(uint32_t f32Bits);
 /// Accumulators c_i / d_i of any m16n8kX, i in [0, 4).
 Coord accumulator(int lane, int i);
 

@@ -78,6 +78,12 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
                      "(constant, or runtime int8 nm_decompress operands) on "
                      "mma.sp (compressed values and metadata)"),
       llvm::cl::init(true)};
+  Option<std::string> f32Mma{
+      *this, "f32-mma",
+      llvm::cl::desc("f32 contractions on tensor cores: 3xtf32 (three tf32 "
+                     "mma per step, about f32 precision), tf32 (one, 10-bit "
+                     "mantissas) or off (the simple kernels)"),
+      llvm::cl::init("3xtf32")};
 };
 
 /// --qsparse-gpu-pipeline: the shared front of the lowering (qsparse ops to

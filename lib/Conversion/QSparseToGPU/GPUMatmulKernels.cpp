@@ -119,11 +119,12 @@ bool sumsFitI32(const Match &match, int64_t k) {
                                          match.bUnsigned ? 9 : 8) <= 32;
 }
 
-/// Sets the element types of a matched kind (I8 or F16) writing `c`; false
-/// for others and for narrowed accumulators the kernel cannot sum exactly
-/// (the signedness of `match` is set).
+/// Sets the element types of a matched kind (I8 or F16, and F32 when `f32`
+/// contractions go to the tf32 tensor cores) writing `c`; false for others
+/// and for narrowed accumulators the kernel cannot sum exactly (the
+/// signedness of `match` is set).
 bool setElement(Match &match, qsparse::cpu::KernelKind kind, Value c, int64_t k,
-                Builder b) {
+                Builder b, bool f32) {
   match.cElem = cast<MemRefType>(c.getType()).getElementType();
   if (match.cElem.isInteger(16) &&
       (kind != qsparse::cpu::KernelKind::I8 || !sumsFitI32(match, k)))
@@ -136,10 +137,14 @@ bool setElement(Match &match, qsparse::cpu::KernelKind kind, Value c, int64_t k,
     match.elem = b.getF16Type();
     return true;
   }
+  if (kind == qsparse::cpu::KernelKind::F32 && f32) {
+    match.elem = b.getF32Type();
+    return true;
+  }
   return false;
 }
 
-std::optional<Match> matchTensorCoreMatmul(linalg::LinalgOp op) {
+std::optional<Match> matchTensorCoreMatmul(linalg::LinalgOp op, bool f32) {
   auto operands = qsparse::cpu::matchMatmulOperands(op);
   if (!operands)
     return std::nullopt;
@@ -151,7 +156,7 @@ std::optional<Match> matchTensorCoreMatmul(linalg::LinalgOp op) {
   if (!qsparse::cpu::matchMacBodyOf(op, operands->a, operands->b, match.c, kind,
                                     match.aUnsigned, match.bUnsigned,
                                     /*narrowAcc=*/true, /*half=*/true) ||
-      !setElement(match, kind, match.c, operands->k, Builder(op)))
+      !setElement(match, kind, match.c, operands->k, Builder(op), f32))
     return std::nullopt;
   match.m = operands->m;
   match.k = operands->k;
@@ -308,7 +313,7 @@ std::optional<Padding> padding(Value padded, Operation *conv) {
 /// its fill and copy are erased with the conv (Match::obsolete). Views of
 /// the filter as [K][F] and the output as [M][F] are created before the
 /// op.
-std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
+std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op, bool f32) {
   auto conv = qsparse::cpu::matchConv(op, /*narrowAcc=*/true, /*half=*/true);
   Match match;
   if (!conv)
@@ -316,7 +321,7 @@ std::optional<Match> matchTensorCoreConv(linalg::LinalgOp op) {
   match.aUnsigned = conv->aUnsigned;
   match.bUnsigned = conv->bUnsigned;
   if (!setElement(match, conv->kind, conv->output,
-                  conv->kh * conv->kw * conv->c, Builder(op)) ||
+                  conv->kh * conv->kw * conv->c, Builder(op), f32) ||
       conv->c * match.elemBytes() % 4 != 0)
     return std::nullopt;
   match.op = op;
@@ -389,15 +394,16 @@ linalg::LinalgOp padChannels(linalg::LinalgOp op, SymbolTable &symbols) {
   Match probe;
   probe.aUnsigned = conv->aUnsigned;
   probe.bUnsigned = conv->bUnsigned;
+  // (f32 channels are whole 4-byte runs: never widened.)
   if (!setElement(probe, conv->kind, conv->output, conv->kh * conv->kw * 4,
-                  Builder(op)))
+                  Builder(op), /*f32=*/false))
     return {};
   int64_t unit = 4 / probe.elemBytes();
   int64_t channels = ceilDiv(conv->c, unit) * unit;
   // (A narrowed accumulator must still be exact over the longer K.)
   if (conv->c % unit == 0 ||
       !setElement(probe, conv->kind, conv->output,
-                  conv->kh * conv->kw * channels, Builder(op)))
+                  conv->kh * conv->kw * channels, Builder(op), /*f32=*/false))
     return {};
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -536,6 +542,9 @@ struct GPUMatmulKernelsPass
                   "power-of-two row)");
     if (config.stages < 2)
       return fail("stages must be at least 2");
+    if (f32Mma != "3xtf32" && f32Mma != "tf32" && f32Mma != "off")
+      return fail("unknown f32-mma '" + f32Mma +
+                  "' (expected 3xtf32, tf32 or off)");
     if (config.threads() > 1024)
       return fail("warps-m * warps-n * 32 exceeds 1024 threads per block");
     // 4-byte copies are the smallest; every thread issues the same number.
@@ -631,13 +640,13 @@ struct GPUMatmulKernelsPass
     });
     SmallVector<Match> matches;
     for (linalg::LinalgOp op : ops) {
-      if (auto match = matchTensorCoreMatmul(op)) {
+      if (auto match = matchTensorCoreMatmul(op, f32Mma != "off")) {
         matches.push_back(*match);
         continue;
       }
       if (linalg::LinalgOp wide = padChannels(op, *symbols))
         op = wide;
-      if (auto conv = matchTensorCoreConv(op))
+      if (auto conv = matchTensorCoreConv(op, f32Mma != "off"))
         matches.push_back(*conv);
     }
     for (Match &match : matches) {
@@ -1004,7 +1013,7 @@ struct GPUMatmulKernelsPass
     }
 
     int64_t mTiles = cf.warpM() / 16, nTiles = cf.warpN() / 8;
-    bool isHalf = elem.isF16();
+    bool isFloat = isa<FloatType>(elem);
     LaneAddresses at;
     auto step = [&](Value stage, MutableArrayRef<Value> acc) {
       if (nibbles) {
@@ -1078,16 +1087,35 @@ struct GPUMatmulKernelsPass
             bs.push_back(frag);
           }
         }
+        // f32: the operands as tf32 (3xtf32: big and small parts).
+        SmallVector<Value> aSmall, bSmall;
+        if (elem.isF32()) {
+          bool split = f32Mma == "3xtf32";
+          for (auto [frags, small] :
+               {std::pair(&as, &aSmall), std::pair(&bs, &bSmall)})
+            for (Value &f : *frags) {
+              Value big = roundToTf32(b, loc, f);
+              if (split)
+                small->push_back(
+                    roundToTf32(b, loc, arith::SubFOp::create(b, loc, f, big)));
+              f = big;
+            }
+        }
         for (int64_t mt = 0; mt < mTiles; ++mt)
           for (int64_t nt = 0; nt < nTiles; ++nt) {
             Value &c = acc[mt * nTiles + nt];
+            // The small products first (CUTLASS's 3xTF32 order).
+            if (!aSmall.empty()) {
+              c = emitMma(b, loc, aSmall[mt], bs[nt], c, m);
+              c = emitMma(b, loc, as[mt], bSmall[nt], c, m);
+            }
             c = emitMma(b, loc, as[mt], bs[nt], c, m);
           }
       }
     };
     SmallVector<Value> results =
         emitPipelinedLoop(ib, ceilDiv(m.k * eb, cf.bk), lane,
-                          isHalf ? (Type)b.getF32Type() : (Type)b.getI32Type(),
+                          isFloat ? (Type)b.getF32Type() : (Type)b.getI32Type(),
                           mTiles * nTiles, at, issue, step);
 
     // Store (or add) the fragments: lane holds rows g and g + 8 of each
@@ -1159,8 +1187,9 @@ struct GPUMatmulKernelsPass
                        .getResult()
                  : memref::LoadOp::create(sb, sl, m.c, ValueRange{row, col})
                        .getResult();
-        v = m.elem.isF16() ? (Value)arith::AddFOp::create(sb, sl, old, v)
-                           : (Value)arith::AddIOp::create(sb, sl, old, v);
+        v = isa<FloatType>(m.elem)
+                ? (Value)arith::AddFOp::create(sb, sl, old, v)
+                : (Value)arith::AddIOp::create(sb, sl, old, v);
       }
       if (epilogue)
         return epilogue->emitStore(sb, sl, v, row, col);
@@ -1226,7 +1255,8 @@ struct GPUMatmulKernelsPass
 
   std::optional<Sparse> packSparse(OpBuilder &b, Location loc, Match &m) {
     const Config &cf = config;
-    if (!sparseWeights || m.k % 4 != 0)
+    // (f32 has no 2:4 mma.sp: tf32's is 1:2.)
+    if (!sparseWeights || m.k % 4 != 0 || m.elem.isF32())
       return std::nullopt;
     int64_t eb = m.elemBytes();
     DenseElementsAttr data = qsparse::cpu::constantData(m.b);
@@ -1827,11 +1857,34 @@ struct GPUMatmulKernelsPass
     return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
   }
 
-  /// One mma: nvgpu.mma.sync m16n8k16 for f16, m16n8k32 for s8 x s8;
-  /// nvvm.mma.sync with the u8 PTX type on the zero-extended operands
-  /// otherwise.
+  /// A fragment of f32 registers rounded to tf32 (cvt.rna.tf32.f32: the
+  /// nearest, ties away from zero; the low 13 bits zero), as f32.
+  static Value roundToTf32(OpBuilder &b, Location loc, Value fragment) {
+    auto type = cast<VectorType>(fragment.getType());
+    Value out = arith::ConstantOp::create(b, loc, type,
+                                          cast<TypedAttr>(b.getZeroAttr(type)));
+    for (int64_t r = 0; r < type.getDimSize(0); ++r) {
+      Value x =
+          vector::ExtractOp::create(b, loc, fragment, ArrayRef<int64_t>{r, 0});
+      auto cvt = NVVM::ConvertFloatToTF32Op::create(b, loc, b.getI32Type(), x);
+      cvt.setRnd(NVVM::FPRoundingMode::RNA);
+      Value rounded =
+          arith::BitcastOp::create(b, loc, b.getF32Type(), cvt.getRes());
+      out = vector::InsertOp::create(b, loc, rounded, out,
+                                     ArrayRef<int64_t>{r, 0});
+    }
+    return out;
+  }
+
+  /// One mma: nvgpu.mma.sync m16n8k16 for f16, m16n8k8 tf32 for f32 (the
+  /// operands rounded to tf32), m16n8k32 for s8 x s8; nvvm.mma.sync with the
+  /// u8 PTX type on the zero-extended operands otherwise.
   Value emitMma(OpBuilder &b, Location loc, Value a, Value bv, Value c,
                 Match &m) {
+    if (m.elem.isF32())
+      return nvgpu::MmaSyncOp::create(b, loc, a, bv, c,
+                                      ArrayRef<int64_t>{16, 8, 8},
+                                      /*tf32Enabled=*/true);
     if (m.elem.isF16())
       return nvgpu::MmaSyncOp::create(b, loc, a, bv, c,
                                       ArrayRef<int64_t>{16, 8, 16});
