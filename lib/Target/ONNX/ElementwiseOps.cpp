@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace qsparse;
 using namespace qsparse::onnx_import;
@@ -399,6 +401,47 @@ Value reduceToChannels(OpBuilder &b, Location loc, Value x,
       .getResult(0);
 }
 
+/// The per-channel scale gamma / sqrt(var + eps) and shift beta - mean *
+/// scale of an inference batch norm whose four parameters (inputs 1..4)
+/// are constants, computed at import time in double and rounded once to
+/// `elem`; nullopt when a parameter is not a constant.
+std::optional<std::pair<Value, Value>>
+constantScaleShift(Node &node, Type elem, int64_t channels, double epsilon) {
+  SmallVector<SmallVector<double>> p;
+  for (unsigned i = 1; i < 5; ++i) {
+    std::optional<DenseElementsAttr> c = node.constant(i);
+    if (!c || !isa<FloatType>(c->getElementType()))
+      return std::nullopt;
+    SmallVector<double> &values = p.emplace_back();
+    for (llvm::APFloat v : c->getValues<llvm::APFloat>()) {
+      bool lost;
+      v.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+                &lost);
+      values.push_back(v.convertToDouble());
+    }
+    if (c->isSplat())
+      values.assign(channels, values.front());
+  }
+  const llvm::fltSemantics &sem = cast<FloatType>(elem).getFloatSemantics();
+  SmallVector<llvm::APFloat> scale, shift;
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    double s = p[0][ch] / std::sqrt(p[3][ch] + epsilon);
+    for (auto [out, v] :
+         {std::pair(&scale, s), std::pair(&shift, p[1][ch] - p[2][ch] * s)}) {
+      llvm::APFloat f(v);
+      bool lost;
+      f.convert(sem, llvm::APFloat::rmNearestTiesToEven, &lost);
+      out->push_back(f);
+    }
+  }
+  auto type = RankedTensorType::get({channels}, elem);
+  auto constant = [&](ArrayRef<llvm::APFloat> values) -> Value {
+    return arith::ConstantOp::create(node.b, node.loc,
+                                     DenseElementsAttr::get(type, values));
+  };
+  return std::pair(constant(scale), constant(shift));
+}
+
 LogicalResult importBatchNormalization(Node &node) {
   if (failed(node.checkAttributes(
           {"epsilon", "momentum", "training_mode", "spatial"})))
@@ -483,21 +526,43 @@ LogicalResult importBatchNormalization(Node &node) {
     return node.error() << "running statistics are outputs only in training "
                            "mode";
   }
+  // Per channel: scale = gamma / sqrt(var + eps), shift = beta - mean *
+  // scale (C values, not one square root and division per element;
+  // constants at import time when the parameters are); per element:
+  // x * scale + shift, an epilogue of the producing convolution.
+  std::optional<std::pair<Value, Value>> folded;
+  if (!training)
+    folded = constantScaleShift(node, elem, channels, epsilon);
+  Value scale =
+      folded ? folded->first
+             : elementwise(
+                   b, loc, {params[0], var}, {channels}, elem,
+                   [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     Value denom = math::SqrtOp::create(
+                         nb, l,
+                         arith::AddFOp::create(
+                             nb, l, args[1],
+                             scalarConstant(nb, l, elem, epsilon)));
+                     return arith::DivFOp::create(nb, l, args[0], denom);
+                   });
+  Value shift =
+      folded ? folded->second
+             : elementwise(
+                   b, loc, {params[1], mean, scale}, {channels}, elem,
+                   [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                     return arith::SubFOp::create(
+                         nb, l, args[0],
+                         arith::MulFOp::create(nb, l, args[1], args[2]));
+                   });
   int64_t rank = x.rank();
-  SmallVector<Value> inputs{x.value};
-  for (Value p : {params[0], params[1], mean, var})
-    inputs.push_back(alongAxis(b, loc, p, rank, 1));
   Value out = elementwise(
-      b, loc, inputs, x.shape(), elem,
+      b, loc,
+      {x.value, alongAxis(b, loc, scale, rank, 1),
+       alongAxis(b, loc, shift, rank, 1)},
+      x.shape(), elem,
       [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        Value centered = arith::SubFOp::create(nb, l, args[0], args[3]);
-        Value denom = math::SqrtOp::create(
-            nb, l,
-            arith::AddFOp::create(nb, l, args[4],
-                                  scalarConstant(nb, l, elem, epsilon)));
-        Value normalized = arith::DivFOp::create(nb, l, centered, denom);
         return arith::AddFOp::create(
-            nb, l, arith::MulFOp::create(nb, l, normalized, args[1]), args[2]);
+            nb, l, arith::MulFOp::create(nb, l, args[0], args[1]), args[2]);
       });
   node.setOutput(0, out, x.dtype);
   return success();
