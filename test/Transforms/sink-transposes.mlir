@@ -309,3 +309,38 @@ func.func @nchw_block(%x: tensor<1x4x8x8xf32>, %w0: tensor<4x4x3x3xf32>,
   } -> tensor<1x4xf32>
   return %g, %s : tensor<1x4xf32>, tensor<1x4x8x8xf32>
 }
+
+// A 1x1 image (a network's last stage at a small input): the batch norm's
+// [1][C][1][1] parameters match the NCHW result's shape, so they are
+// full-size reads in place, but with one dimension of extent > 1 they have
+// the same element order in either layout and do not vote. The generic
+// runs in NHWC on the accumulator, and only the function's NCHW result is
+// transposed. --qsparse-fuse keeps the generic the convolution's epilogue
+// rather than merging it into that transpose (which would read the
+// accumulator permuted).
+// CHECK-LABEL: func.func @one_pixel
+// CHECK: %[[A:.*]] = linalg.conv_2d_nhwc_hwcf
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[A]], %{{.*}}, %{{.*}} : tensor<1x1x1x4xf32>, tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>) outs(%{{.*}} : tensor<1x1x1x4xf32>)
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[Y]] : tensor<1x1x1x4xf32>) outs(%{{.*}} : tensor<1x4x1x1xf32>) permutation = [0, 3, 1, 2]
+// CHECK: return %[[T]]
+// FUSE-LABEL: func.func @one_pixel
+// FUSE: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x1x1x4xf32>, tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>) {{.*}} attrs = {qsparse.epilogue}
+// FUSE: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x1x1x4xf32>) outs(%{{.*}} : tensor<1x4x1x1xf32>)
+func.func @one_pixel(%x: tensor<1x3x3x4xf32>, %w: tensor<3x3x4x4xf32>) -> tensor<1x4x1x1xf32> {
+  %zero = arith.constant 0.0 : f32
+  %scale = arith.constant dense<[[[[0.5]], [[1.5]], [[-2.0]], [[0.25]]]]> : tensor<1x4x1x1xf32>
+  %shift = arith.constant dense<[[[[1.0]], [[-1.0]], [[0.5]], [[0.0]]]]> : tensor<1x4x1x1xf32>
+  %e1 = tensor.empty() : tensor<1x1x1x4xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x1x1x4xf32>) -> tensor<1x1x1x4xf32>
+  %a = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x3x3x4xf32>, tensor<3x3x4x4xf32>)
+      outs(%f1 : tensor<1x1x1x4xf32>) -> tensor<1x1x1x4xf32>
+  %e = tensor.empty() : tensor<1x4x1x1xf32>
+  %y = linalg.generic {indexing_maps = [#nchw_of_nhwc, #id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%a, %scale, %shift : tensor<1x1x1x4xf32>, tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>) outs(%e : tensor<1x4x1x1xf32>) {
+  ^bb0(%v: f32, %s: f32, %t: f32, %o: f32):
+    %m = arith.mulf %v, %s : f32
+    %r = arith.addf %m, %t : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x1x1xf32>
+  return %y : tensor<1x4x1x1xf32>
+}

@@ -220,7 +220,27 @@ struct FusePass : qsparse::impl::FuseBase<FusePass> {
              "the producer has other users: merging would compute it twice");
       return false;
     }
+    if (readsContractionInOrder(cast<linalg::GenericOp>(producer)) &&
+        cast<linalg::LinalgOp>(consumer).getMatchingIndexingMap(operand) !=
+            cast<linalg::LinalgOp>(consumer).getIndexingMapMatchingResult(
+                consumer->getResult(0))) {
+      refuse(producer, consumer,
+             "an epilogue keeps its contraction's order: merged into a "
+             "permuted consumer it would read the accumulator permuted");
+      return false;
+    }
     return linalg::areElementwiseOpsFusable(operand);
+  }
+
+  /// Whether `op` reads a contraction's result in the order it writes its
+  /// own (an epilogue candidate).
+  static bool readsContractionInOrder(linalg::GenericOp op) {
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+      Operation *def = input->get().getDefiningOp();
+      return def && classify(def) == Mapping::ManyToMany &&
+             op.getMatchingIndexingMap(input) == out;
+    });
   }
 
   /// One sweep of elementwise merges; true when anything changed.

@@ -191,11 +191,23 @@ struct SinkTransposesPass
   /// The first transposed full-size operand of `op` when the transposes
   /// should move past it; `assumed` counts as a transpose too. Full-size
   /// operands vote: transposed ones for moving, the others (read in the
-  /// current order) against; a tie leaves the op as it is, so an epilogue
+  /// current order) against unless they are layoutFree; a tie leaves the op
+  /// as it is, so an epilogue
   /// never trades its accumulator's order for another operand's.
   /// Contractions never move: their input reads skip the output-channel
   /// loop and their weight reads skip the pixel loops (no full-size
   /// operand).
+  /// A tensor with at most one dimension of extent > 1 (a per-channel
+  /// parameter [1][C][1][1], or any tensor of a 1x1 image) has the same
+  /// element order under every permutation: read in either order it costs
+  /// nothing, so it does not vote.
+  static bool layoutFree(Type type) {
+    auto shaped = cast<ShapedType>(type);
+    return shaped.hasStaticShape() &&
+           llvm::count_if(shaped.getShape(),
+                          [](int64_t size) { return size != 1; }) <= 1;
+  }
+
   static OpOperand *votesToSink(linalg::GenericOp op, Value assumed = {}) {
     if (!isRewritable(op))
       return nullptr;
@@ -208,7 +220,7 @@ struct SinkTransposesPass
         ++transposed;
         if (!primary)
           primary = input;
-      } else {
+      } else if (!layoutFree(input->get().getType())) {
         ++inPlace;
       }
     }

@@ -143,7 +143,11 @@ def Fuse : Pass<"qsparse-fuse", "mlir::ModuleOp"> {
       all-parallel consumer (upstream `fuseElementwiseOps`), so broadcasts
       and transposes become indexing maps. A producer with other users is
       merged only when it is one-to-many (recomputing a broadcast is a
-      load); otherwise it would be computed twice and is left alone;
+      load); otherwise it would be computed twice and is left alone. A
+      producer that reads a contraction's result in its own order (an
+      epilogue to be) is not merged into a consumer that reads it permuted
+      (a transpose to the function's layout): it stays the contraction's
+      epilogue and the transpose a kernel of its own;
     - reshapes between two elementwise generics are folded into their
       indexing by expansion;
     - epilogues: the single elementwise consumer of a many-to-many
@@ -227,7 +231,10 @@ def SinkTransposes : Pass<"qsparse-sink-transposes", "mlir::ModuleOp"> {
       fill of one, is rebuilt in the new shape). Elementwise ops, pooling
       windows and reductions such as a global average pool all take this
       form. A tie leaves the op alone, so an epilogue never trades its
-      accumulator's order for another operand's.
+      accumulator's order for another operand's. Operands with at most one
+      dimension of extent > 1 (per-channel `[1][C][1][1]` parameters, any
+      tensor of a 1x1 image) have the same element order in every layout
+      and do not count.
 
     The pipelines run it after `--qsparse-conv-to-nhwc` and before
     `--qsparse-fuse`. On the ResNet-18 example every transpose between two
