@@ -5,17 +5,19 @@
 // Runs each case through the GPU pipeline on device 0 (qsparse-run's
 // --target=cuda path: qsparse::runtime::CudaFunction) and, when cuBLASLt is
 // present (libcublasLt.so.13/12/11, or the library QSPARSE_CUBLASLT
-// names), the s8 x s8 -> s32 cuBLASLt GEMM of the same shape, alternately
-// in one process, and writes a markdown table with TOPS and the ratio.
-// Cases: dense int8 GEMMs (runtime operands), 2:4-sparse and flint4
-// constant weights, and ResNet-50 int8 convolutions (batch 32; the peer is
-// cuBLASLt on the implicit GEMM's shape with no im2col, a lower bound on
-// what an im2col convolution costs).
+// names), the cuBLASLt GEMM of the same shape and precision (s8 x s8 ->
+// s32; f32 with CUBLAS_COMPUTE_32F beside 3xtf32 and _FAST_TF32 beside
+// tf32), alternately in one process, and writes a markdown table with TOPS
+// and the ratio. Cases: dense int8 GEMMs (runtime operands), 2:4-sparse and
+// flint4 constant weights, f32 GEMMs (3xtf32 and tf32), and ResNet-50 int8
+// convolutions (batch 32; the peer is cuBLASLt on the implicit GEMM's shape
+// with no im2col, a lower bound on what an im2col convolution costs).
 //
 // Every qsparse result is first checked against the CPU pipeline on the
-// same data (exact), and every cuBLASLt GEMM against the qsparse GEMM;
-// a mismatch is reported in the table. --smoke (small shapes, no checks)
-// exercises the program against the stand-in driver of the tests, which
+// same data (integers exactly, floats within qsparse-run --check's
+// tolerance for the precision), and every cuBLASLt GEMM against the
+// qsparse GEMM; a mismatch is reported in the table. --smoke (small shapes, no
+// checks) exercises the program against the stand-in driver of the tests, which
 // does not run kernels. Exit codes: 0, 1 (a check failed), 2 (no GPU, bad
 // options).
 //
@@ -41,7 +43,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
 #include <functional>
 
@@ -75,7 +79,24 @@ double median(std::vector<double> times) {
   return n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
 }
 
-/// cuBLASLt, opened at run time: the int8 GEMM of a given shape.
+/// The element and compute types of a cuBLASLt GEMM (cudaDataType_t and
+/// cublasComputeType_t values).
+struct GemmTypes {
+  const char *name;
+  int compute, scale, ab, c;
+  int64_t abBytes;
+};
+constexpr GemmTypes kInt8{"s8 x s8 -> s32",
+                          72 /*CUBLAS_COMPUTE_32I*/,
+                          10 /*CUDA_R_32I*/,
+                          3 /*CUDA_R_8I*/,
+                          10,
+                          1};
+constexpr GemmTypes kF32{
+    "f32 (CUBLAS_COMPUTE_32F)", 68, 0 /*CUDA_R_32F*/, 0, 0, 4};
+constexpr GemmTypes kTf32{"f32 (CUBLAS_COMPUTE_32F_FAST_TF32)", 77, 0, 0, 0, 4};
+
+/// cuBLASLt, opened at run time: a GEMM of a given shape and types.
 class CublasLt {
 public:
   std::string why; // why it is unavailable
@@ -122,10 +143,12 @@ public:
     return true;
   }
 
-  /// C[m][n] = A[m][k] * B[k][n] (s8 -> s32), given B transposed ([n][k]:
-  /// cuBLASLt's int8 kernels take the "TN" form). Returns the median ms.
-  llvm::Expected<double> gemm(int64_t m, int64_t n, int64_t k, const int8_t *a,
-                              const int8_t *bt, int32_t *c) {
+  /// C[m][n] = A[m][k] * B[k][n] with `types` (C's elements are 4 bytes),
+  /// given B transposed ([n][k]: cuBLASLt's int8 kernels take the "TN"
+  /// form, and f32 uses it too). Returns the median ms.
+  llvm::Expected<double> gemm(const GemmTypes &types, int64_t m, int64_t n,
+                              int64_t k, const int8_t *a, const int8_t *bt,
+                              int32_t *c) {
     using namespace qsparse::runtime;
     std::vector<void *> buffers;
     auto cleanup = [&] {
@@ -133,8 +156,9 @@ public:
         deviceFree(p);
     };
     const size_t workspaceBytes = 32 << 20;
-    for (size_t bytes :
-         {size_t(m * k), size_t(n * k), size_t(4 * m * n), workspaceBytes}) {
+    const int64_t eb = types.abBytes;
+    for (size_t bytes : {size_t(eb * m * k), size_t(eb * n * k),
+                         size_t(4 * m * n), workspaceBytes}) {
       auto p = deviceAllocate(bytes);
       if (!p) {
         cleanup();
@@ -144,16 +168,15 @@ public:
     }
     void *dA = buffers[0], *dB = buffers[1], *dC = buffers[2],
          *workspace = buffers[3];
-    llvm::Error copied = copyToDevice(dA, a, m * k);
+    llvm::Error copied = copyToDevice(dA, a, eb * m * k);
     if (!copied)
-      copied = copyToDevice(dB, bt, n * k);
+      copied = copyToDevice(dB, bt, eb * n * k);
     if (copied) {
       cleanup();
       return std::move(copied);
     }
     // Column-major view: C^T (n x m) = op_T(Bt as k x n) * A^T (k x m).
-    constexpr int computeI32 = 72, r8i = 3, r32i = 10, opT = 1, transA = 3,
-                  maxWorkspace = 1;
+    constexpr int opT = 1, transA = 3, maxWorkspace = 1;
     void *desc = nullptr, *la = nullptr, *lb = nullptr, *lc = nullptr,
          *pref = nullptr;
     std::string error;
@@ -170,24 +193,32 @@ public:
       int reserved[4];
     } result = {};
     int found = 0;
-    if (ok(descCreate(&desc, computeI32, r32i), "cublasLtMatmulDescCreate") &&
+    if (ok(descCreate(&desc, types.compute, types.scale),
+           "cublasLtMatmulDescCreate") &&
         ok(descSet(desc, transA, &opT, sizeof(opT)),
            "cublasLtMatmulDescSetAttribute") &&
-        ok(layoutCreate(&la, r8i, k, n, k), "cublasLtMatrixLayoutCreate") &&
-        ok(layoutCreate(&lb, r8i, k, m, k), "cublasLtMatrixLayoutCreate") &&
-        ok(layoutCreate(&lc, r32i, n, m, n), "cublasLtMatrixLayoutCreate") &&
+        ok(layoutCreate(&la, types.ab, k, n, k),
+           "cublasLtMatrixLayoutCreate") &&
+        ok(layoutCreate(&lb, types.ab, k, m, k),
+           "cublasLtMatrixLayoutCreate") &&
+        ok(layoutCreate(&lc, types.c, n, m, n), "cublasLtMatrixLayoutCreate") &&
         ok(prefCreate(&pref), "cublasLtMatmulPreferenceCreate") &&
         ok(prefSet(pref, maxWorkspace, &workspaceBytes, sizeof(size_t)),
            "cublasLtMatmulPreferenceSetAttribute") &&
         ok(heuristic(handle, desc, la, lb, lc, lc, pref, 1, &result, &found),
            "cublasLtMatmulAlgoGetHeuristic") &&
         found == 0)
-      error = "no cuBLASLt algorithm for s8 x s8 -> s32";
+      error = std::string("no cuBLASLt algorithm for ") + types.name;
     std::vector<double> times;
-    int32_t alpha = 1, beta = 0;
+    // The scale type's 1 and 0.
+    int32_t oneI = 1, zeroI = 0;
+    float oneF = 1, zeroF = 0;
+    bool intScale = types.scale == kInt8.scale;
+    const void *alpha = intScale ? (const void *)&oneI : &oneF,
+               *beta = intScale ? (const void *)&zeroI : &zeroF;
     auto once = [&]() -> llvm::Error {
-      if (!ok(matmul(handle, desc, &alpha, dB, la, dA, lb, &beta, dC, lc, dC,
-                     lc, result.algo, workspace, workspaceBytes, nullptr),
+      if (!ok(matmul(handle, desc, alpha, dB, la, dA, lb, beta, dC, lc, dC, lc,
+                     result.algo, workspace, workspaceBytes, nullptr),
               "cublasLtMatmul"))
         return llvm::createStringError(error);
       return deviceSynchronize();
@@ -233,7 +264,8 @@ private:
                 void *, void *, const void *, void *, size_t, void *);
 };
 
-/// One case: a function of int8 operands -> [m][n] (or NHWC) i32.
+/// One case: a function of int8 (or f32) operands -> [m][n] (or NHWC) i32
+/// (or f32). Operands are held as bytes.
 struct Case {
   std::string group, shape, entry, program;
   std::vector<std::vector<int8_t>> args;
@@ -242,15 +274,53 @@ struct Case {
   /// product is the case's result (GEMMs; not convolutions).
   std::vector<int8_t> peerA, peerBt;
   bool sameResult = true;
+  const GemmTypes *peer = &kInt8;
+  /// The GPU pipeline's f32-mma for an f32 case (empty for int8).
+  std::string f32Mma;
 };
 
+/// The [n][k] transpose of a [k][n] matrix of `eb`-byte elements.
 std::vector<int8_t> transpose(const std::vector<int8_t> &b, int64_t k,
-                              int64_t n) {
+                              int64_t n, int64_t eb = 1) {
   std::vector<int8_t> t(b.size());
   for (int64_t i = 0; i < k; ++i)
     for (int64_t j = 0; j < n; ++j)
-      t[j * k + i] = b[i * n + j];
+      std::copy_n(&b[(i * n + j) * eb], eb, &t[(j * k + i) * eb]);
   return t;
+}
+
+/// `count` floats uniform in [-1, 1), as bytes.
+std::vector<int8_t> randomFloats(Rng &r, int64_t count) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<int8_t> bytes(4 * count);
+  for (int64_t i = 0; i < count; ++i) {
+    float v = dist(r);
+    std::memcpy(&bytes[4 * i], &v, 4);
+  }
+  return bytes;
+}
+
+/// Whether every f32 of `got` is within qsparse-run --check's tolerance of
+/// `want`: |a - b| <= atol + rtol |b| with rtol 1e-4 and atol 1e-5 (1 +
+/// max|want|), or f16's 1e-2 and 1e-3 (1 + max|want|) for `coarse`
+/// (single tf32 products on either side).
+bool closeF32(const std::vector<int32_t> &got, const std::vector<int32_t> &want,
+              bool coarse) {
+  auto at = [](const std::vector<int32_t> &v, size_t i) {
+    float f;
+    std::memcpy(&f, &v[i], 4);
+    return double(f);
+  };
+  double scale = 0;
+  for (size_t i = 0; i < want.size(); ++i)
+    scale = std::max(scale, std::fabs(at(want, i)));
+  double rtol = coarse ? 1e-2 : 1e-4,
+         atol = (coarse ? 1e-3 : 1e-5) * (1 + scale);
+  for (size_t i = 0; i < got.size(); ++i)
+    if (!(std::fabs(at(got, i) - at(want, i)) <=
+          atol + rtol * std::fabs(at(want, i))))
+      return false;
+  return true;
 }
 
 std::string gemmSignature(const std::string &entry, int64_t m, int64_t n,
@@ -344,6 +414,31 @@ Case flintGemm(Rng &r, int64_t m, int64_t n, int64_t k) {
   return c;
 }
 
+/// An f32 GEMM with runtime operands on the tf32 tensor cores (`mode`:
+/// 3xtf32 or tf32), beside cuBLASLt at the matching precision.
+Case f32Gemm(Rng &r, int64_t m, int64_t n, int64_t k, const std::string &mode) {
+  std::string tx = tensorType({m, k}, "f32"), tw = tensorType({k, n}, "f32"),
+              ty = tensorType({m, n}, "f32");
+  Case c{"f32 GEMM (" + mode + ")",
+         llvm::formatv("{0}x{1}x{2}", m, n, k).str(),
+         "sgemm",
+         "func.func @sgemm(%x: " + tx + ", %w: " + tw + ") -> " + ty +
+             " {\n  %z = arith.constant 0.0 : f32\n  %e = tensor.empty() : " +
+             ty + "\n  %f = linalg.fill ins(%z : f32) outs(%e : " + ty +
+             ") -> " + ty + "\n  %y = linalg.matmul ins(%x, %w : " + tx + ", " +
+             tw + ") outs(%f : " + ty + ") -> " + ty + "\n  return %y : " + ty +
+             "\n}\n",
+         {randomFloats(r, m * k), randomFloats(r, k * n)},
+         m,
+         n,
+         k};
+  c.peerA = c.args[0];
+  c.peerBt = transpose(c.args[1], k, n, 4);
+  c.peer = mode == "tf32" ? &kTf32 : &kF32;
+  c.f32Mma = mode;
+  return c;
+}
+
 Case conv(Rng &r, const std::string &name, int64_t batch, int64_t hw,
           int64_t ch, int64_t f, int64_t kernel, int64_t stride, int64_t pad) {
   int64_t out = (hw + 2 * pad - kernel) / stride + 1;
@@ -406,6 +501,8 @@ int main(int argc, char **argv) {
     cases.push_back(denseGemm(r, 64, 64, 64));
     cases.push_back(sparseGemm(r, 64, 64, 64));
     cases.push_back(flintGemm(r, 64, 64, 64));
+    cases.push_back(f32Gemm(r, 64, 64, 64, "3xtf32"));
+    cases.push_back(f32Gemm(r, 64, 64, 64, "tf32"));
     cases.push_back(conv(r, "3x3", 1, 8, 16, 16, 3, 1, 1));
   } else {
     for (int64_t s : {1024, 4096, 8192})
@@ -413,14 +510,14 @@ int main(int argc, char **argv) {
     cases.push_back(denseGemm(r, 128, 768, 3072));
     cases.push_back(sparseGemm(r, 2048, 2048, 2048));
     cases.push_back(flintGemm(r, 2048, 2048, 2048));
+    cases.push_back(f32Gemm(r, 4096, 4096, 4096, "3xtf32"));
+    cases.push_back(f32Gemm(r, 4096, 4096, 4096, "tf32"));
     cases.push_back(conv(r, "3x3 at 56x56x64", 32, 56, 64, 64, 3, 1, 1));
     cases.push_back(conv(r, "1x1 at 14x14x1024", 32, 14, 1024, 256, 1, 1, 0));
   }
 
   CublasLt cublas;
   bool haveCublas = cublas.open();
-  qsparse::GPUPipelineOptions options;
-  options.chip = chip;
   int exitCode = 0;
   std::string table =
       "| case | shape (M x N x K or image -> F) | qsparse ms | qsparse TOPS "
@@ -431,6 +528,10 @@ int main(int argc, char **argv) {
         parseSourceString<ModuleOp>(c.program, &context);
     if (!module)
       fail("cannot parse the program of " + c.group);
+    qsparse::GPUPipelineOptions options;
+    options.chip = chip;
+    if (!c.f32Mma.empty())
+      options.f32Mma = c.f32Mma;
     auto gpu = CudaFunction::compile(*module, c.entry, options);
     if (!gpu)
       fail(c.group + ": " + llvm::toString(gpu.takeError()));
@@ -448,8 +549,12 @@ int main(int argc, char **argv) {
         fail(c.group + ": " + llvm::toString(host.takeError()));
       if (llvm::Error e = (*host)->invoke(args, {cpu.data()}))
         fail(c.group + ": " + llvm::toString(std::move(e)));
-      check = ours == cpu ? "exact vs CPU" : "**differs from CPU**";
-      if (ours != cpu)
+      bool same = c.f32Mma.empty()
+                      ? ours == cpu
+                      : closeF32(ours, cpu, /*coarse=*/c.f32Mma == "tf32");
+      check = same ? (c.f32Mma.empty() ? "exact vs CPU" : "close to CPU")
+                   : "**differs from CPU**";
+      if (!same)
         exitCode = 1;
     }
     auto times = (*gpu)->time(args, runs);
@@ -458,8 +563,8 @@ int main(int argc, char **argv) {
     double ms = median(*times), ops = 2.0 * c.m * c.n * c.k;
     std::string peerMs = "-", peerTops = "-", ratio = "-";
     if (haveCublas) {
-      auto t = cublas.gemm(c.m, c.n, c.k, c.peerA.data(), c.peerBt.data(),
-                           peer.data());
+      auto t = cublas.gemm(*c.peer, c.m, c.n, c.k, c.peerA.data(),
+                           c.peerBt.data(), peer.data());
       if (!t) {
         peerMs = "failed: " + llvm::toString(t.takeError());
       } else {
@@ -467,8 +572,13 @@ int main(int argc, char **argv) {
         peerTops = fixed(ops / (*t * 1e9));
         ratio = llvm::formatv("{0:f2}x", *t / ms).str();
         if (!smoke && c.sameResult) {
-          check += peer == ours ? ", cuBLASLt equal" : ", **cuBLASLt differs**";
-          if (peer != ours)
+          bool same = c.f32Mma.empty()
+                          ? peer == ours
+                          : closeF32(peer, ours, c.f32Mma == "tf32");
+          check += same ? (c.f32Mma.empty() ? ", cuBLASLt equal"
+                                            : ", cuBLASLt close")
+                        : ", **cuBLASLt differs**";
+          if (!same)
             exitCode = 1;
         }
       }
@@ -485,10 +595,12 @@ int main(int argc, char **argv) {
       " and default tiles; median of " + std::to_string(unsigned(runs)) +
       " runs, each a launch of the lowered function and the wait for it "
       "(arguments already on the device). Peer: " +
-      (haveCublas ? std::string("cuBLASLt s8 x s8 -> s32 (TN form, heuristic "
-                                "algorithm, 32 MB workspace) on the same "
-                                "GEMM shape; for convolutions the implicit "
-                                "GEMM's shape, without im2col")
+      (haveCublas ? std::string("cuBLASLt (TN form, heuristic algorithm, 32 "
+                                "MB workspace) on the same GEMM shape: s8 x "
+                                "s8 -> s32, f32 with CUBLAS_COMPUTE_32F "
+                                "beside 3xtf32 and _FAST_TF32 beside tf32; "
+                                "for convolutions the implicit GEMM's "
+                                "shape, without im2col")
                   : "none, cuBLASLt is unavailable: " + cublas.why) +
       ". TOPS count 2*M*N*K.\n\n" + table;
   std::error_code ec;
