@@ -26,6 +26,7 @@
 #include "BenchText.h"
 #include "qsparse/InitAll.h"
 #include "qsparse/Numerics/Codecs.h"
+#include "qsparse/Numerics/Tolerance.h"
 #include "qsparse/Pipelines/Pipelines.h"
 #include "qsparse/Runtime/Cuda.h"
 #include "qsparse/Runtime/Jit.h"
@@ -301,9 +302,8 @@ std::vector<int8_t> randomFloats(Rng &r, int64_t count) {
 }
 
 /// Whether every f32 of `got` is within qsparse-run --check's tolerance of
-/// `want`: |a - b| <= atol + rtol |b| with rtol 1e-4 and atol 1e-5 (1 +
-/// max|want|), or f16's 1e-2 and 1e-3 (1 + max|want|) for `coarse`
-/// (single tf32 products on either side).
+/// `want` (qsparse/Numerics/Tolerance.h; `coarse` for single tf32 products
+/// on either side).
 bool closeF32(const std::vector<int32_t> &got, const std::vector<int32_t> &want,
               bool coarse) {
   auto at = [](const std::vector<int32_t> &v, size_t i) {
@@ -313,12 +313,11 @@ bool closeF32(const std::vector<int32_t> &got, const std::vector<int32_t> &want,
   };
   double scale = 0;
   for (size_t i = 0; i < want.size(); ++i)
-    scale = std::max(scale, std::fabs(at(want, i)));
-  double rtol = coarse ? 1e-2 : 1e-4,
-         atol = (coarse ? 1e-3 : 1e-5) * (1 + scale);
+    if (std::isfinite(at(want, i)))
+      scale = std::max(scale, std::fabs(at(want, i)));
+  auto tolerance = qsparse::numerics::FloatTolerance::forResults(scale, coarse);
   for (size_t i = 0; i < got.size(); ++i)
-    if (!(std::fabs(at(got, i) - at(want, i)) <=
-          atol + rtol * std::fabs(at(want, i))))
+    if (!tolerance.accepts(at(got, i), at(want, i)))
       return false;
   return true;
 }

@@ -42,11 +42,12 @@ Coord tf32B(int lane, int i) {
 
 uint32_t cvtRnaTf32(uint32_t bits) {
   uint32_t magnitude = bits & 0x7FFFFFFFu;
+  constexpr uint32_t kept = ~0x1FFFu; // sign, exponent, 10 mantissa bits
   if (magnitude > 0x7F800000u) // NaN: keep it quiet and nonzero above bit 13
-    return (bits & 0xFFFFE000u) | 0x00400000u;
+    return (bits & kept) | 0x00400000u;
   // Half of the last kept bit, carried into the exponent when it rounds up
   // (to infinity past the largest finite tf32).
-  return (bits + 0x1000u) & 0xFFFFE000u;
+  return (bits + 0x1000u) & kept;
 }
 
 Coord accumulator(int lane, int i) {

@@ -126,10 +126,8 @@ qsparse::checkGPUPipelineOptions(const GPUPipelineOptions &options) {
       options.format != "fatbin")
     return "qsparse-gpu-pipeline: unknown format '" + options.format +
            "' (expected isa, bin or fatbin)";
-  if (options.f32Mma != "3xtf32" && options.f32Mma != "tf32" &&
-      options.f32Mma != "off")
-    return "qsparse-gpu-pipeline: unknown f32-mma '" + options.f32Mma +
-           "' (expected 3xtf32, tf32 or off)";
+  if (!parseF32Mma(options.f32Mma))
+    return "qsparse-gpu-pipeline: " + unknownF32Mma(options.f32Mma);
   return "";
 }
 

@@ -1465,8 +1465,8 @@ LogicalResult Interpreter::runWarp(Operation &op, const Mask &mask,
       bool unrounded = false;
       auto tf32 = [&](Value v, int t, SmallVector<double> &dst) {
         for (Elem e : get(v, t).e) {
-          unrounded |=
-              (llvm::bit_cast<uint32_t>(static_cast<float>(e.f)) & 0x1FFF) != 0;
+          unrounded |= !qsparse::numerics::ptx::isTf32(
+              llvm::bit_cast<uint32_t>(static_cast<float>(e.f)));
           dst.push_back(e.f);
         }
       };

@@ -9,8 +9,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qsparse/Conversion/Passes.h"
 #include "qsparse/Dialect/QSparse/IR/QSparse.h"
 #include "qsparse/InitAll.h"
+#include "qsparse/Numerics/Tolerance.h"
 #include "qsparse/Pipelines/Pipelines.h"
 #include "qsparse/Runtime/Cuda.h"
 #include "qsparse/Runtime/GpuEmulator.h"
@@ -348,11 +350,7 @@ int64_t compare(unsigned index, const NpyArray &got, const NpyArray &want,
   bool floating = isFloat(got.dtype);
   bool coarse =
       got.dtype == DType::F16 || (halfPrecision && got.dtype == DType::F32);
-  double rtol = coarse ? 1e-2 : 1e-4;
-  double atol = coarse ? 1e-3 : 1e-5;
-  // Long reductions that cancel to near zero differ by rounding relative to
-  // the operands, not to the result: scale the absolute tolerance by the
-  // largest reference magnitude too.
+  qsparse::numerics::FloatTolerance tolerance;
   if (floating) {
     double scale = 0;
     for (int64_t i = 0; i < n; ++i) {
@@ -360,15 +358,14 @@ int64_t compare(unsigned index, const NpyArray &got, const NpyArray &want,
       if (std::isfinite(v))
         scale = std::max(scale, v);
     }
-    atol += (coarse ? 1e-3 : 1e-5) * scale;
+    tolerance = qsparse::numerics::FloatTolerance::forResults(scale, coarse);
   }
   unsigned bytes = dtypeSize(got.dtype);
   for (int64_t i = 0; i < n; ++i) {
     bool same;
     if (floating) {
-      double a = elementAsDouble(got, i), b = elementAsDouble(want, i);
-      same = (std::isnan(a) && std::isnan(b)) || a == b ||
-             std::fabs(a - b) <= atol + rtol * std::fabs(b);
+      same =
+          tolerance.accepts(elementAsDouble(got, i), elementAsDouble(want, i));
     } else {
       same = std::memcmp(got.data.data() + i * bytes,
                          want.data.data() + i * bytes, bytes) == 0;
@@ -563,7 +560,7 @@ int main(int argc, char **argv) {
   if (target == "cuda") {
     // Compiled first, so that its errors come before the driver's.
     std::unique_ptr<GPUPipelineOptions> options = parseGPUOptions();
-    tf32Operands = options->f32Mma == "tf32";
+    tf32Operands = parseF32Mma(options->f32Mma) == qsparse::F32Mma::Tf32;
     auto compiled = CudaFunction::compile(*module, entry, *options);
     if (!compiled)
       fail(llvm::toString(compiled.takeError()));
@@ -575,7 +572,7 @@ int main(int argc, char **argv) {
     results = run(*cuda, args);
   } else if (target == "emulator") {
     std::unique_ptr<GPUPipelineOptions> options = parseGPUOptions();
-    tf32Operands = options->f32Mma == "tf32";
+    tf32Operands = parseF32Mma(options->f32Mma) == qsparse::F32Mma::Tf32;
     auto compiled = EmulatedGPUFunction::compile(*module, entry, *options);
     if (!compiled)
       fail(llvm::toString(compiled.takeError()));

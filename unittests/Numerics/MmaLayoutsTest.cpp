@@ -129,6 +129,11 @@ TEST(MmaLayouts, Tf32Rounding) {
   EXPECT_EQ(nan & 0x7F800000u, 0x7F800000u);
   EXPECT_NE(nan & 0x007FE000u, 0u);
   EXPECT_EQ(nan & 0x1FFFu, 0u);
+  // Every result is a tf32 value (what the emulator's mma demands).
+  using qsparse::numerics::ptx::isTf32;
+  for (uint64_t bits = 0; bits <= 0xFFFFFFFFu; bits += 0x10001u)
+    EXPECT_TRUE(isTf32(cvtRnaTf32(uint32_t(bits)))) << bits;
+  EXPECT_FALSE(isTf32(0x3F800001u));
 }
 
 // Positions read off the ISA's figures (T<lane>: {a<i>}).

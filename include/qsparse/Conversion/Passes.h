@@ -18,6 +18,17 @@
 
 namespace qsparse {
 
+/// How --qsparse-gpu-matmul-kernels runs f32 contractions (option
+/// `f32-mma`): three tf32 mma per step (about f32's precision), one, or
+/// not on tensor cores.
+enum class F32Mma { ThreeTf32, Tf32, Off };
+
+/// The mode an `f32-mma` value names ("3xtf32", "tf32", "off"), or nullopt.
+std::optional<F32Mma> parseF32Mma(llvm::StringRef name);
+
+/// The error for an unknown `f32-mma` value.
+std::string unknownF32Mma(llvm::StringRef name);
+
 #define GEN_PASS_DECL
 #include "qsparse/Conversion/Passes.h.inc"
 

@@ -36,6 +36,9 @@ Coord tf32B(int lane, int i);
 /// mantissa bits), ties away from zero, as f32 bits whose low 13 bits are
 /// zero; too large a magnitude rounds to infinity, and a NaN stays a NaN.
 uint32_t cvtRnaTf32(uint32_t f32Bits);
+/// Whether the f32 bits are a tf32 value (the 13 bits tf32 drops are zero),
+/// as an mma with .tf32 operands needs.
+inline bool isTf32(uint32_t f32Bits) { return (f32Bits & 0x1FFFu) == 0; }
 /// Accumulators c_i / d_i of any m16n8kX, i in [0, 4).
 Coord accumulator(int lane, int i);
 

@@ -34,6 +34,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cstring>
@@ -518,6 +519,8 @@ struct GPUMatmulKernelsPass
   using Base::Base;
 
   Config config;
+  /// The parsed `f32-mma`.
+  qsparse::F32Mma f32Mode = qsparse::F32Mma::ThreeTf32;
   LaneMap addressA, addressBt;
   std::shared_ptr<SymbolTable> symbols;
   unsigned transposedCount = 0;
@@ -542,9 +545,10 @@ struct GPUMatmulKernelsPass
                   "power-of-two row)");
     if (config.stages < 2)
       return fail("stages must be at least 2");
-    if (f32Mma != "3xtf32" && f32Mma != "tf32" && f32Mma != "off")
-      return fail("unknown f32-mma '" + f32Mma +
-                  "' (expected 3xtf32, tf32 or off)");
+    std::optional<qsparse::F32Mma> mode = qsparse::parseF32Mma(f32Mma);
+    if (!mode)
+      return fail(qsparse::unknownF32Mma(f32Mma));
+    f32Mode = *mode;
     if (config.threads() > 1024)
       return fail("warps-m * warps-n * 32 exceeds 1024 threads per block");
     // 4-byte copies are the smallest; every thread issues the same number.
@@ -639,14 +643,15 @@ struct GPUMatmulKernelsPass
         ops.push_back(op);
     });
     SmallVector<Match> matches;
+    bool f32 = f32Mode != qsparse::F32Mma::Off;
     for (linalg::LinalgOp op : ops) {
-      if (auto match = matchTensorCoreMatmul(op, f32Mma != "off")) {
+      if (auto match = matchTensorCoreMatmul(op, f32)) {
         matches.push_back(*match);
         continue;
       }
       if (linalg::LinalgOp wide = padChannels(op, *symbols))
         op = wide;
-      if (auto conv = matchTensorCoreConv(op, f32Mma != "off"))
+      if (auto conv = matchTensorCoreConv(op, f32))
         matches.push_back(*conv);
     }
     for (Match &match : matches) {
@@ -1090,7 +1095,7 @@ struct GPUMatmulKernelsPass
         // f32: the operands as tf32 (3xtf32: big and small parts).
         SmallVector<Value> aSmall, bSmall;
         if (elem.isF32()) {
-          bool split = f32Mma == "3xtf32";
+          bool split = f32Mode == qsparse::F32Mma::ThreeTf32;
           for (auto [frags, small] :
                {std::pair(&as, &aSmall), std::pair(&bs, &bSmall)})
             for (Value &f : *frags) {
@@ -1909,3 +1914,16 @@ struct GPUMatmulKernelsPass
 };
 
 } // namespace
+
+std::optional<qsparse::F32Mma> qsparse::parseF32Mma(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<F32Mma>>(name)
+      .Case("3xtf32", F32Mma::ThreeTf32)
+      .Case("tf32", F32Mma::Tf32)
+      .Case("off", F32Mma::Off)
+      .Default(std::nullopt);
+}
+
+std::string qsparse::unknownF32Mma(llvm::StringRef name) {
+  return ("unknown f32-mma '" + name + "' (expected 3xtf32, tf32 or off)")
+      .str();
+}

@@ -220,7 +220,7 @@ struct FusePass : qsparse::impl::FuseBase<FusePass> {
              "the producer has other users: merging would compute it twice");
       return false;
     }
-    if (readsContractionInOrder(cast<linalg::GenericOp>(producer)) &&
+    if (isEpilogueToBe(cast<linalg::GenericOp>(producer)) &&
         cast<linalg::LinalgOp>(consumer).getMatchingIndexingMap(operand) !=
             cast<linalg::LinalgOp>(consumer).getIndexingMapMatchingResult(
                 consumer->getResult(0))) {
@@ -232,15 +232,27 @@ struct FusePass : qsparse::impl::FuseBase<FusePass> {
     return linalg::areElementwiseOpsFusable(operand);
   }
 
-  /// Whether `op` reads a contraction's result in the order it writes its
-  /// own (an epilogue candidate).
-  static bool readsContractionInOrder(linalg::GenericOp op) {
-    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-    return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
-      Operation *def = input->get().getDefiningOp();
-      return def && classify(def) == Mapping::ManyToMany &&
-             op.getMatchingIndexingMap(input) == out;
-    });
+  /// Whether `generic` reads `use` element by element into a result of the
+  /// same shape: the form an epilogue takes on its contraction's result.
+  static bool readsInOrder(linalg::GenericOp generic, OpOperand &use) {
+    AffineMap map = generic.getMatchingIndexingMap(&use);
+    return !generic.isDpsInit(&use) &&
+           map ==
+               generic.getMatchingIndexingMap(generic.getDpsInitOperand(0)) &&
+           map.isIdentity() &&
+           cast<ShapedType>(generic->getResult(0).getType()).getShape() ==
+               cast<ShapedType>(use.get().getType()).getShape();
+  }
+
+  /// Whether `generic` would be marked the epilogue of a contraction it
+  /// reads (markEpilogues).
+  static bool isEpilogueToBe(linalg::GenericOp generic) {
+    return generic.getNumDpsInits() == 1 &&
+           llvm::any_of(generic.getDpsInputOperands(), [&](OpOperand *input) {
+             Operation *def = input->get().getDefiningOp();
+             return def && classify(def) == Mapping::ManyToMany &&
+                    readsInOrder(generic, *input);
+           });
   }
 
   /// One sweep of elementwise merges; true when anything changed.
@@ -357,14 +369,7 @@ struct FusePass : qsparse::impl::FuseBase<FusePass> {
                "the consumer is not a single-result elementwise generic");
         return;
       }
-      OpOperand &use = *result.getUses().begin();
-      auto outType = cast<RankedTensorType>(epilogue->getResult(0).getType());
-      if (epilogue.isDpsInit(&use) ||
-          epilogue.getMatchingIndexingMap(&use) !=
-              epilogue.getMatchingIndexingMap(epilogue.getDpsInitOperand(0)) ||
-          !epilogue.getMatchingIndexingMap(&use).isIdentity() ||
-          outType.getShape() !=
-              cast<RankedTensorType>(result.getType()).getShape()) {
+      if (!readsInOrder(epilogue, *result.getUses().begin())) {
         refuse(contraction, user,
                "the consumer does not read the accumulator element by "
                "element into a result of the same shape");
