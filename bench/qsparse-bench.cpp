@@ -84,7 +84,8 @@ cl::opt<double> skipAfter(
 cl::opt<std::string>
     filterOpt("filter",
               cl::desc("Run only the groups whose key (int8-gemm, f32-gemm, "
-                       "int8-conv, sparse-gemm, flint-gemm, fused-block) "
+                       "int8-conv, sparse-gemm, sparse-conv, flint-gemm, "
+                       "fused-block) "
                        "contains this text"),
               cl::cat(category));
 cl::opt<unsigned> seedOpt("seed", cl::desc("Seed of the random data"),
@@ -581,6 +582,7 @@ public:
   Group f32Gemm(llvm::ArrayRef<Gemm> shapes);
   Group int8Conv(llvm::ArrayRef<ConvShape> shapes);
   Group sparseGemm(llvm::ArrayRef<Gemm> shapes);
+  Group sparseConv(llvm::ArrayRef<ConvShape> shapes);
   Group flintGemm(llvm::ArrayRef<Gemm> shapes);
   Group fusedBlock(const ConvShape &shape);
 
@@ -871,19 +873,56 @@ Group Harness::f32Gemm(llvm::ArrayRef<Gemm> shapes) {
   return g;
 }
 
-std::string convProgram(const ConvShape &s, llvm::StringRef name) {
+/// The convolution as a function of the image and the weight, or, when
+/// `weightDef` (text defining %w in the body) is given, of the image only;
+/// `extraAttrs` are appended to the conv's attributes.
+std::string convProgram(const ConvShape &s, llvm::StringRef name,
+                        llvm::StringRef weightDef = "",
+                        llvm::StringRef extraAttrs = "") {
   std::string x = tensorType({s.n, s.h, s.w, s.c}, "i8"),
               w = tensorType({s.kh, s.kw, s.c, s.f}, "i8"),
               y = tensorType({s.n, s.oh(), s.ow(), s.f}, "i32");
   std::string attrs = llvm::formatv("{{input_unsigned, strides = array<i64: "
                                     "{0}, {0}>, padding = array<i64: {1}, {1}, "
-                                    "{1}, {1}>}",
-                                    s.stride, s.pad)
+                                    "{1}, {1}>{2}}",
+                                    s.stride, s.pad, extraAttrs)
                           .str();
-  return "func.func @" + name.str() + "(%x: " + x + ", %w: " + w + ") -> " + y +
-         " {\n  %y = qsparse.conv2d %x, %w " + attrs + " : " + x + ", " + w +
-         " -> " + y + "\n  return %y : " + y + "\n}\n";
+  std::string args = "%x: " + x;
+  if (weightDef.empty())
+    args += ", %w: " + w;
+  return "func.func @" + name.str() + "(" + args + ") -> " + y + " {\n" +
+         weightDef.str() + "  %y = qsparse.conv2d %x, %w " + attrs + " : " + x +
+         ", " + w + " -> " + y + "\n  return %y : " + y + "\n}\n";
 }
+
+/// A random weight that is 2:4 sparse along its middle dimension of a
+/// [outer][4*groups][inner] layout ([K][N] for a matmul, [KH*KW][C][F]
+/// for an HWCF filter): per group of 4 and inner index, two ascending
+/// positions with nonzero values. `values` and `meta` are the
+/// `qsparse.nm_compress` form ([outer][2*groups][inner]), `dense` the
+/// expanded weight.
+struct Sparse24Weight {
+  std::vector<int8_t> values, meta, dense;
+  Sparse24Weight(Rng &r, int64_t outer, int64_t groups, int64_t inner)
+      : values(outer * groups * 2 * inner), meta(values.size()),
+        dense(outer * groups * 4 * inner, 0) {
+    static const int8_t pairs[6][2] = {{0, 1}, {0, 2}, {0, 3},
+                                       {1, 2}, {1, 3}, {2, 3}};
+    std::uniform_int_distribution<int> pick(0, 5), value(-127, 126);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t grp = 0; grp < groups; ++grp)
+        for (int64_t n = 0; n < inner; ++n) {
+          const int8_t *p = pairs[pick(r)];
+          for (int j = 0; j < 2; ++j) {
+            int v = value(r);
+            int8_t kept = int8_t(v >= 0 ? v + 1 : v); // nonzero
+            values[((o * groups + grp) * 2 + j) * inner + n] = kept;
+            meta[((o * groups + grp) * 2 + j) * inner + n] = p[j];
+            dense[((o * groups + grp) * 4 + p[j]) * inner + n] = kept;
+          }
+        }
+  }
+};
 
 /// The explicit-im2col route (what upstream convert_conv2d_to_img2col
 /// builds): the padded image copied into an [N*OH*OW][KH*KW*C] matrix, then
@@ -1042,23 +1081,9 @@ Group Harness::sparseGemm(llvm::ArrayRef<Gemm> shapes) {
       continue;
     Rng r = caseRng();
     auto x = randomInts<uint8_t>(r, s.m * s.k, 0, 255);
-    // 2:4 along K: per group of 4 rows and column n, two ascending positions.
-    static const int8_t pairs[6][2] = {{0, 1}, {0, 2}, {0, 3},
-                                       {1, 2}, {1, 3}, {2, 3}};
-    std::uniform_int_distribution<int> pick(0, 5), value(-127, 126);
-    std::vector<int8_t> values(s.k / 2 * s.n), meta(s.k / 2 * s.n),
-        dense(s.k * s.n, 0);
-    for (int64_t grp = 0; grp < s.k / 4; ++grp)
-      for (int64_t n = 0; n < s.n; ++n) {
-        const int8_t *p = pairs[pick(r)];
-        for (int j = 0; j < 2; ++j) {
-          int v = value(r);
-          int8_t kept = int8_t(v >= 0 ? v + 1 : v); // nonzero
-          values[(2 * grp + j) * s.n + n] = kept;
-          meta[(2 * grp + j) * s.n + n] = p[j];
-          dense[(4 * grp + p[j]) * s.n + n] = kept;
-        }
-      }
+    // 2:4 along K.
+    Sparse24Weight sw(r, 1, s.k / 4, s.n);
+    std::vector<int8_t> &values = sw.values, &meta = sw.meta, &dense = sw.dense;
     std::vector<int32_t> ours(s.m * s.n), oursDense(s.m * s.n),
         viaDnnl(s.m * s.n);
     std::string tx = tensorType({s.m, s.k}, "i8"),
@@ -1123,6 +1148,83 @@ Group Harness::sparseGemm(llvm::ArrayRef<Gemm> shapes) {
              compareExact(oursDense, fullViaDnnl, "qsparse dense", "oneDNN")}))
       continue;
     measure(g, row, subject, peers, std::move(beside));
+  }
+  return g;
+}
+
+Group Harness::sparseConv(llvm::ArrayRef<ConvShape> shapes) {
+  Group g;
+  g.key = "sparse-conv";
+  g.title = "2:4-sparse int8 convolution (ResNet-50 layers, batch 1)";
+  g.subject = "qsparse 2:4";
+  g.peer = "qsparse dense";
+  g.target = 1.6;
+  g.about = "The filter is a constant, 2:4 sparse along C as "
+            "`--qsparse-sparsify` leaves a convolution weight: compressed "
+            "values + in-group positions [KH, KW, C/2, F] through "
+            "`qsparse.nm_decompress {axis = 2}` into `qsparse.conv2d "
+            "{input_unsigned, weight_sparsity = #qsparse.nm<2:4>}`. With C % "
+            "8 == 0, on hosts with AVX-512 VBMI, the implicit-GEMM kernel "
+            "runs half the VNNI dot products, each fed by a `vpermb` gather "
+            "of a pixel's 8 channel bytes. The peer is qsparse's dense int8 "
+            "convolution at the same shape with a constant full-range "
+            "filter. Both are checked against oneDNN.";
+  g.opsNote = "2*N*OH*OW*F*KH*KW*C of the dense shape, for both";
+  for (const ConvShape &s : shapes) {
+    Row row;
+    row.shape = s.str();
+    row.ops = s.ops();
+    if (!affordable(g, row))
+      continue;
+    Rng r = caseRng();
+    auto x = randomInts<uint8_t>(r, s.n * s.h * s.w * s.c, 0, 255);
+    Sparse24Weight sw(r, s.kh * s.kw, s.c / 4, s.f);
+    auto full = randomInts<int8_t>(r, s.kh * s.kw * s.c * s.f, -128, 127);
+    std::string tv = tensorType({s.kh, s.kw, s.c / 2, s.f}, "i8"),
+                tw = tensorType({s.kh, s.kw, s.c, s.f}, "i8");
+    std::string sparseDef =
+        "  %v = arith.constant dense<" + hexDense(sw.values) + "> : " + tv +
+        "\n  %m = arith.constant dense<" + hexDense(sw.meta) + "> : " + tv +
+        "\n  %w = qsparse.nm_decompress %v, %m {sparsity = "
+        "#qsparse.nm<2:4>, axis = 2 : i64} : " +
+        tv + ", " + tv + " -> " + tw + "\n";
+    std::string denseDef =
+        "  %w = arith.constant dense<" + hexDense(full) + "> : " + tw + "\n";
+    Compiled c =
+        compiler.compile(convProgram(s, "sparse", sparseDef,
+                                     ", weight_sparsity = #qsparse.nm<2:4>"),
+                         "sparse");
+    if (!compiled(g, row, c, "qsparse 2:4"))
+      continue;
+    row.codegen = c.codegen;
+    Compiled d = compiler.compile(convProgram(s, "dense", denseDef), "dense");
+    if (!compiled(g, row, d, "qsparse dense"))
+      continue;
+    row.peerCodegen = d.codegen;
+    size_t outSize = s.n * s.oh() * s.ow() * s.f;
+    std::vector<int32_t> ours(outSize), oursDense(outSize), viaDnnl(outSize),
+        denseViaDnnl(outSize);
+    DnnlConv sparseRef(dnnl, s, /*plainWeights=*/true, x.data(),
+                       sw.dense.data(), viaDnnl.data());
+    DnnlConv denseRef(dnnl, s, /*plainWeights=*/true, x.data(), full.data(),
+                      denseViaDnnl.data());
+    Contender subject{
+        "qsparse 2:4", [&] { invoke(*c.fn, {x.data()}, {ours.data()}); }, {}};
+    std::vector<Contender> peers = {
+        {"qsparse dense int8",
+         [&] { invoke(*d.fn, {x.data()}, {oursDense.data()}); },
+         {}}};
+    if (!firstRun(g, row, subject))
+      continue;
+    peers[0].run();
+    sparseRef.run();
+    denseRef.run();
+    if (!verified(
+            g, row,
+            {compareExact(ours, viaDnnl, "qsparse 2:4", "oneDNN"),
+             compareExact(oursDense, denseViaDnnl, "qsparse dense", "oneDNN")}))
+      continue;
+    measure(g, row, subject, peers, {});
   }
   return g;
 }
@@ -1875,6 +1977,14 @@ int main(int argc, char **argv) {
   run("int8-conv", "int8 convolution", [&] { return h.int8Conv(convs); });
   run("sparse-gemm", "2:4-sparse int8 GEMM",
       [&] { return h.sparseGemm(sparseGemms); });
+  run("sparse-conv", "2:4-sparse int8 convolution", [&] {
+    // The stem (C = 3) has no groups of 4 channels to prune.
+    std::vector<ConvShape> sparseConvs;
+    for (const ConvShape &s : convs)
+      if (s.c % 8 == 0)
+        sparseConvs.push_back(s);
+    return h.sparseConv(sparseConvs);
+  });
   run("flint-gemm", "flint4-weight GEMM", [&] { return h.flintGemm(gemms); });
   run("fused-block", "fused conv block", [&] { return h.fusedBlock(block); });
 

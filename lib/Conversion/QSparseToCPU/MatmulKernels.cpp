@@ -575,6 +575,17 @@ struct CPUMatmulKernelsPass
     }
   }
 
+  /// vpermb (AVX-512 VBMI): byte i of the result is byte indices[i] % 64
+  /// of `table`; the 2:4 kernels' gather of A bytes.
+  static Value emitVpermb(OpBuilder &b, Location loc, Value table,
+                          Value indices) {
+    return LLVM::CallIntrinsicOp::create(
+               b, loc, table.getType(),
+               b.getStringAttr("llvm.x86.avx512.permvar.qi.512"),
+               ValueRange{table, indices})
+        .getResult(0);
+  }
+
   /// Frees a packed B made per call (compile-time ones are globals).
   void release(OpBuilder &b, Location loc, Value packed) {
     if (packed && packed.getDefiningOp<memref::AllocOp>())
@@ -783,8 +794,21 @@ struct CPUMatmulKernelsPass
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     Type accElem = isFloat ? (Type)b.getF32Type() : i32;
     Type bElem = isFloat ? accElem : i8;
+    // A constant filter that is 2:4 sparse along C, with C % 8 == 0 (each
+    // block of 8 K rows is 8 channels of one tap, contiguous in the image),
+    // runs on the 2:4 kernel of matmuls: per block, each pixel's 8 image
+    // bytes are gathered by vpermb into the 4 VNNI bytes each filter keeps.
+    // Every filter is packed, so any 16 consecutive filters can be loaded.
+    Value sparseValues, sparseIndices;
+    DenseElementsAttr filterData = vnni && useVbmi && !rowRuns && cv.c % 8 == 0
+                                       ? qsparse::cpu::constantData(cv.filter)
+                                       : DenseElementsAttr();
+    bool sparse =
+        filterData && packSparseConstant(b, loc, filterData, k, cv.f, cv.f,
+                                         sparseValues, sparseIndices);
     // No full panel (F < NR): nothing to pack for the outer-product form.
-    Value packed = rowRuns     ? packRowRuns(b, loc, cv)
+    Value packed = sparse      ? Value()
+                   : rowRuns   ? packRowRuns(b, loc, cv)
                    : vnni      ? packVnni(b, loc, gemm)
                    : nFull > 0 ? packPanels(b, loc, gemm, tile, nFull, bElem)
                                : Value();
@@ -819,7 +843,7 @@ struct CPUMatmulKernelsPass
           n, arith::MulIOp::create(b, loc, oh, idx(b, loc, cv.strideH)),
           arith::MulIOp::create(b, loc, ow, idx(b, loc, cv.strideW))};
     };
-    int64_t cStep = vnni ? 4 : 1;
+    int64_t cStep = sparse ? 8 : vnni ? 4 : 1;
     /// One register tile of `mr` pixels from pixel m0, filters from n0.
     auto emitTile = [&](OpBuilder &b, Location loc, Value n0, Value m0,
                         int64_t mr) {
@@ -923,6 +947,28 @@ struct CPUMatmulKernelsPass
                           ValueRange iter) {
                         SmallVector<Value> accs(iter);
                         Value kk = arith::AddIOp::create(b, loc, tap, c);
+                        if (sparse) {
+                          Value q = arith::DivUIOp::create(b, loc, kk,
+                                                           idx(b, loc, 8));
+                          SmallVector<Value> bv =
+                              loadVnniRow(b, loc, sparseValues, q, n0, tile);
+                          SmallVector<Value> bi =
+                              loadVnniRow(b, loc, sparseIndices, q, n0, tile);
+                          for (int64_t i = 0; i < mr; ++i) {
+                            Value av = qsparse::cpu::broadcastBytes(
+                                b, loc, cv.input,
+                                ValueRange{bases[i][0], rows[i], cols[i], c},
+                                8);
+                            for (int64_t j = 0; j < tile.nv; ++j) {
+                              Value &acc = accs[i * tile.nv + j];
+                              acc = qsparse::cpu::emitVpdpbusd(
+                                  b, loc, acc, emitVpermb(b, loc, av, bi[j]),
+                                  bv[j]);
+                            }
+                          }
+                          scf::YieldOp::create(b, loc, accs);
+                          return;
+                        }
                         SmallVector<Value> bv;
                         for (int64_t j = 0; j < tile.nv; ++j) {
                           if (vnni) {
@@ -1333,54 +1379,69 @@ struct CPUMatmulKernelsPass
         decompressed = writer;
       return true;
     }
-    if (!data.getElementType().isInteger(8))
+    Value values, indices;
+    if (!packSparseConstant(b, loc, data, m.k, m.n, nFull, values, indices))
+      return false;
+    emitSparseLoops(b, loc, m, tile, mFull, nFull, values, indices);
+    return true;
+  }
+
+  /// Packs a constant [K][N] i8 weight that is 2:4 sparse along K (each
+  /// group of 4 rows of a column has at most 2 nonzeros) for the 2:4
+  /// kernels, its columns [0, cols): [K/8][4*cols] values and in-block
+  /// positions, a column's 4 kept values of each block of 8 rows side by
+  /// side (padded with positions whose value is zero). False (nothing
+  /// emitted) when the weight is not such a constant.
+  bool packSparseConstant(OpBuilder &b, Location loc, DenseElementsAttr data,
+                          int64_t k, int64_t n, int64_t cols, Value &values,
+                          Value &indices) {
+    if (!data.getElementType().isInteger(8) || k % 8 != 0)
       return false;
     SmallVector<int8_t> source(data.getValues<int8_t>());
-    int64_t k8 = m.k / 8;
+    int64_t k8 = k / 8;
     // The kept positions of each (block, column): 2 per group of 4,
     // padded with positions whose value is zero.
-    SmallVector<int8_t> positions(k8 * nFull * 4);
+    SmallVector<int8_t> positions(k8 * cols * 4);
     for (int64_t q = 0; q < k8; ++q)
-      for (int64_t n = 0; n < nFull; ++n)
+      for (int64_t col = 0; col < cols; ++col)
         for (int64_t grp = 0; grp < 2; ++grp) {
           int64_t kept = 0;
-          int8_t *out = &positions[(q * nFull + n) * 4 + 2 * grp];
+          int8_t *out = &positions[(q * cols + col) * 4 + 2 * grp];
           for (int64_t t = 0; t < 4; ++t) {
             int64_t pos = 4 * grp + t;
-            if (source[(8 * q + pos) * m.n + n] == 0)
+            if (source[(8 * q + pos) * n + col] == 0)
               continue;
             if (kept == 2)
               return false; // not 2:4
             out[kept++] = int8_t(pos);
           }
           for (int64_t t = 0; kept < 2; ++t) // zeros fill the lane
-            if (source[(8 * q + 4 * grp + t) * m.n + n] == 0 &&
+            if (source[(8 * q + 4 * grp + t) * n + col] == 0 &&
                 (kept == 0 || out[0] != 4 * grp + t))
               out[kept++] = int8_t(4 * grp + t);
         }
     Type i8 = b.getI8Type();
-    auto type = MemRefType::get({k8, nFull * 4}, i8);
+    auto type = MemRefType::get({k8, cols * 4}, i8);
     auto tensorType = RankedTensorType::get(type.getShape(), i8);
     // Both packings are keyed on B's data; the position global uses a
     // distinct (but same-shaped) key through a rank-3 view type.
-    Value values = constantGlobal(b, loc, type, data, [&] {
+    values = constantGlobal(b, loc, type, data, [&] {
       SmallVector<int8_t> out(positions.size());
       for (int64_t q = 0; q < k8; ++q)
-        for (int64_t n = 0; n < nFull; ++n)
+        for (int64_t col = 0; col < cols; ++col)
           for (int64_t t = 0; t < 4; ++t) {
-            int64_t i = (q * nFull + n) * 4 + t;
-            out[i] = source[(8 * q + positions[i]) * m.n + n];
+            int64_t i = (q * cols + col) * 4 + t;
+            out[i] = source[(8 * q + positions[i]) * n + col];
           }
       return DenseElementsAttr::get(tensorType, ArrayRef(out));
     });
-    auto indexType = MemRefType::get({k8, nFull, 4}, i8);
-    Value indices = constantGlobal(b, loc, indexType, data, [&] {
+    auto indexType = MemRefType::get({k8, cols, 4}, i8);
+    indices = constantGlobal(b, loc, indexType, data, [&] {
       return DenseElementsAttr::get(
           RankedTensorType::get(indexType.getShape(), i8), ArrayRef(positions));
     });
     indices = memref::CollapseShapeOp::create(
         b, loc, indices, SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    emitSparseLoops(b, loc, m, tile, mFull, nFull, values, indices);
     return true;
   }
 
@@ -1475,10 +1536,7 @@ struct CPUMatmulKernelsPass
   void emitSparseLoops(OpBuilder &b, Location loc, MatmulMatch &m,
                        TileShape tile, int64_t mFull, int64_t nFull,
                        Value values, Value indices) {
-    Type i8 = b.getI8Type();
     int64_t k8 = m.k / 8;
-    auto bytes64 = VectorType::get({tile.lanes * 4}, i8);
-    auto vpermb = b.getStringAttr("llvm.x86.avx512.permvar.qi.512");
     emitBlockedLoops(
         b, loc, m, tile, mFull, nFull, k8, /*kBlock=*/128,
         [&](OpBuilder &b, Location loc, Value m0, Value n0, Value q, int64_t mr,
@@ -1488,10 +1546,7 @@ struct CPUMatmulKernelsPass
           // Each row's 8 bytes of the block, gathered per vector.
           emitVnniRows(b, loc, m.a, m0, q, 8, mr, bv, accs,
                        [&](OpBuilder &b, Location loc, Value av, int64_t j) {
-                         return LLVM::CallIntrinsicOp::create(
-                                    b, loc, bytes64, vpermb,
-                                    ValueRange{av, bi[j]})
-                             .getResult(0);
+                         return emitVpermb(b, loc, av, bi[j]);
                        });
         });
   }
