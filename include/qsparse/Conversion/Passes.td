@@ -81,6 +81,13 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     (and a fused epilogue applied to them); channels past the last full
     vector stay in the op on subviews.
 
+    Window reductions on NHWC buffers (max, min and sum pooling: a generic
+    over (n, oh, ow, c, kh, kw) whose body folds each window element into
+    the output with one `arith` max, min or add) get the same loops: each
+    block of 4 output pixels keeps its running values in vector registers
+    across the window, so each lane folds the same elements in the same
+    order as the loops and the results are the same bits.
+
     A `linalg.generic` marked `qsparse.epilogue` by `--qsparse-fuse` that
     reads the contraction's result element by element is applied to the
     accumulator vectors in registers (the last K block only; its body of

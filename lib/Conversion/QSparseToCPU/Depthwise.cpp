@@ -105,7 +105,6 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
   auto inType = VectorType::get({lanes}, inElem);
   // Output pixels per block: each filter vector serves this many.
   const int64_t block = 4;
-  int64_t owFull = m.ow - m.ow % block;
 
   auto load = [&](OpBuilder &b, Location loc, Value buffer, ValueRange at,
                   bool isUnsigned) -> Value {
@@ -179,41 +178,14 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
     }
   };
 
-  emitLoop(b, loc, m.n, 1, /*parallel=*/false,
-           [&](OpBuilder &b, Location loc, Value n) {
-             emitLoop(b, loc, m.oh, 1, threads > 1,
-                      [&](OpBuilder &b, Location loc, Value oh) {
-                        emitLoop(
-                            b, loc, cFull, lanes, /*parallel=*/false,
-                            [&](OpBuilder &b, Location loc, Value c0) {
-                              if (owFull > 0)
-                                emitLoop(
-                                    b, loc, owFull, block, /*parallel=*/false,
-                                    [&](OpBuilder &b, Location loc, Value ow0) {
-                                      emitBlock(b, loc, n, oh, ow0, c0, block);
-                                    });
-                              if (owFull < m.ow)
-                                emitBlock(b, loc, n, oh, index(b, loc, owFull),
-                                          c0, m.ow - owFull);
-                            });
-                      });
-           });
+  emitPixelBlocks(b, loc, m.n, m.oh, m.ow, cFull, lanes, block, threads,
+                  emitBlock);
 
   // Channels [cFull, C): the original op on channel subviews.
   if (cFull < m.c) {
-    auto channels = [&](Value v) -> Value {
-      auto type = cast<MemRefType>(v.getType());
-      int64_t rank = type.getRank();
-      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
-          strides(rank, b.getIndexAttr(1));
-      for (int64_t dim : type.getShape())
-        sizes.push_back(b.getIndexAttr(dim));
-      offsets.back() = b.getIndexAttr(cFull);
-      sizes.back() = b.getIndexAttr(m.c - cFull);
-      return memref::SubViewOp::create(b, loc, v, offsets, sizes, strides);
-    };
-    Value input = channels(m.input), filter = channels(m.filter),
-          output = channels(m.output);
+    Value input = channelTail(b, loc, m.input, cFull),
+          filter = channelTail(b, loc, m.filter, cFull),
+          output = channelTail(b, loc, m.output, cFull);
     Operation *clone = b.clone(*op);
     clone->setOperand(0, input);
     clone->setOperand(1, filter);

@@ -509,3 +509,45 @@ qsparse::cpu::decompressedOperands(linalg::GenericOp op) {
   });
   return {values, metadata};
 }
+
+void qsparse::cpu::emitPixelBlocks(
+    OpBuilder &b, Location loc, int64_t n, int64_t oh, int64_t ow,
+    int64_t cFull, int64_t lanes, int64_t block, unsigned threads,
+    function_ref<void(OpBuilder &, Location, Value, Value, Value, Value,
+                      int64_t)>
+        body) {
+  int64_t owFull = ow - ow % block;
+  emitLoop(b, loc, n, 1, /*parallel=*/false,
+           [&](OpBuilder &b, Location loc, Value n) {
+             emitLoop(
+                 b, loc, oh, 1, threads > 1,
+                 [&](OpBuilder &b, Location loc, Value oh) {
+                   emitLoop(
+                       b, loc, cFull, lanes, /*parallel=*/false,
+                       [&](OpBuilder &b, Location loc, Value c0) {
+                         if (owFull > 0)
+                           emitLoop(b, loc, owFull, block, /*parallel=*/false,
+                                    [&](OpBuilder &b, Location loc, Value ow0) {
+                                      body(b, loc, n, oh, ow0, c0, block);
+                                    });
+                         if (owFull < ow)
+                           body(b, loc, n, oh,
+                                arith::ConstantIndexOp::create(b, loc, owFull),
+                                c0, ow - owFull);
+                       });
+                 });
+           });
+}
+
+Value qsparse::cpu::channelTail(OpBuilder &b, Location loc, Value v,
+                                int64_t c0) {
+  auto type = cast<MemRefType>(v.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+      strides(rank, b.getIndexAttr(1));
+  for (int64_t dim : type.getShape())
+    sizes.push_back(b.getIndexAttr(dim));
+  offsets.back() = b.getIndexAttr(c0);
+  sizes.back() = b.getIndexAttr(type.getShape().back() - c0);
+  return memref::SubViewOp::create(b, loc, v, offsets, sizes, strides);
+}

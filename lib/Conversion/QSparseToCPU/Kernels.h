@@ -127,6 +127,34 @@ bool rewriteSplatMap(mlir::linalg::MapOp map, unsigned bits);
 bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
                       unsigned threads);
 
+/// Rewrites a window reduction on NHWC buffers (max, min or sum pooling: a
+/// generic over (n, oh, ow, c, kh, kw) reading input [N][H][W][C], any
+/// strides and dilations, and folding each element into output
+/// [N][OH][OW][C] with one binary op) into vector loops over channels,
+/// `bits` wide, with blocks of output pixels kept in registers across the
+/// window. Every lane folds the same elements in the same order as the
+/// loops. The channels past the last full vector stay in the original op
+/// on subviews. With threads > 1 the output rows are an scf.parallel.
+/// False (nothing changed) when `op` is not such a reduction.
+bool rewritePooling(mlir::linalg::LinalgOp op, unsigned bits, unsigned threads);
+
+/// The loops of the direct NHWC kernels (depthwise, pooling): for n, oh
+/// (an scf.parallel with threads > 1), channel vectors c0 in [0, cFull)
+/// step `lanes`, and blocks of `block` output columns (the last one
+/// shorter), `body(n, oh, ow0, c0, pixels)`.
+void emitPixelBlocks(
+    mlir::OpBuilder &b, mlir::Location loc, int64_t n, int64_t oh, int64_t ow,
+    int64_t cFull, int64_t lanes, int64_t block, unsigned threads,
+    llvm::function_ref<void(mlir::OpBuilder &, mlir::Location, mlir::Value n,
+                            mlir::Value oh, mlir::Value ow0, mlir::Value c0,
+                            int64_t pixels)>
+        body);
+
+/// The subview of `v` (static shape) whose last dimension starts at `c0`:
+/// the channels a direct kernel's vectors leave to the original op.
+mlir::Value channelTail(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                        int64_t c0);
+
 /// The buffer a view (subview, reshape, cast, ...) is of.
 mlir::Value baseBuffer(mlir::Value v);
 

@@ -212,7 +212,8 @@ struct CPUMatmulKernelsPass
         depthwise.push_back(op);
     });
     for (linalg::LinalgOp op : depthwise)
-      (void)qsparse::cpu::rewriteDepthwise(op, bits, threads);
+      if (!qsparse::cpu::rewriteDepthwise(op, bits, threads))
+        (void)qsparse::cpu::rewritePooling(op, bits, threads);
     for (ConvMatch &c : convs) {
       // C % 4 != 0 is padded with zero channels by rewriteConv.
       if (c.kind == KernelKind::I8 && useVnni && c.aUnsigned && !c.bUnsigned)

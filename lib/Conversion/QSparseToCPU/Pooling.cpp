@@ -1,0 +1,193 @@
+//===- Pooling.cpp - direct vector kernel for NHWC window reductions ------===//
+//
+// Max, min and sum pooling as the ONNX importer writes them (a generic over
+// (n, oh, ow, c, kh, kw) whose body folds each window element into the
+// output with one binary op) would lower to scalar loops that load, combine
+// and store the output element once per window element. Here channels go
+// across vector lanes and a block of output pixels keeps its running
+// values in registers across the window: each lane folds the same
+// elements in the same (kh, kw) order as the loops, so the result is the
+// same bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace qsparse::cpu;
+
+namespace {
+
+struct PoolMatch {
+  Value input, output;
+  int64_t n, oh, ow, c, kh, kw;
+  int64_t strideH, strideW, dilH, dilW;
+  /// The body's combining op and whether it takes the output element first.
+  Operation *combine;
+  bool outputFirst;
+};
+
+/// Binary ops a window reduction may fold with: each is applied lane by
+/// lane to vectors exactly as to scalars.
+bool isCombiner(Operation *op) {
+  return isa<arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
+             arith::MinNumFOp, arith::MaxSIOp, arith::MinSIOp, arith::MaxUIOp,
+             arith::MinUIOp, arith::AddFOp, arith::AddIOp>(op);
+}
+
+std::optional<PoolMatch> matchPool(linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || !op.hasPureBufferSemantics() || op.getNumLoops() != 6 ||
+      op.getNumDpsInits() != 1 || op.getNumDpsInputs() != 2)
+    return std::nullopt;
+  auto par = utils::IteratorType::parallel;
+  auto red = utils::IteratorType::reduction;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<utils::IteratorType>{par, par, par, par, red, red})
+    return std::nullopt;
+  MLIRContext *ctx = op->getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  PoolMatch m;
+  AffineMap in = maps.front();
+  // Loops (n, oh, ow, c, kh, kw); the second input is the window's shape
+  // (kh, kw) only, unread by the body.
+  if (maps.back() != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
+      (maps.size() == 3 &&
+       maps[1] != AffineMap::get(6, 0, {d(4), d(5)}, ctx)) ||
+      in.getNumResults() != 4 || in.getResult(0) != d(0) ||
+      in.getResult(3) != d(3) ||
+      !qsparse::matchConvWindow(in.getResult(1), 1, 4, m.strideH, m.dilH) ||
+      !qsparse::matchConvWindow(in.getResult(2), 2, 5, m.strideW, m.dilW))
+    return std::nullopt;
+  m.input = op.getDpsInputOperand(0)->get();
+  m.output = op.getDpsInitOperand(0)->get();
+  Type elem;
+  for (Value v : {m.input, m.output}) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity())
+      return std::nullopt;
+    if (elem && type.getElementType() != elem)
+      return std::nullopt;
+    elem = type.getElementType();
+  }
+  if (!elem.isIntOrFloat())
+    return std::nullopt;
+  // The body: yield combine(window element, output element), either order.
+  Block *body = generic.getBody();
+  if (body->getOperations().size() != 2)
+    return std::nullopt;
+  Operation *combine = &body->front();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (!isCombiner(combine) || yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != combine->getResult(0))
+    return std::nullopt;
+  Value x = body->getArgument(0), acc = body->getArguments().back();
+  if (combine->getOperand(0) == acc && combine->getOperand(1) == x)
+    m.outputFirst = true;
+  else if (combine->getOperand(0) == x && combine->getOperand(1) == acc)
+    m.outputFirst = false;
+  else
+    return std::nullopt;
+  m.combine = combine;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  m.n = ranges[0];
+  m.oh = ranges[1];
+  m.ow = ranges[2];
+  m.c = ranges[3];
+  m.kh = ranges[4];
+  m.kw = ranges[5];
+  return m;
+}
+
+Value index(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+} // namespace
+
+bool qsparse::cpu::rewritePooling(linalg::LinalgOp op, unsigned bits,
+                                  unsigned threads) {
+  std::optional<PoolMatch> match = matchPool(op);
+  if (!match)
+    return false;
+  PoolMatch &m = *match;
+  Type elem = cast<MemRefType>(m.output.getType()).getElementType();
+  int64_t lanes = bits / elem.getIntOrFloatBitWidth();
+  int64_t cFull = m.c - m.c % lanes;
+  if (cFull == 0)
+    return false; // fewer channels than one vector: loops are fine
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto vecType = VectorType::get({lanes}, elem);
+  auto fold = [&](OpBuilder &b, Location loc, Value acc, Value x) -> Value {
+    OperationState state(loc, m.combine->getName().getStringRef(),
+                         m.outputFirst ? ValueRange{acc, x}
+                                       : ValueRange{x, acc},
+                         TypeRange{vecType}, m.combine->getAttrs());
+    return b.create(state)->getResult(0);
+  };
+  // Output pixels of one row per block, their running values in registers.
+  const int64_t block = 4;
+  auto emitBlock = [&](OpBuilder &b, Location loc, Value n, Value oh, Value ow0,
+                       Value c0, int64_t pixels) {
+    SmallVector<Value> cols, init;
+    for (int64_t p = 0; p < pixels; ++p) {
+      cols.push_back(arith::AddIOp::create(b, loc, ow0, index(b, loc, p)));
+      init.push_back(vector::LoadOp::create(b, loc, vecType, m.output,
+                                            ValueRange{n, oh, cols[p], c0}));
+    }
+    Value rowBase = arith::MulIOp::create(b, loc, oh, index(b, loc, m.strideH));
+    auto khLoop = scf::ForOp::create(
+        b, loc, index(b, loc, 0), index(b, loc, m.kh), index(b, loc, 1), init,
+        [&](OpBuilder &b, Location loc, Value kh, ValueRange accsKh) {
+          Value row = arith::AddIOp::create(
+              b, loc, rowBase,
+              arith::MulIOp::create(b, loc, kh, index(b, loc, m.dilH)));
+          auto kwLoop = scf::ForOp::create(
+              b, loc, index(b, loc, 0), index(b, loc, m.kw), index(b, loc, 1),
+              accsKh,
+              [&](OpBuilder &b, Location loc, Value kw, ValueRange iter) {
+                SmallVector<Value> accs(iter);
+                Value dw =
+                    arith::MulIOp::create(b, loc, kw, index(b, loc, m.dilW));
+                for (int64_t p = 0; p < pixels; ++p) {
+                  Value col = arith::AddIOp::create(
+                      b, loc,
+                      arith::MulIOp::create(b, loc, cols[p],
+                                            index(b, loc, m.strideW)),
+                      dw);
+                  Value x = vector::LoadOp::create(b, loc, vecType, m.input,
+                                                   ValueRange{n, row, col, c0});
+                  accs[p] = fold(b, loc, accs[p], x);
+                }
+                scf::YieldOp::create(b, loc, accs);
+              });
+          scf::YieldOp::create(b, loc, kwLoop.getResults());
+        });
+    for (int64_t p = 0; p < pixels; ++p)
+      vector::StoreOp::create(b, loc, khLoop.getResult(p), m.output,
+                              ValueRange{n, oh, cols[p], c0});
+  };
+
+  emitPixelBlocks(b, loc, m.n, m.oh, m.ow, cFull, lanes, block, threads,
+                  emitBlock);
+  // Channels [cFull, C): the original op on channel subviews.
+  if (cFull < m.c) {
+    Value input = channelTail(b, loc, m.input, cFull),
+          output = channelTail(b, loc, m.output, cFull);
+    Operation *clone = b.clone(*op);
+    clone->setOperand(0, input);
+    clone->setOperand(op->getNumOperands() - 1, output);
+  }
+  op->erase();
+  return true;
+}
