@@ -1679,7 +1679,7 @@ std::string explainMisses(const Group &g, llvm::ArrayRef<Group> all) {
                          "arithmetic. ",
                          lo, hi)
                .str();
-  } else if (g.key == "sparse-gemm") {
+  } else if (g.key == "sparse-gemm" || g.key == "sparse-conv") {
     s += "A 2:4 weight pays only when the kernel consumes values + metadata "
          "and skips the pruned half of the multiply-adds (DESIGN 5). ";
     if (sameKernelAsPeer)
@@ -1694,7 +1694,8 @@ std::string explainMisses(const Group &g, llvm::ArrayRef<Group> all) {
       s += "The 2:4 kernel does half the VNNI dot products, but each needs a "
            "`vpermb` to gather its activation bytes: per 8 rows of K and 16 "
            "columns it issues one `vpermb` and one dot product where the "
-           "dense kernel issues two dot products, so its gain comes from the "
+           "dense kernel issues two dot products (for a convolution, 8 rows "
+           "of K are 8 channels of one tap), so its gain comes from the "
            "halved activation broadcasts and weight loads, not from fewer "
            "vector instructions. Putting rows in the lanes instead (36 "
            "shared gathers per 16 rows and 8 K, one table load per dot "
