@@ -77,7 +77,8 @@ std::optional<PoolMatch> matchPool(linalg::LinalgOp op) {
       return std::nullopt;
     elem = type.getElementType();
   }
-  if (!elem.isIntOrFloat())
+  // Whole bytes per element (no i1 or sub-byte vectors of memory).
+  if (!elem.isIntOrFloat() || elem.getIntOrFloatBitWidth() % 8 != 0)
     return std::nullopt;
   // The body: yield combine(window element, output element), either order.
   Block *body = generic.getBody();
