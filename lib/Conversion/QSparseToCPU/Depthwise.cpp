@@ -9,11 +9,9 @@
 
 #include "Epilogue.h"
 #include "Kernels.h"
-#include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -23,8 +21,8 @@ namespace {
 
 struct DepthwiseMatch {
   Value input, filter, output;
-  int64_t n, oh, ow, c, kh, kw;
-  int64_t strideH, strideW, dilH, dilW;
+  int64_t n, oh, ow, c;
+  Window window;
   KernelKind kind;
   bool aUnsigned = false, bUnsigned = false;
 };
@@ -46,10 +44,7 @@ std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
   AffineMap in = maps[0];
   if (maps[1] != AffineMap::get(6, 0, {d(4), d(5), d(3)}, ctx) ||
       maps[2] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
-      in.getNumResults() != 4 || in.getResult(0) != d(0) ||
-      in.getResult(3) != d(3) ||
-      !qsparse::matchConvWindow(in.getResult(1), 1, 4, m.strideH, m.dilH) ||
-      !qsparse::matchConvWindow(in.getResult(2), 2, 5, m.strideW, m.dilW))
+      !m.window.matchInput(in))
     return std::nullopt;
   m.input = op.getDpsInputOperand(0)->get();
   m.filter = op.getDpsInputOperand(1)->get();
@@ -61,8 +56,8 @@ std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
   }
   auto fShape = cast<MemRefType>(m.filter.getType()).getShape();
   auto oShape = cast<MemRefType>(m.output.getType()).getShape();
-  m.kh = fShape[0];
-  m.kw = fShape[1];
+  m.window.kh = fShape[0];
+  m.window.kw = fShape[1];
   m.n = oShape[0];
   m.oh = oShape[1];
   m.ow = oShape[2];
@@ -124,43 +119,23 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
       init.push_back(vector::LoadOp::create(b, loc, accType, m.output,
                                             ValueRange{n, oh, cols[p], c0}));
     }
-    Value rowBase = arith::MulIOp::create(b, loc, oh, index(b, loc, m.strideH));
-    auto khLoop = scf::ForOp::create(
-        b, loc, index(b, loc, 0), index(b, loc, m.kh), index(b, loc, 1), init,
-        [&](OpBuilder &b, Location loc, Value kh, ValueRange accsKh) {
-          Value row = arith::AddIOp::create(
-              b, loc, rowBase,
-              arith::MulIOp::create(b, loc, kh, index(b, loc, m.dilH)));
-          auto kwLoop = scf::ForOp::create(
-              b, loc, index(b, loc, 0), index(b, loc, m.kw), index(b, loc, 1),
-              accsKh,
-              [&](OpBuilder &b, Location loc, Value kw, ValueRange iter) {
-                SmallVector<Value> accs(iter);
-                Value w =
-                    load(b, loc, m.filter, ValueRange{kh, kw, c0}, m.bUnsigned);
-                Value dw =
-                    arith::MulIOp::create(b, loc, kw, index(b, loc, m.dilW));
-                for (int64_t p = 0; p < pixels; ++p) {
-                  Value col = arith::AddIOp::create(
-                      b, loc,
-                      arith::MulIOp::create(b, loc, cols[p],
-                                            index(b, loc, m.strideW)),
-                      dw);
-                  Value x = load(b, loc, m.input, ValueRange{n, row, col, c0},
-                                 m.aUnsigned);
-                  if (isFloat)
-                    accs[p] = vector::FMAOp::create(b, loc, x, w, accs[p]);
-                  else
-                    accs[p] = arith::AddIOp::create(
-                        b, loc, accs[p], arith::MulIOp::create(b, loc, x, w));
-                }
-                scf::YieldOp::create(b, loc, accs);
-              });
-          scf::YieldOp::create(b, loc, kwLoop.getResults());
+    SmallVector<Value> accs = emitWindowTaps(
+        b, loc, m.window, n, oh, cols, c0, init,
+        [&](OpBuilder &b, Location loc, Value kh, Value kw,
+            ArrayRef<SmallVector<Value, 4>> at, SmallVectorImpl<Value> &accs) {
+          Value w = load(b, loc, m.filter, ValueRange{kh, kw, c0}, m.bUnsigned);
+          for (int64_t p = 0; p < pixels; ++p) {
+            Value x = load(b, loc, m.input, at[p], m.aUnsigned);
+            if (isFloat)
+              accs[p] = vector::FMAOp::create(b, loc, x, w, accs[p]);
+            else
+              accs[p] = arith::AddIOp::create(
+                  b, loc, accs[p], arith::MulIOp::create(b, loc, x, w));
+          }
         });
     for (int64_t p = 0; p < pixels; ++p) {
       if (!epilogue) {
-        vector::StoreOp::create(b, loc, khLoop.getResult(p), m.output,
+        vector::StoreOp::create(b, loc, accs[p], m.output,
                                 ValueRange{n, oh, cols[p], c0});
         continue;
       }
@@ -174,7 +149,7 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
                   oh),
               index(b, loc, m.ow)),
           cols[p]);
-      epilogue->emitStore(b, loc, khLoop.getResult(p), row, c0);
+      epilogue->emitStore(b, loc, accs[p], row, c0);
     }
   };
 

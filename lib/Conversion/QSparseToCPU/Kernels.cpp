@@ -551,3 +551,52 @@ Value qsparse::cpu::channelTail(OpBuilder &b, Location loc, Value v,
   sizes.back() = b.getIndexAttr(type.getShape().back() - c0);
   return memref::SubViewOp::create(b, loc, v, offsets, sizes, strides);
 }
+
+bool qsparse::cpu::Window::matchInput(AffineMap in) {
+  MLIRContext *ctx = in.getContext();
+  return in.getNumDims() == 6 && in.getNumResults() == 4 &&
+         in.getResult(0) == getAffineDimExpr(0, ctx) &&
+         in.getResult(3) == getAffineDimExpr(3, ctx) &&
+         qsparse::matchConvWindow(in.getResult(1), 1, 4, strideH, dilH) &&
+         qsparse::matchConvWindow(in.getResult(2), 2, 5, strideW, dilW);
+}
+
+SmallVector<Value> qsparse::cpu::emitWindowTaps(
+    OpBuilder &b, Location loc, const Window &window, Value n, Value oh,
+    ArrayRef<Value> cols, Value c0, ValueRange init,
+    function_ref<void(OpBuilder &, Location, Value, Value,
+                      ArrayRef<SmallVector<Value, 4>>,
+                      SmallVectorImpl<Value> &)>
+        tap) {
+  auto index = [&](OpBuilder &b, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value rowBase = arith::MulIOp::create(b, loc, oh, index(b, window.strideH));
+  auto khLoop = scf::ForOp::create(
+      b, loc, index(b, 0), index(b, window.kh), index(b, 1), init,
+      [&](OpBuilder &b, Location loc, Value kh, ValueRange accsKh) {
+        Value row = arith::AddIOp::create(
+            b, loc, rowBase,
+            arith::MulIOp::create(b, loc, kh, index(b, window.dilH)));
+        auto kwLoop = scf::ForOp::create(
+            b, loc, index(b, 0), index(b, window.kw), index(b, 1), accsKh,
+            [&](OpBuilder &b, Location loc, Value kw, ValueRange iter) {
+              SmallVector<Value> accs(iter);
+              Value dw =
+                  arith::MulIOp::create(b, loc, kw, index(b, window.dilW));
+              SmallVector<SmallVector<Value, 4>> at;
+              for (Value col : cols)
+                at.push_back({n, row,
+                              arith::AddIOp::create(
+                                  b, loc,
+                                  arith::MulIOp::create(
+                                      b, loc, col, index(b, window.strideW)),
+                                  dw),
+                              c0});
+              tap(b, loc, kh, kw, at, accs);
+              scf::YieldOp::create(b, loc, accs);
+            });
+        scf::YieldOp::create(b, loc, kwLoop.getResults());
+      });
+  return SmallVector<Value>(khLoop.getResults());
+}

@@ -138,6 +138,30 @@ bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
 /// False (nothing changed) when `op` is not such a reduction.
 bool rewritePooling(mlir::linalg::LinalgOp op, unsigned bits, unsigned threads);
 
+/// The window of a direct NHWC kernel (depthwise, pooling) over loops
+/// (n, oh, ow, c, kh, kw).
+struct Window {
+  int64_t kh = 0, kw = 0, strideH = 1, strideW = 1, dilH = 1, dilW = 1;
+  /// Reads strides and dilations from an input map (n, oh * sh + kh * dh,
+  /// ow * sw + kw * dw, c); false when `in` is not of that form.
+  bool matchInput(mlir::AffineMap in);
+};
+
+/// The window loops of a direct NHWC kernel for output pixels (n, oh,
+/// cols[p]) and channels from c0: accumulators start at `init`, and for
+/// each tap (kh, kw), in order, `tap` updates them given each pixel's
+/// input indices (n, oh * sh + kh * dh, cols[p] * sw + kw * dw, c0).
+/// Returns the final accumulators.
+llvm::SmallVector<mlir::Value> emitWindowTaps(
+    mlir::OpBuilder &b, mlir::Location loc, const Window &window, mlir::Value n,
+    mlir::Value oh, llvm::ArrayRef<mlir::Value> cols, mlir::Value c0,
+    mlir::ValueRange init,
+    llvm::function_ref<
+        void(mlir::OpBuilder &, mlir::Location, mlir::Value kh, mlir::Value kw,
+             llvm::ArrayRef<llvm::SmallVector<mlir::Value, 4>> at,
+             llvm::SmallVectorImpl<mlir::Value> &accs)>
+        tap);
+
 /// The loops of the direct NHWC kernels (depthwise, pooling): for n, oh
 /// (an scf.parallel with threads > 1), channel vectors c0 in [0, cFull)
 /// step `lanes`, and blocks of `block` output columns (the last one

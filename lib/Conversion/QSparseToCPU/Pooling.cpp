@@ -12,11 +12,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
-#include "qsparse/Dialect/QSparse/Transforms/ImplicitGemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -26,8 +24,8 @@ namespace {
 
 struct PoolMatch {
   Value input, output;
-  int64_t n, oh, ow, c, kh, kw;
-  int64_t strideH, strideW, dilH, dilW;
+  int64_t n, oh, ow, c;
+  Window window;
   /// The body's combining op and whether it takes the output element first.
   Operation *combine;
   bool outputFirst;
@@ -61,10 +59,7 @@ std::optional<PoolMatch> matchPool(linalg::LinalgOp op) {
   if (maps.back() != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
       (maps.size() == 3 &&
        maps[1] != AffineMap::get(6, 0, {d(4), d(5)}, ctx)) ||
-      in.getNumResults() != 4 || in.getResult(0) != d(0) ||
-      in.getResult(3) != d(3) ||
-      !qsparse::matchConvWindow(in.getResult(1), 1, 4, m.strideH, m.dilH) ||
-      !qsparse::matchConvWindow(in.getResult(2), 2, 5, m.strideW, m.dilW))
+      !m.window.matchInput(in))
     return std::nullopt;
   m.input = op.getDpsInputOperand(0)->get();
   m.output = op.getDpsInitOperand(0)->get();
@@ -104,8 +99,8 @@ std::optional<PoolMatch> matchPool(linalg::LinalgOp op) {
   m.oh = ranges[1];
   m.ow = ranges[2];
   m.c = ranges[3];
-  m.kh = ranges[4];
-  m.kw = ranges[5];
+  m.window.kh = ranges[4];
+  m.window.kw = ranges[5];
   return m;
 }
 
@@ -146,36 +141,17 @@ bool qsparse::cpu::rewritePooling(linalg::LinalgOp op, unsigned bits,
       init.push_back(vector::LoadOp::create(b, loc, vecType, m.output,
                                             ValueRange{n, oh, cols[p], c0}));
     }
-    Value rowBase = arith::MulIOp::create(b, loc, oh, index(b, loc, m.strideH));
-    auto khLoop = scf::ForOp::create(
-        b, loc, index(b, loc, 0), index(b, loc, m.kh), index(b, loc, 1), init,
-        [&](OpBuilder &b, Location loc, Value kh, ValueRange accsKh) {
-          Value row = arith::AddIOp::create(
-              b, loc, rowBase,
-              arith::MulIOp::create(b, loc, kh, index(b, loc, m.dilH)));
-          auto kwLoop = scf::ForOp::create(
-              b, loc, index(b, loc, 0), index(b, loc, m.kw), index(b, loc, 1),
-              accsKh,
-              [&](OpBuilder &b, Location loc, Value kw, ValueRange iter) {
-                SmallVector<Value> accs(iter);
-                Value dw =
-                    arith::MulIOp::create(b, loc, kw, index(b, loc, m.dilW));
-                for (int64_t p = 0; p < pixels; ++p) {
-                  Value col = arith::AddIOp::create(
-                      b, loc,
-                      arith::MulIOp::create(b, loc, cols[p],
-                                            index(b, loc, m.strideW)),
-                      dw);
-                  Value x = vector::LoadOp::create(b, loc, vecType, m.input,
-                                                   ValueRange{n, row, col, c0});
-                  accs[p] = fold(b, loc, accs[p], x);
-                }
-                scf::YieldOp::create(b, loc, accs);
-              });
-          scf::YieldOp::create(b, loc, kwLoop.getResults());
+    SmallVector<Value> accs = emitWindowTaps(
+        b, loc, m.window, n, oh, cols, c0, init,
+        [&](OpBuilder &b, Location loc, Value, Value,
+            ArrayRef<SmallVector<Value, 4>> at, SmallVectorImpl<Value> &accs) {
+          for (int64_t p = 0; p < pixels; ++p)
+            accs[p] =
+                fold(b, loc, accs[p],
+                     vector::LoadOp::create(b, loc, vecType, m.input, at[p]));
         });
     for (int64_t p = 0; p < pixels; ++p)
-      vector::StoreOp::create(b, loc, khLoop.getResult(p), m.output,
+      vector::StoreOp::create(b, loc, accs[p], m.output,
                               ValueRange{n, oh, cols[p], c0});
   };
 
