@@ -79,7 +79,11 @@ static void buildLowering(OpPassManager &pm,
     options.vectorBits = kernels->vectorBits;
     options.vnni = kernels->vnni;
     options.threads = kernels->threads;
+    options.tagKernels = kernels->profile;
     pm.addPass(qsparse::createCPUMatmulKernels(options));
+    // Outside the parallel loops the OpenMP conversion makes.
+    if (kernels->profile)
+      pm.addPass(qsparse::createProfile());
     if (kernels->threads > 1) {
       ConvertSCFToOpenMPPassOptions openmp;
       openmp.numThreads = kernels->threads;

@@ -31,11 +31,15 @@ llvm::Expected<Signature> entrySignature(mlir::ModuleOp module,
 /// (naming the first other op and `pipelineName`) and JIT-compiles it with
 /// `libPaths` loaded. `gpuHost`: the GPU pipeline's host side, whose
 /// gpu.binary and gpu.launch_func ops become mgpu* runtime calls.
+/// `profileTable` receives the regions of a `qsparse.profile` table the
+/// pipeline left on the module (--qsparse-profile), whose counters
+/// (qsparse_profile_begin/end) the engine resolves.
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
 lowerAndCompile(mlir::ModuleOp module, llvm::StringRef name,
                 llvm::function_ref<void(mlir::OpPassManager &)> buildPipeline,
                 llvm::StringRef pipelineName,
-                llvm::ArrayRef<llvm::StringRef> libPaths, bool gpuHost = false);
+                llvm::ArrayRef<llvm::StringRef> libPaths, bool gpuHost = false,
+                std::vector<ProfileEntry> *profileTable = nullptr);
 
 /// The fields a memref descriptor expands to in the LLVM calling convention,
 /// for a contiguous C-order buffer.

@@ -16,9 +16,39 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <chrono>
+
 using namespace mlir;
 using namespace qsparse;
 using namespace qsparse::runtime;
+
+namespace {
+/// The counters of the profiled function being invoked on this thread.
+struct ActiveProfile {
+  int64_t size;
+  int64_t *start, *total, *calls;
+};
+thread_local ActiveProfile *activeProfile = nullptr;
+
+int64_t nowNanoseconds() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+} // namespace
+
+// What --qsparse-profile's calls resolve to in the JIT.
+extern "C" void qsparse_profile_begin(int64_t id) {
+  if (ActiveProfile *p = activeProfile; p && id >= 0 && id < p->size)
+    p->start[id] = nowNanoseconds();
+}
+
+extern "C" void qsparse_profile_end(int64_t id) {
+  if (ActiveProfile *p = activeProfile; p && id >= 0 && id < p->size) {
+    p->total[id] += nowNanoseconds() - p->start[id];
+    ++p->calls[id];
+  }
+}
 
 static llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
@@ -137,7 +167,8 @@ llvm::Expected<std::unique_ptr<ExecutionEngine>>
 runtime::detail::lowerAndCompile(
     ModuleOp module, StringRef name,
     function_ref<void(OpPassManager &)> buildPipeline, StringRef pipelineName,
-    ArrayRef<StringRef> libPaths, bool gpuHost) {
+    ArrayRef<StringRef> libPaths, bool gpuHost,
+    std::vector<ProfileEntry> *profileTable) {
   OwningOpRef<ModuleOp> clone = module.clone();
   MLIRContext *ctx = module.getContext();
   keepOnlyEntry(*clone, name);
@@ -170,6 +201,19 @@ runtime::detail::lowerAndCompile(
     return makeError(formatLocation(leftover->getLoc()) + ": '" +
                      leftover->getName().getStringRef() +
                      "' is not supported by the " + pipelineName + " pipeline");
+  if (auto table = (*clone)->getAttrOfType<ArrayAttr>("qsparse.profile")) {
+    for (Attribute entry : table) {
+      auto fields = dyn_cast<DictionaryAttr>(entry);
+      auto kind = fields ? fields.getAs<StringAttr>("kind") : nullptr;
+      auto loc = fields ? fields.getAs<LocationAttr>("loc") : nullptr;
+      if (!kind || !loc)
+        return makeError("malformed 'qsparse.profile' table: expected "
+                         "{kind = string, loc = location} entries");
+      if (profileTable)
+        profileTable->push_back({kind.str(), formatProfileLocation(loc), 0, 0});
+    }
+    (*clone)->removeAttr("qsparse.profile");
+  }
 
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
@@ -203,6 +247,16 @@ runtime::detail::lowerAndCompile(
   if (failed)
     return makeError("JIT compilation failed" +
                      (message.empty() ? std::string() : ": " + message));
+  engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](StringRef name, void (*fn)(int64_t)) {
+      symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                                 llvm::JITSymbolFlags::Exported};
+    };
+    add("qsparse_profile_begin", qsparse_profile_begin);
+    add("qsparse_profile_end", qsparse_profile_end);
+    return symbols;
+  });
   return engine;
 }
 
@@ -221,6 +275,7 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
   SmallVector<StringRef> libPaths = {QSPARSE_MLIR_C_RUNNER_UTILS};
   if (pipeline == PipelineKind::CPU && cpuOptions.threads > 1)
     libPaths.push_back(QSPARSE_LIBOMP);
+  std::unique_ptr<CompiledFunction> result(new CompiledFunction());
   auto engine = runtime::detail::lowerAndCompile(
       module, name,
       [&](OpPassManager &pm) {
@@ -229,11 +284,12 @@ CompiledFunction::compile(ModuleOp module, StringRef name,
         else
           buildCPUPipeline(pm, cpuOptions);
       },
-      pipeline == PipelineKind::Reference ? "reference" : "cpu", libPaths);
+      pipeline == PipelineKind::Reference ? "reference" : "cpu", libPaths,
+      /*gpuHost=*/false, &result->profileTable);
   if (!engine)
     return engine.takeError();
 
-  std::unique_ptr<CompiledFunction> result(new CompiledFunction());
+  result->resetProfile();
   result->engine = std::move(*engine);
   result->name = name.str();
   result->signature = std::move(*signature);
@@ -287,7 +343,49 @@ llvm::Error CompiledFunction::invoke(ArrayRef<void *> arguments,
   std::vector<runtime::detail::Descriptor> descriptors;
   SmallVector<void *> packed =
       runtime::detail::packArguments(signature, buffers, descriptors);
-  return engine->invokePacked(name, packed);
+  if (!isProfiled())
+    return engine->invokePacked(name, packed);
+  ActiveProfile counters{int64_t(profileTable.size()), profileStart.data(),
+                         profileTotal.data(), profileCalls.data()};
+  ActiveProfile *outer = activeProfile;
+  activeProfile = &counters;
+  llvm::Error error = engine->invokePacked(name, packed);
+  activeProfile = outer;
+  return error;
+}
+
+std::vector<ProfileEntry> CompiledFunction::getProfile() const {
+  std::vector<ProfileEntry> entries = profileTable;
+  for (auto [i, entry] : llvm::enumerate(entries)) {
+    entry.seconds = double(profileTotal[i]) * 1e-9;
+    entry.calls = profileCalls[i];
+  }
+  return entries;
+}
+
+void CompiledFunction::resetProfile() {
+  profileStart.assign(profileTable.size(), 0);
+  profileTotal.assign(profileTable.size(), 0);
+  profileCalls.assign(profileTable.size(), 0);
+}
+
+std::string runtime::formatProfileLocation(Location loc) {
+  SmallVector<std::string> names;
+  std::string file;
+  loc->walk([&](Location inner) {
+    if (auto named = dyn_cast<NameLoc>(inner)) {
+      if (!llvm::is_contained(names, named.getName().str()))
+        names.push_back(named.getName().str());
+    } else if (auto fileLoc = dyn_cast<FileLineColLoc>(inner)) {
+      if (file.empty())
+        file = formatLocation(fileLoc);
+    }
+    return WalkResult::advance();
+  });
+  std::string text = llvm::join(names, ",");
+  if (!file.empty())
+    text += (text.empty() ? "" : " ") + file;
+  return text.empty() ? formatLocation(loc) : text;
 }
 
 int64_t runtime::countContractionOps(Operation *func) {

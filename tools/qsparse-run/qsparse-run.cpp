@@ -3,6 +3,7 @@
 // qsparse-run FILE.mlir -e FUNC [--input=a.npy ...| --random-inputs=SEED]
 //             [--output=r.npy ...] [--pipeline=cpu|reference] [--check]
 //             [--bench=N] [--print-decisions] [--target=host|emulator|cuda]
+//             [--profile [--profile-rows=N]]
 //
 // Exit codes (DESIGN 4): 0 success, 1 --check found a difference, 2 bad input
 // (one line on stderr), 3 a runtime check in the program stopped it.
@@ -117,6 +118,18 @@ static cl::opt<unsigned>
                cl::desc("CPU pipeline threads for the micro-kernels' row tiles "
                         "(OpenMP), 1 to 256"),
                cl::init(1), cl::cat(category));
+static cl::opt<bool> profile(
+    "profile",
+    cl::desc("CPU pipeline: time each run of top-level ops of one source "
+             "location (--qsparse-profile) and print the table, per call of "
+             "the function, before the bench line (over the timed runs with "
+             "--bench, else over the one run)"),
+    cl::cat(category));
+static cl::opt<unsigned>
+    profileRows("profile-rows",
+                cl::desc("Rows of the --profile table by op (default 30, 0: "
+                         "all)"),
+                cl::init(30), cl::cat(category));
 static cl::opt<bool> printDecisions(
     "print-decisions",
     cl::desc("Print the numeric types, accumulator bounds and sparsity masks "
@@ -128,6 +141,78 @@ static cl::opt<unsigned>
                cl::cat(category));
 
 namespace {
+
+/// The --profile report: per call of the entry function, the regions by
+/// time (the same kind and location summed), then by kind.
+void printProfile(llvm::raw_ostream &os, const CompiledFunction &fn) {
+  std::vector<ProfileEntry> entries = fn.getProfile();
+  std::string self = "func @" + entry;
+  auto whole = llvm::find_if(
+      entries, [&](const ProfileEntry &e) { return e.kind == self; });
+  if (whole == entries.end() || whole->calls == 0) {
+    os << "profile: @" << entry << " was not called\n";
+    return;
+  }
+  double calls = double(whole->calls);
+  double perCall = whole->seconds / calls * 1e3;
+  struct Row {
+    std::string what, where;
+    double ms = 0;
+  };
+  auto addTo = [](SmallVectorImpl<Row> &rows, StringRef what, StringRef where,
+                  double ms) {
+    auto it = llvm::find_if(
+        rows, [&](const Row &r) { return r.what == what && r.where == where; });
+    if (it == rows.end())
+      rows.push_back({what.str(), where.str(), ms});
+    else
+      it->ms += ms;
+  };
+  SmallVector<Row> byOp, byKind;
+  double covered = 0;
+  for (const ProfileEntry &e : entries) {
+    if (StringRef(e.kind).starts_with("func @"))
+      continue;
+    double ms = e.seconds / calls * 1e3;
+    covered += ms;
+    addTo(byOp, e.kind, e.location, ms);
+    // The kind without the shape: through "kernel", else the op name.
+    StringRef kind(e.kind);
+    size_t kernel = kind.find(" kernel");
+    kind = kernel != StringRef::npos
+               ? kind.take_front(kernel + 7)
+               : kind.take_until([](char c) { return c == ' '; });
+    addTo(byKind, kind, "", ms);
+  }
+  auto byTime = [](const Row &a, const Row &b) { return a.ms > b.ms; };
+  llvm::stable_sort(byOp, byTime);
+  llvm::stable_sort(byKind, byTime);
+  auto percent = [&](double ms) {
+    return perCall > 0 ? 100 * ms / perCall : 0;
+  };
+  os << llvm::format("profile: @%s, %lld call%s, %.4f ms per call; the ops "
+                     "below %.4f ms (%.1f%%)\n",
+                     entry.c_str(), (long long)whole->calls,
+                     whole->calls == 1 ? "" : "s", perCall, covered,
+                     percent(covered));
+  os << "profile:   ms/call      %  op (kind, location)\n";
+  size_t shown = profileRows == 0 ? byOp.size()
+                                  : std::min<size_t>(profileRows, byOp.size());
+  for (const Row &r : ArrayRef(byOp).take_front(shown))
+    os << llvm::format("profile: %9.4f %5.1f%%  ", r.ms, percent(r.ms))
+       << r.what << "  " << r.where << "\n";
+  if (shown < byOp.size()) {
+    double rest = 0;
+    for (const Row &r : ArrayRef(byOp).drop_front(shown))
+      rest += r.ms;
+    os << llvm::format("profile: %9.4f %5.1f%%  (%zu more ops)\n", rest,
+                       percent(rest), byOp.size() - shown);
+  }
+  os << "profile:   ms/call      %  kind\n";
+  for (const Row &r : byKind)
+    os << llvm::format("profile: %9.4f %5.1f%%  ", r.ms, percent(r.ms))
+       << r.what << "\n";
+}
 
 /// A runtime check in the compiled program (cf.assert, e.g. from
 /// --qsparse-instrument-overflow) printed its message and called abort():
@@ -550,6 +635,9 @@ int main(int argc, char **argv) {
     fail("--target must be host, emulator or cuda, got '" + target + "'");
   if (target == "emulator" && bench > 0)
     fail("--bench measures nothing on --target=emulator (an interpreter)");
+  if (profile && (target != "host" || pipeline != PipelineKind::CPU))
+    fail("--profile times the CPU pipeline on the host (--target=host "
+         "--pipeline=cpu)");
   std::unique_ptr<CompiledFunction> hostFunction;
   std::unique_ptr<EmulatedGPUFunction> emulated;
   std::unique_ptr<CudaFunction> cuda;
@@ -583,6 +671,7 @@ int main(int argc, char **argv) {
     cpuOptions.vectorBits = cpuVectorBits;
     cpuOptions.vnni = cpuVnni;
     cpuOptions.threads = cpuThreads;
+    cpuOptions.profile = profile;
     auto compiled =
         CompiledFunction::compile(*module, entry, pipeline, cpuOptions);
     if (!compiled)
@@ -622,6 +711,8 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (profile && bench == 0)
+    printProfile(llvm::outs(), *hostFunction);
   if (bench > 0) {
     SmallVector<void *> argPtrs, resultPtrs;
     for (NpyArray &a : args)
@@ -639,6 +730,7 @@ int main(int argc, char **argv) {
     } else {
       CompiledFunction &fn = *hostFunction;
       failOn(fn.invoke(argPtrs, resultPtrs)); // warm-up
+      fn.resetProfile();
       for (unsigned i = 0; i < bench; ++i) {
         auto start = std::chrono::steady_clock::now();
         failOn(fn.invoke(argPtrs, resultPtrs));
@@ -647,6 +739,8 @@ int main(int argc, char **argv) {
             std::chrono::duration<double, std::milli>(stop - start).count());
       }
     }
+    if (profile)
+      printProfile(llvm::outs(), *hostFunction);
     std::sort(times.begin(), times.end());
     double median =
         times.size() % 2

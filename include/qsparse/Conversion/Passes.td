@@ -114,12 +114,45 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
            "pixels, depthwise output rows) is an scf.parallel (each "
            "iteration writes its own rows); the CPU pipeline maps it to "
            "OpenMP">,
+    Option<"tagKernels", "tag-kernels", "bool", "false",
+           "Mark the top-level ops each rewrite emits with "
+           "`qsparse.kernel = \"<kind> kernel <output type>\"` (for "
+           "--qsparse-profile's labels)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect",
                            "mlir::LLVM::LLVMDialect"];
+}
+
+def Profile : Pass<"qsparse-profile", "mlir::ModuleOp"> {
+  let summary = "Time every top-level op of each function (CPU pipeline option profile)";
+  let description = [{
+    Runs on buffers, after the CPU kernels. In every function with a body it
+    brackets each region with calls `qsparse_profile_begin(id)` and
+    `qsparse_profile_end(id)` (`(i64) -> ()`, declared private; the qsparse
+    JIT runtime defines them): the whole function body (begin first, end
+    before each `func.return`), and every maximal run of consecutive
+    top-level "work" ops that share one source location. A work op is one
+    with regions (loop nests, kernels, `scf.if`), a `linalg` op, a
+    `memref.copy` or a call; allocations, deallocations, views and pure ops
+    in between do not end a run (they are timed with it). Since the kernel
+    loops of one contraction, its fused epilogue and the fill before it all
+    carry the contraction's location, a run is one source op as the program
+    wrote it.
+
+    The module gets `qsparse.profile = [{kind, loc}, ...]`, indexed by id:
+    `kind` is the `qsparse.kernel` mark of the run's last marked op (see
+    `--qsparse-cpu-matmul-kernels` option `tag-kernels`), else the name of
+    its first work op with the type of that op's first operand; `loc` is
+    the run's location; the function's own entry has `kind = "func
+    @name"`. `qsparse-run --profile` prints the table per call, ordered by
+    time. A call costs tens of nanoseconds; the ops between regions are not
+    reordered or changed. Running the pass twice is an error.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 def GPUMatmulKernels : Pass<"qsparse-gpu-matmul-kernels", "mlir::ModuleOp"> {

@@ -30,6 +30,12 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Threads for the row tiles of the micro-kernels (OpenMP; "
                      "1: a single thread, no OpenMP)"),
       llvm::cl::init(1)};
+  Option<bool> profile{
+      *this, "profile",
+      llvm::cl::desc("Time each function and each run of top-level ops of "
+                     "one source location (--qsparse-profile; the JIT "
+                     "runtime keeps the counters)"),
+      llvm::cl::init(false)};
 };
 
 /// --qsparse-cpu-pipeline: the reference lowering plus register-tiled vector

@@ -39,6 +39,24 @@ llvm::Expected<Signature> getRunnableSignature(mlir::Operation *func);
 /// stored in bytes).
 unsigned storageBytes(mlir::Type elementType);
 
+/// What --qsparse-profile measured for one of its regions
+/// (CPUPipelineOptions::profile): a whole function, or a run of top-level
+/// ops of one source location.
+struct ProfileEntry {
+  /// "func @name", the kernel's mark ("conv i8 vnni kernel 1x56x56x64xi32")
+  /// or the first op's name and operand type.
+  std::string kind;
+  /// The source location, as formatProfileLocation prints it.
+  std::string location;
+  /// Summed over every call since compile() or resetProfile().
+  double seconds = 0;
+  int64_t calls = 0;
+};
+
+/// A location for a profile: the NameLoc names in it (an ONNX node's name)
+/// and its first file:line:col.
+std::string formatProfileLocation(mlir::Location loc);
+
 /// A function lowered by one pipeline and JIT-compiled for the host.
 class CompiledFunction {
 public:
@@ -54,11 +72,22 @@ public:
 
   const Signature &getSignature() const { return signature; }
 
+  /// Compiled with CPUPipelineOptions::profile.
+  bool isProfiled() const { return !profileTable.empty(); }
+  /// The profile's regions in the order the pass numbered them (each
+  /// function's own entry first, then its runs of ops), with what the calls
+  /// of invoke() since compile() or resetProfile() measured.
+  std::vector<ProfileEntry> getProfile() const;
+  void resetProfile();
+
 private:
   CompiledFunction() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::string name;
   Signature signature;
+  std::vector<ProfileEntry> profileTable;
+  /// Per region: nanoseconds at the last begin, summed nanoseconds, calls.
+  std::vector<int64_t> profileStart, profileTotal, profileCalls;
 };
 
 /// Erases every function of `module` but `name` and those it calls (so

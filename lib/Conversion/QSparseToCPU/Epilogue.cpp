@@ -375,9 +375,21 @@ void Epilogue::emitStore(OpBuilder &b, Location loc, Value value, Value row,
 }
 
 bool Epilogue::repeatable() {
-  for (const Operand &o : operands)
-    if (o.kind == Kind::Whole || o.kind == Kind::Permuted)
+  // A whole tensor it reads is unchanged by the first application unless
+  // it may be the output buffer: distinct roots of which one is allocated
+  // here are distinct memory (two arguments may be one buffer).
+  Value outRoot = rootBuffer(out);
+  auto allocated = [](Value root) {
+    return isa_and_nonnull<memref::AllocOp, memref::AllocaOp>(
+        root.getDefiningOp());
+  };
+  for (const Operand &o : operands) {
+    if (o.kind != Kind::Whole && o.kind != Kind::Permuted)
+      continue;
+    Value root = rootBuffer(o.value);
+    if (root == outRoot || (!allocated(root) && !allocated(outRoot)))
       return false;
+  }
   return op.getBlock()->getArgument(operands.size()).use_empty();
 }
 

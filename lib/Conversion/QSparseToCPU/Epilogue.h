@@ -47,7 +47,8 @@ public:
 
   /// Whether applying the epilogue twice to the same accumulators stores
   /// the same values: false when it reads its output buffer, or a whole
-  /// tensor of the output shape (a residual), which its output may alias.
+  /// tensor of the output shape (a residual) that may be its output (both
+  /// rooted in arguments, which may be one buffer).
   bool repeatable();
 
   /// Removes the original epilogue op once the kernels apply it.

@@ -114,6 +114,20 @@ using PackFn = function_ref<void(OpBuilder &, Location, Value, Value)>;
 
 /// Register tile shape for a vector width: MR rows x NV vectors, leaving
 /// registers for the B vectors and the broadcast.
+StringRef kindName(KernelKind kind) {
+  switch (kind) {
+  case KernelKind::F32:
+    return "f32";
+  case KernelKind::I8:
+    return "i8";
+  case KernelKind::I8VNNI:
+    return "i8 vnni";
+  case KernelKind::F16:
+    return "f16";
+  }
+  llvm_unreachable("unknown kernel kind");
+}
+
 struct TileShape {
   int64_t mr, nv, lanes;
 };
@@ -167,7 +181,54 @@ struct CPUMatmulKernelsPass
     return {6, 2, lanes};
   }
 
+  /// With tag-kernels, the top-level ops present before the rewrite that
+  /// is running (so the ops it emitted can be marked).
+  static constexpr llvm::StringLiteral kOld = "qsparse.kernel_old";
+
+  void forEachTopLevelOp(function_ref<void(Operation *)> fn) {
+    getOperation().walk([&](func::FuncOp f) {
+      for (Block &block : f.getBody())
+        for (Operation &op : block)
+          fn(&op);
+    });
+  }
+
+  /// With tag-kernels: marks the ops the last rewrite emitted (loop nests,
+  /// linalg ops, copies) `qsparse.kernel = "<kind> kernel <output>"` and
+  /// remembers every op present now.
+  void markEmitted(StringRef kind, Type output) {
+    if (!tagKernels)
+      return;
+    std::string label = (kind + " kernel").str();
+    if (auto shaped = dyn_cast<ShapedType>(output)) {
+      label += " ";
+      for (int64_t d : shaped.getShape())
+        label += std::to_string(d) + "x";
+      llvm::raw_string_ostream os(label);
+      shaped.getElementType().print(os);
+    }
+    StringAttr attr = StringAttr::get(&getContext(), label);
+    UnitAttr old = UnitAttr::get(&getContext());
+    forEachTopLevelOp([&](Operation *op) {
+      if (op->hasAttr(kOld))
+        return;
+      if (op->getNumRegions() || isa<linalg::LinalgOp, memref::CopyOp>(op))
+        op->setAttr("qsparse.kernel", attr);
+      op->setAttr(kOld, old);
+    });
+  }
+
   void runOnOperation() override {
+    if (tagKernels)
+      forEachTopLevelOp([&](Operation *op) {
+        op->setAttr(kOld, UnitAttr::get(&getContext()));
+      });
+    rewriteAll();
+    if (tagKernels)
+      forEachTopLevelOp([&](Operation *op) { op->removeAttr(kOld); });
+  }
+
+  void rewriteAll() {
     packedGlobals.clear();
     symbols.emplace(getOperation());
     // The fill and interior copy of a padded image: memref.copy between
@@ -177,8 +238,11 @@ struct CPUMatmulKernelsPass
     // innermost dimension become linalg.copy.
     SmallVector<linalg::MapOp> maps;
     getOperation().walk([&](linalg::MapOp map) { maps.push_back(map); });
-    for (linalg::MapOp map : maps)
-      (void)qsparse::cpu::rewriteSplatMap(map, bits);
+    for (linalg::MapOp map : maps) {
+      Type output = map.getInit().getType();
+      if (qsparse::cpu::rewriteSplatMap(map, bits))
+        markEmitted("fill", output);
+    }
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp copy) { copies.push_back(copy); });
     for (memref::CopyOp copy : copies) {
@@ -187,8 +251,10 @@ struct CPUMatmulKernelsPass
       if (!source.hasStaticShape() || !target.hasStaticShape() ||
           (source.getLayout().isIdentity() && target.getLayout().isIdentity()))
         continue; // contiguous copies are one memcpy already
-      if (qsparse::cpu::rewriteStridedCopy(copy, bits))
+      if (qsparse::cpu::rewriteStridedCopy(copy, bits)) {
+        markEmitted("copy", target);
         continue;
+      }
       OpBuilder b(copy);
       linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
                              copy.getTarget());
@@ -211,9 +277,13 @@ struct CPUMatmulKernelsPass
       else if (op.getNumLoops() == 6)
         depthwise.push_back(op);
     });
-    for (linalg::LinalgOp op : depthwise)
-      if (!qsparse::cpu::rewriteDepthwise(op, bits, threads))
-        (void)qsparse::cpu::rewritePooling(op, bits, threads);
+    for (linalg::LinalgOp op : depthwise) {
+      Type output = op.getDpsInits()[0].getType();
+      if (qsparse::cpu::rewriteDepthwise(op, bits, threads))
+        markEmitted("depthwise", output);
+      else if (qsparse::cpu::rewritePooling(op, bits, threads))
+        markEmitted("pooling", output);
+    }
     for (ConvMatch &c : convs) {
       // C % 4 != 0 is padded with zero channels by rewriteConv.
       if (c.kind == KernelKind::I8 && useVnni && c.aUnsigned && !c.bUnsigned)
@@ -221,7 +291,9 @@ struct CPUMatmulKernelsPass
       std::optional<qsparse::cpu::Epilogue> ep = qsparse::cpu::Epilogue::match(
           c.op, c.accBuffer, ValueRange{c.input, c.filter});
       epilogue = ep ? &*ep : nullptr;
+      Type output = c.output.getType();
       rewriteConv(c);
+      markEmitted(("conv " + kindName(c.kind)).str(), output);
       epilogue = nullptr;
     }
     for (MatmulMatch &m : matches) {
@@ -231,7 +303,9 @@ struct CPUMatmulKernelsPass
       std::optional<qsparse::cpu::Epilogue> ep =
           qsparse::cpu::Epilogue::match(m.op, m.c, ValueRange{m.a, m.b});
       epilogue = ep ? &*ep : nullptr;
+      Type output = m.c.getType();
       rewrite(m);
+      markEmitted(("matmul " + kindName(m.kind)).str(), output);
       epilogue = nullptr;
     }
   }

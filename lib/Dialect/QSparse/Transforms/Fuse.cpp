@@ -16,7 +16,9 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -341,42 +343,85 @@ struct FusePass : qsparse::impl::FuseBase<FusePass> {
 
   /// Marks the elementwise consumer of each contraction as its epilogue.
   void markEpilogues(func::FuncOp func) {
-    func.walk([&](linalg::LinalgOp contraction) {
-      if (!contraction.hasPureTensorSemantics() ||
-          contraction.getNumReductionLoops() == 0 ||
-          contraction->getNumResults() != 1)
-        return;
-      Value result = contraction->getResult(0);
-      if (result.use_empty())
-        return;
-      Operation *user = *result.getUsers().begin();
-      if (!result.hasOneUse()) {
-        for (Operation *other : result.getUsers())
-          if (classify(other))
-            user = other;
-        refuse(contraction, user, "the contraction's result has several users");
-        return;
-      }
-      if (!classify(user))
-        return; // returned or used by a non-tensor op
-      if (classify(user) == Mapping::ManyToMany) {
-        refuse(contraction, user, "two many-to-many ops are never fused");
-        return;
-      }
-      auto epilogue = dyn_cast<linalg::GenericOp>(user);
-      if (!isElementwiseGeneric(user) || epilogue.getNumDpsInits() != 1) {
-        refuse(contraction, user,
-               "the consumer is not a single-result elementwise generic");
-        return;
-      }
-      if (!readsInOrder(epilogue, *result.getUses().begin())) {
-        refuse(contraction, user,
-               "the consumer does not read the accumulator element by "
-               "element into a result of the same shape");
-        return;
-      }
-      epilogue->setAttr("qsparse.epilogue", UnitAttr::get(&getContext()));
-    });
+    // Collected first: marking hoists ops, which a walk would revisit.
+    SmallVector<linalg::LinalgOp> contractions;
+    func.walk([&](linalg::LinalgOp op) { contractions.push_back(op); });
+    for (linalg::LinalgOp contraction : contractions)
+      markEpilogue(contraction);
+  }
+
+  void markEpilogue(linalg::LinalgOp contraction) {
+    if (!contraction.hasPureTensorSemantics() ||
+        contraction.getNumReductionLoops() == 0 ||
+        contraction->getNumResults() != 1)
+      return;
+    Value result = contraction->getResult(0);
+    if (result.use_empty())
+      return;
+    Operation *user = *result.getUsers().begin();
+    if (!result.hasOneUse()) {
+      for (Operation *other : result.getUsers())
+        if (classify(other))
+          user = other;
+      refuse(contraction, user, "the contraction's result has several users");
+      return;
+    }
+    if (!classify(user))
+      return; // returned or used by a non-tensor op
+    if (classify(user) == Mapping::ManyToMany) {
+      refuse(contraction, user, "two many-to-many ops are never fused");
+      return;
+    }
+    auto epilogue = dyn_cast<linalg::GenericOp>(user);
+    if (!isElementwiseGeneric(user) || epilogue.getNumDpsInits() != 1) {
+      refuse(contraction, user,
+             "the consumer is not a single-result elementwise generic");
+      return;
+    }
+    if (!readsInOrder(epilogue, *result.getUses().begin())) {
+      refuse(contraction, user,
+             "the consumer does not read the accumulator element by "
+             "element into a result of the same shape");
+      return;
+    }
+    epilogue->setAttr("qsparse.epilogue", UnitAttr::get(&getContext()));
+    hoistIndependentOps(contraction, epilogue);
+  }
+
+  /// Moves the side-effect-free ops between `contraction` and its epilogue
+  /// that do not depend on the contraction above it (such as the
+  /// input-zero-point correction of the weights an epilogue reads), so that
+  /// nothing is computed between the two and the kernels can fuse them.
+  static void hoistIndependentOps(Operation *contraction, Operation *epilogue) {
+    if (contraction->getBlock() != epilogue->getBlock() ||
+        !contraction->isBeforeInBlock(epilogue))
+      return;
+    llvm::SmallPtrSet<Operation *, 8> dependent = {contraction};
+    // Above the fill of the contraction's output too (the kernels start
+    // from a fill right before the contraction).
+    Operation *anchor = contraction;
+    if (auto fill = dyn_cast_or_null<linalg::FillOp>(anchor->getPrevNode());
+        fill &&
+        llvm::is_contained(contraction->getOperands(), fill->getResult(0))) {
+      anchor = fill;
+      dependent.insert(fill);
+    }
+    auto dependsOn = [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && dependent.contains(def);
+    };
+    for (Operation *op = contraction->getNextNode(); op != epilogue;) {
+      Operation *next = op->getNextNode();
+      SetVector<Value> used;
+      getUsedValuesDefinedAbove(op->getRegions(), used);
+      if (!isMemoryEffectFree(op) ||
+          llvm::any_of(op->getOperands(), dependsOn) ||
+          llvm::any_of(used, dependsOn))
+        dependent.insert(op);
+      else
+        op->moveBefore(anchor);
+      op = next;
+    }
   }
 
   void runOnOperation() override {

@@ -90,8 +90,17 @@ def UnshareEmptyTensors : Pass<"qsparse-unshare-empty-tensors"> {
     for every use after the first. Bufferization then allocates a buffer
     per destination and frees each after its last use, as usual. The
     pipelines run it just before bufferization.
+
+    A `linalg.fill` of a `tensor.empty` (a zeroed accumulator) gets the
+    same treatment first: each use as the destination of another op gets
+    its own fill of its own empty tensor, placed right before that op. Shared, the second
+    contraction would accumulate into a copy of the first one's filled
+    buffer; alone and right before it, the fill is what the CPU kernels
+    fold into their first K block, and the contraction's epilogue can be
+    fused.
   }];
-  let dependentDialects = ["mlir::tensor::TensorDialect"];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def WriteResultsInPlace
@@ -157,7 +166,11 @@ def Fuse : Pass<"qsparse-fuse", "mlir::ModuleOp"> {
       the same shape is marked `qsparse.epilogue` and joins the
       contraction's group; `--qsparse-cpu-matmul-kernels` applies it to
       the accumulator registers before the store (in the last K block), so
-      the separate elementwise loop disappears;
+      the separate elementwise loop disappears. Side-effect-free ops
+      between the contraction and its epilogue that do not depend on the
+      contraction (a zero-point correction of constant weights the
+      epilogue reads) move above the contraction and the fill of its
+      output, since the kernels apply no epilogue across other code;
     - never fused: two many-to-many ops (a contraction feeding a pooling
       or another contraction), and elementwise producers into a
       contraction (the micro-kernels need the multiply-accumulate form;
