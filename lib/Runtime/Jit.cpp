@@ -206,11 +206,14 @@ runtime::detail::lowerAndCompile(
       auto fields = dyn_cast<DictionaryAttr>(entry);
       auto kind = fields ? fields.getAs<StringAttr>("kind") : nullptr;
       auto loc = fields ? fields.getAs<LocationAttr>("loc") : nullptr;
-      if (!kind || !loc)
+      auto type = fields ? fields.getAs<StringAttr>("type") : nullptr;
+      if (!kind || !loc || (fields.get("type") && !type))
         return makeError("malformed 'qsparse.profile' table: expected "
-                         "{kind = string, loc = location} entries");
+                         "{kind = string, loc = location[, type = string]} "
+                         "entries");
       if (profileTable)
-        profileTable->push_back({kind.str(), formatProfileLocation(loc), 0, 0});
+        profileTable->push_back({kind.str(), type ? type.str() : "",
+                                 formatProfileLocation(loc), 0, 0});
     }
     (*clone)->removeAttr("qsparse.profile");
   }

@@ -4,17 +4,18 @@
 // before the return), then each run of work ops of one location: the
 // kernel loop nest and the fill before it share "conv" (the alloc between
 // them does not end the run), the copy has its own location, and the
-// generic and scf.if after it share "relu". Constants and views are not
-// work. The table records what each id is.
+// generic and scf.if after it share "relu" (the generic's kernel mark,
+// with its output type, names the run). Constants and views are not work.
+// The table records what each id is.
 // CHECK-DAG: #[[L1:.*]] = loc("net.mlir":1:1)
 // CHECK-DAG: #[[L2:.*]] = loc("net.mlir":2:3)
 // CHECK-DAG: #[[L3:.*]] = loc("net.mlir":3:3)
 // CHECK-DAG: #[[L4:.*]] = loc("net.mlir":4:3)
 // CHECK-LABEL: module attributes {qsparse.profile = [
 // CHECK-SAME: {kind = "func @f", loc = #[[L1]]},
-// CHECK-SAME: {kind = "linalg.fill f32", loc = #[[L2]]},
-// CHECK-SAME: {kind = "memref.copy memref<4xf32>", loc = #[[L3]]},
-// CHECK-SAME: {kind = "elementwise kernel 4xf32", loc = #[[L4]]}]}
+// CHECK-SAME: {kind = "linalg.fill", loc = #[[L2]], type = "f32"},
+// CHECK-SAME: {kind = "memref.copy", loc = #[[L3]], type = "4xf32"},
+// CHECK-SAME: {kind = "elementwise kernel", loc = #[[L4]], type = "4x2xf32"}]}
 // CHECK: func.func private @qsparse_profile_begin(i64)
 // CHECK: func.func private @qsparse_profile_end(i64)
 // CHECK-LABEL: func.func @f
@@ -60,7 +61,7 @@ func.func @f(%a: memref<4xf32>, %b: memref<4xf32>, %flag: i1) {
   memref.copy %t, %u : memref<4xf32> to memref<4xf32> loc("net.mlir":3:3)
   linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
       ins(%u : memref<4xf32>) outs(%b : memref<4xf32>)
-      attrs = {qsparse.kernel = "elementwise kernel 4xf32"} {
+      attrs = {qsparse.kernel = "elementwise kernel", qsparse.kernel_output = memref<4x2xf32>} {
   ^bb0(%x: f32, %y: f32):
     %m = arith.maximumf %x, %zero : f32
     linalg.yield %m : f32

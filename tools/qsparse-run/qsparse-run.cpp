@@ -175,14 +175,9 @@ void printProfile(llvm::raw_ostream &os, const CompiledFunction &fn) {
       continue;
     double ms = e.seconds / calls * 1e3;
     covered += ms;
-    addTo(byOp, e.kind, e.location, ms);
-    // The kind without the shape: through "kernel", else the op name.
-    StringRef kind(e.kind);
-    size_t kernel = kind.find(" kernel");
-    kind = kernel != StringRef::npos
-               ? kind.take_front(kernel + 7)
-               : kind.take_until([](char c) { return c == ' '; });
-    addTo(byKind, kind, "", ms);
+    addTo(byOp, e.type.empty() ? e.kind : e.kind + " " + e.type, e.location,
+          ms);
+    addTo(byKind, e.kind, "", ms);
   }
   auto byTime = [](const Row &a, const Row &b) { return a.ms > b.ms; };
   llvm::stable_sort(byOp, byTime);

@@ -116,8 +116,9 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
            "OpenMP">,
     Option<"tagKernels", "tag-kernels", "bool", "false",
            "Mark the top-level ops each rewrite emits with "
-           "`qsparse.kernel = \"<kind> kernel <output type>\"` (for "
-           "--qsparse-profile's labels)">,
+           "`qsparse.kernel = \"<kind> kernel\"` and "
+           "`qsparse.kernel_output = <output type>` (for --qsparse-profile's "
+           "labels)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::memref::MemRefDialect",
@@ -142,11 +143,12 @@ def Profile : Pass<"qsparse-profile", "mlir::ModuleOp"> {
     carry the contraction's location, a run is one source op as the program
     wrote it.
 
-    The module gets `qsparse.profile = [{kind, loc}, ...]`, indexed by id:
-    `kind` is the `qsparse.kernel` mark of the run's last marked op (see
-    `--qsparse-cpu-matmul-kernels` option `tag-kernels`), else the name of
-    its first work op with the type of that op's first operand; `loc` is
-    the run's location; the function's own entry has `kind = "func
+    The module gets `qsparse.profile = [{kind, loc[, type]}, ...]`,
+    indexed by id: `kind` is the `qsparse.kernel` mark of the run's last
+    marked op (see `--qsparse-cpu-matmul-kernels` option `tag-kernels`) and
+    `type` its `qsparse.kernel_output` ("1x56x56x24xi32"), else the name of
+    its first work op and the type of that op's first operand; `loc` is the
+    run's location; the function's own entry has `kind = "func
     @name"`. `qsparse-run --profile` prints the table per call, ordered by
     time. A call costs tens of nanoseconds; the ops between regions are not
     reordered or changed. Running the pass twice is an error.

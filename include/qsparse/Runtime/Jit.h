@@ -43,9 +43,12 @@ unsigned storageBytes(mlir::Type elementType);
 /// (CPUPipelineOptions::profile): a whole function, or a run of top-level
 /// ops of one source location.
 struct ProfileEntry {
-  /// "func @name", the kernel's mark ("conv i8 vnni kernel 1x56x56x64xi32")
-  /// or the first op's name and operand type.
+  /// "func @name", the kernel's mark ("conv i8 vnni kernel") or the first
+  /// op's name.
   std::string kind;
+  /// The kernel's output ("1x56x56x64xi32") or the first op's first operand
+  /// type; empty for a function.
+  std::string type;
   /// The source location, as formatProfileLocation prints it.
   std::string location;
   /// Summed over every call since compile() or resetProfile().

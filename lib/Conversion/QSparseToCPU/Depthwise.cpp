@@ -68,10 +68,6 @@ std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
   return m;
 }
 
-Value index(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
 } // namespace
 
 bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
@@ -115,7 +111,7 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
                        Value c0, int64_t pixels) {
     SmallVector<Value> cols, init;
     for (int64_t p = 0; p < pixels; ++p) {
-      cols.push_back(arith::AddIOp::create(b, loc, ow0, index(b, loc, p)));
+      cols.push_back(arith::AddIOp::create(b, loc, ow0, idx(b, loc, p)));
       init.push_back(vector::LoadOp::create(b, loc, accType, m.output,
                                             ValueRange{n, oh, cols[p], c0}));
     }
@@ -145,9 +141,9 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
           arith::MulIOp::create(
               b, loc,
               arith::AddIOp::create(
-                  b, loc, arith::MulIOp::create(b, loc, n, index(b, loc, m.oh)),
+                  b, loc, arith::MulIOp::create(b, loc, n, idx(b, loc, m.oh)),
                   oh),
-              index(b, loc, m.ow)),
+              idx(b, loc, m.ow)),
           cols[p]);
       epilogue->emitStore(b, loc, accs[p], row, c0);
     }

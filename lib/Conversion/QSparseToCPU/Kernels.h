@@ -3,6 +3,7 @@
 #ifndef QSPARSE_LIB_CONVERSION_QSPARSETOCPU_KERNELS_H
 #define QSPARSE_LIB_CONVERSION_QSPARSETOCPU_KERNELS_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
@@ -10,6 +11,11 @@
 namespace qsparse::cpu {
 
 class Epilogue;
+
+/// The index constant `v`.
+inline mlir::Value idx(mlir::OpBuilder &b, mlir::Location loc, int64_t v) {
+  return mlir::arith::ConstantIndexOp::create(b, loc, v);
+}
 
 /// F16: f16 x f16 -> f32 (only the GPU kernels take it).
 enum class KernelKind { F32, I8, I8VNNI, F16 };

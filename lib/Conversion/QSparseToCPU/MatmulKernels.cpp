@@ -36,6 +36,7 @@ using qsparse::cpu::accElementFor;
 using qsparse::cpu::convertAcc;
 using qsparse::cpu::ConvMatch;
 using qsparse::cpu::decompressedOperands;
+using qsparse::cpu::idx;
 using qsparse::cpu::KernelKind;
 using qsparse::cpu::matchConv;
 using qsparse::cpu::matchMacBody;
@@ -64,10 +65,6 @@ std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
                     /*narrowAcc=*/true))
     return std::nullopt;
   return match;
-}
-
-Value idx(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
 }
 
 /// The linalg.fill of `op`'s output right before it (only memory-effect
@@ -194,26 +191,22 @@ struct CPUMatmulKernelsPass
   }
 
   /// With tag-kernels: marks the ops the last rewrite emitted (loop nests,
-  /// linalg ops, copies) `qsparse.kernel = "<kind> kernel <output>"` and
-  /// remembers every op present now.
+  /// linalg ops, copies) `qsparse.kernel = "<kind> kernel"` and
+  /// `qsparse.kernel_output = <output type>`, and remembers every op
+  /// present now.
   void markEmitted(StringRef kind, Type output) {
     if (!tagKernels)
       return;
-    std::string label = (kind + " kernel").str();
-    if (auto shaped = dyn_cast<ShapedType>(output)) {
-      label += " ";
-      for (int64_t d : shaped.getShape())
-        label += std::to_string(d) + "x";
-      llvm::raw_string_ostream os(label);
-      shaped.getElementType().print(os);
-    }
-    StringAttr attr = StringAttr::get(&getContext(), label);
+    StringAttr name = StringAttr::get(&getContext(), kind + " kernel");
+    TypeAttr type = TypeAttr::get(output);
     UnitAttr old = UnitAttr::get(&getContext());
     forEachTopLevelOp([&](Operation *op) {
       if (op->hasAttr(kOld))
         return;
-      if (op->getNumRegions() || isa<linalg::LinalgOp, memref::CopyOp>(op))
-        op->setAttr("qsparse.kernel", attr);
+      if (op->getNumRegions() || isa<linalg::LinalgOp, memref::CopyOp>(op)) {
+        op->setAttr("qsparse.kernel", name);
+        op->setAttr("qsparse.kernel_output", type);
+      }
       op->setAttr(kOld, old);
     });
   }

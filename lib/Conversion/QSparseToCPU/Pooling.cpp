@@ -104,10 +104,6 @@ std::optional<PoolMatch> matchPool(linalg::LinalgOp op) {
   return m;
 }
 
-Value index(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
 } // namespace
 
 bool qsparse::cpu::rewritePooling(linalg::LinalgOp op, unsigned bits,
@@ -137,7 +133,7 @@ bool qsparse::cpu::rewritePooling(linalg::LinalgOp op, unsigned bits,
                        Value c0, int64_t pixels) {
     SmallVector<Value> cols, init;
     for (int64_t p = 0; p < pixels; ++p) {
-      cols.push_back(arith::AddIOp::create(b, loc, ow0, index(b, loc, p)));
+      cols.push_back(arith::AddIOp::create(b, loc, ow0, idx(b, loc, p)));
       init.push_back(vector::LoadOp::create(b, loc, vecType, m.output,
                                             ValueRange{n, oh, cols[p], c0}));
     }

@@ -40,21 +40,37 @@ bool isWork(Operation *op) {
          isa<linalg::LinalgOp, memref::CopyOp, func::CallOp>(op);
 }
 
-/// What a run of ops is, for the table: the last `qsparse.kernel` mark
-/// (a contraction's kernel comes after the padding and packing that feed
-/// it), else the first op's name and the type of its first operand.
-std::string describe(ArrayRef<Operation *> run) {
-  for (Operation *op : llvm::reverse(run))
-    if (auto kind = op->getAttrOfType<StringAttr>("qsparse.kernel"))
-      return kind.str();
-  Operation *first = run.front();
-  std::string text = first->getName().getStringRef().str();
-  if (first->getNumOperands()) {
-    llvm::raw_string_ostream os(text);
-    os << " ";
-    first->getOperand(0).getType().print(os);
+/// "1x56x56x24xi32" for a shaped type, the type as printed otherwise.
+std::string typeText(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (auto shaped = dyn_cast<ShapedType>(type); shaped && shaped.hasRank()) {
+    for (int64_t d : shaped.getShape())
+      os << (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d))
+         << "x";
+    os << shaped.getElementType();
+  } else {
+    os << type;
   }
   return text;
+}
+
+/// What a run of ops is, for the table: the last `qsparse.kernel` mark
+/// (a contraction's kernel comes after the padding and packing that feed
+/// it) with its `qsparse.kernel_output` type, else the first op's name and
+/// the type of its first operand.
+std::pair<std::string, std::string> describe(ArrayRef<Operation *> run) {
+  for (Operation *op : llvm::reverse(run)) {
+    auto kind = op->getAttrOfType<StringAttr>("qsparse.kernel");
+    if (!kind)
+      continue;
+    auto output = op->getAttrOfType<TypeAttr>("qsparse.kernel_output");
+    return {kind.str(), output ? typeText(output.getValue()) : ""};
+  }
+  Operation *first = run.front();
+  return {first->getName().getStringRef().str(),
+          first->getNumOperands() ? typeText(first->getOperand(0).getType())
+                                  : ""};
 }
 
 struct ProfilePass : qsparse::impl::ProfileBase<ProfilePass> {
@@ -62,12 +78,16 @@ struct ProfilePass : qsparse::impl::ProfileBase<ProfilePass> {
 
   SmallVector<Attribute> table;
 
-  int64_t addEntry(StringRef kind, Location loc) {
+  /// A table entry {kind, loc[, type]}.
+  int64_t addEntry(StringRef kind, StringRef type, Location loc) {
     MLIRContext *ctx = &getContext();
-    NamedAttribute fields[] = {
+    SmallVector<NamedAttribute, 3> fields = {
         NamedAttribute(StringAttr::get(ctx, "kind"),
                        StringAttr::get(ctx, kind)),
         NamedAttribute(StringAttr::get(ctx, "loc"), cast<LocationAttr>(loc))};
+    if (!type.empty())
+      fields.push_back(NamedAttribute(StringAttr::get(ctx, "type"),
+                                      StringAttr::get(ctx, type)));
     table.push_back(DictionaryAttr::get(ctx, fields));
     return table.size() - 1;
   }
@@ -118,9 +138,10 @@ struct ProfilePass : qsparse::impl::ProfileBase<ProfilePass> {
       }
     }
     int64_t whole =
-        addEntry(("func @" + func.getSymName()).str(), func.getLoc());
+        addEntry(("func @" + func.getSymName()).str(), "", func.getLoc());
     for (ArrayRef<Operation *> run : runs) {
-      int64_t id = addEntry(describe(run), run.front()->getLoc());
+      auto [kind, type] = describe(run);
+      int64_t id = addEntry(kind, type, run.front()->getLoc());
       b.setInsertionPoint(run.front());
       emitCall(b, run.front()->getLoc(), kBegin, id);
       b.setInsertionPointAfter(run.back());
