@@ -185,7 +185,8 @@ void qsparse::registerPipelines() {
       "qsparse-cpu-pipeline",
       "Lower qsparse and upstream linalg programs to JIT-ready LLVM for the "
       "host CPU (register-tiled vector micro-kernels for matmul-shaped "
-      "contractions, loops elsewhere)",
+      "contractions, direct vector kernels for depthwise convolutions, "
+      "pooling and elementwise ops, loops elsewhere)",
       [](OpPassManager &pm, const CPUPipelineOptions &options) {
         buildCPUPipeline(pm, options);
       });

@@ -40,11 +40,13 @@ func.func @matmul_bias_relu(%a: memref<6x600xf32>, %b: memref<600x64xf32>, %bias
 // -----
 
 // Not applied: the epilogue reads the accumulator through a transposed map;
-// the kernels still run and the epilogue stays a loop nest.
+// the kernels still run and the epilogue is a vector loop of its own after
+// them, gathering the transposed accumulator element by element.
 // CHECK-LABEL: func.func @transposed_read
 // CHECK: vector.fma
-// CHECK: linalg.generic
-// CHECK-SAME: qsparse.epilogue
+// CHECK: vector.from_elements
+// CHECK-NEXT: vector.store %{{.*}}, %arg2[
+// CHECK-NOT: qsparse.epilogue
 func.func @transposed_read(%a: memref<64x8xf32>, %b: memref<8x64xf32>, %out: memref<64x64xf32>) {
   %z = arith.constant 0.0 : f32
   %acc = memref.alloc() : memref<64x64xf32>
@@ -67,8 +69,9 @@ func.func @transposed_read(%a: memref<64x8xf32>, %b: memref<8x64xf32>, %out: mem
 // CHECK-LABEL: func.func @write_between
 // CHECK: vector.fma
 // CHECK: memref.store
-// CHECK: linalg.generic
-// CHECK-SAME: qsparse.epilogue
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+// CHECK-NEXT: vector.store %{{.*}}, %arg3[
+// CHECK-NOT: qsparse.epilogue
 func.func @write_between(%a: memref<6x8xf32>, %b: memref<8x64xf32>, %bias: memref<64xf32>, %out: memref<6x64xf32>) {
   %z = arith.constant 0.0 : f32
   %c0 = arith.constant 0 : index

@@ -27,10 +27,14 @@
 // IR-LABEL: func.func @min_i32
 // IR: arith.minsi {{.*}} : vector<16xi32>
 // IR-NOT: linalg.generic
-// A body that is not one fold stays a generic.
+// A body that is not one fold stays a generic (its zero fill becomes
+// vector stores).
 // IR-LABEL: func.func @not_a_fold
-// IR-NOT: vector<16xf32>
+// IR: vector.store %{{.*}} : memref<1x4x4x64xf32>, vector<16xf32>
+// IR-NOT: arith.mulf {{.*}} : vector<16xf32>
 // IR: linalg.generic
+// IR-NEXT: ^bb0(
+// IR-NEXT: arith.mulf {{.*}} : f32
 
 #in = affine_map<(n, h, w, c, kh, kw) -> (n, h * 2 + kh, w * 2 + kw, c)>
 #win = affine_map<(n, h, w, c, kh, kw) -> (kh, kw)>

@@ -102,6 +102,22 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     and a strided `memref.copy` (its interior) loops over the contiguous
     runs both sides share, moved in vectors; a copy whose innermost
     dimension is strided becomes `linalg.copy`.
+
+    Convolution filters (dense and 2:4) are packed in column panels of 64
+    filters, each contiguous ([panels * K/4][256] bytes, the last panel
+    ending at the last filter), so a register tile's K loop streams one
+    block of memory.
+
+    Last, every other linalg op on static buffers whose loops are all
+    parallel and whose body is scalar arith and math (the elementwise ops no
+    contraction took as its epilogue, quantizations, fills, transposes)
+    becomes loops with one dimension in `vector-bits / 32`-lane vectors:
+    the output's innermost, else an input's innermost, if one is a vector
+    long. Operands along it with unit stride are vector loads and stores,
+    others are read and written lane by lane, and operands that do not
+    depend on it are splats; the positions past the last full vector stay
+    in the original op on subviews, and with `threads` > 1 the outermost
+    loop is an `scf.parallel`.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "unsigned", "0",

@@ -1,6 +1,7 @@
 //===- Epilogue.cpp - fused epilogues on accumulator tiles ----------------===//
 
 #include "Epilogue.h"
+#include "Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -221,18 +222,8 @@ std::optional<Epilogue> Epilogue::match(Operation *contraction, Value acc,
         rootBuffer(o.value) == outRoot)
       return std::nullopt; // read and written in one pass: keep the order
   // A body of scalar arith and math ops; values from above are scalars.
-  Block *body = generic.getBlock();
-  for (Operation &inner : body->without_terminator()) {
-    if (!isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()) ||
-        inner.getNumRegions() != 0)
-      return std::nullopt;
-    for (Type t : inner.getResultTypes())
-      if (!t.isIntOrFloat())
-        return std::nullopt;
-    for (Value v : inner.getOperands())
-      if (!v.getType().isIntOrFloat())
-        return std::nullopt;
-  }
+  if (!isWidenableBody(generic.getBlock()))
+    return std::nullopt;
   return e;
 }
 
@@ -346,28 +337,7 @@ void Epilogue::emitStore(OpBuilder &b, Location loc, Value value, Value row,
   BlockArgument outArg = body->getArgument(operands.size());
   if (!outArg.use_empty())
     map.map(outArg, load(outView, {row, col}));
-  for (Operation &inner : body->without_terminator()) {
-    if (lanes) {
-      // Scalars from above and constants become splats.
-      for (Value v : inner.getOperands())
-        if (!map.contains(v))
-          map.map(v, spread(v));
-      if (auto constant = dyn_cast<arith::ConstantOp>(inner)) {
-        auto type = cast<ShapedType>(widen(constant.getType()));
-        Value splat = arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(type, constant.getValue()));
-        map.map(constant.getResult(), splat);
-        continue;
-      }
-    }
-    Operation *clone = b.clone(inner, map);
-    if (lanes)
-      for (Value r : clone->getResults())
-        r.setType(widen(r.getType()));
-  }
-  Value result = map.lookupOrDefault(body->getTerminator()->getOperand(0));
-  if (lanes && !isa<VectorType>(result.getType()))
-    result = spread(result);
+  Value result = cloneWidened(b, loc, body, map, lanes)[0];
   if (lanes)
     vector::StoreOp::create(b, loc, result, outView, ValueRange{row, col});
   else

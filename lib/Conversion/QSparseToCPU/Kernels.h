@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace qsparse::cpu {
@@ -106,6 +107,32 @@ mlir::Value broadcastBytes(mlir::OpBuilder &b, mlir::Location loc,
 /// i32 lane: AVX-512 VNNI `vpdpbusd`.
 mlir::Value emitVpdpbusd(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value acc, mlir::Value a, mlir::Value bytes);
+
+/// Clones the ops of a linalg body of scalar arith and math ops (its block
+/// arguments already mapped in `map`) and returns the values it yields.
+/// With `lanes` > 0 every op works on vectors of that many lanes instead:
+/// constants and values from above become splats, and so do yielded values
+/// that do not depend on the arguments.
+llvm::SmallVector<mlir::Value>
+cloneWidened(mlir::OpBuilder &b, mlir::Location loc, mlir::Block *body,
+             mlir::IRMapping &map, int64_t lanes);
+
+/// Whether `body` (of a linalg op) is scalar arith and math ops only, on
+/// integers and floats: what cloneWidened can widen to vectors.
+bool isWidenableBody(mlir::Block *body);
+
+/// Rewrites a linalg op on static buffers whose loops are all parallel and
+/// whose body is scalar arith and math (isWidenableBody), such as the
+/// elementwise ops no contraction took as its epilogue, a quantization, a
+/// linalg.fill or a transpose, into loops with one loop dimension in
+/// `bits / 32`-lane vectors: the output's innermost one, else an input's.
+/// Operands that run along it with unit stride are read and written as
+/// vectors, others element by element, and operands that do not depend on
+/// it are splats. The positions past the last full vector stay in the
+/// original op on subviews. With threads > 1 the outermost loop is an
+/// scf.parallel. False (nothing changed) for any other op.
+bool rewriteElementwise(mlir::linalg::LinalgOp op, unsigned bits,
+                        unsigned threads);
 
 /// Replaces a static `memref.copy` between strided buffers (such as a
 /// padded image's interior) with loops over its outer dimensions that move

@@ -301,6 +301,20 @@ struct CPUMatmulKernelsPass
       markEmitted(("matmul " + kindName(m.kind)).str(), output);
       epilogue = nullptr;
     }
+    // What is left of the parallel ops (elementwise ops no contraction
+    // took as its epilogue, fills, transposes): vector loops.
+    SmallVector<linalg::LinalgOp> parallel;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.getNumReductionLoops() == 0)
+        parallel.push_back(op);
+    });
+    for (linalg::LinalgOp op : parallel) {
+      Type output =
+          op.getDpsInits().empty() ? Type() : op.getDpsInits()[0].getType();
+      StringRef kind = isa<linalg::FillOp>(op) ? "fill" : "elementwise";
+      if (qsparse::cpu::rewriteElementwise(op, bits, threads))
+        markEmitted(kind, output);
+    }
   }
 
   /// Replaces `m.op` by kernel loops over every row and the full column
