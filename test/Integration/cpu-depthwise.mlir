@@ -12,6 +12,11 @@
 // (at 512 bits) stay a depthwise op on subviews.
 // RUN: qsparse-opt %s --qsparse-cpu-pipeline="vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR
 // IR-LABEL: func.func @dw_f32
+// The accumulators start from the zero fill's value; the fill is left for
+// the channels past the vectors.
+// IR: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<1x7x7x8xf32, strided<[1960, 280, 40, 1], offset: 32>>)
+// IR: %[[Z:.*]] = vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// IR: scf.for {{.*}} iter_args(%{{.*}} = %[[Z]], %{{.*}} = %[[Z]], %{{.*}} = %[[Z]], %{{.*}} = %[[Z]])
 // IR: vector.fma {{.*}} : vector<16xf32>
 // IR: linalg.depthwise_conv_2d_nhwc_hwc {{.*}} memref<3x3x8xf32, strided<[120, 40, 1], offset: 32>>
 // IR-LABEL: func.func @dw_i8

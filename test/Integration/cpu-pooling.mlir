@@ -14,9 +14,13 @@
 // RUN: qsparse-run %s -e not_a_fold --random-inputs=5 --check | FileCheck %s --check-prefix=NOT
 
 // RUN: qsparse-opt %s --qsparse-cpu-pipeline="vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR
-// The 32 channels in full vectors fold in registers; the 8 left over of 40
-// stay a generic on subviews.
+// The 32 channels in full vectors fold in registers, starting from the
+// -inf fill's value (the fill is left for the other channels); the 8 left
+// over of 40 stay a generic on subviews.
 // IR-LABEL: func.func @max_f32
+// IR: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<1x8x9x8xf32, strided<[2880, 360, 40, 1], offset: 32>>)
+// IR: %[[NINF:.*]] = vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// IR: scf.for {{.*}} iter_args(%{{.*}} = %[[NINF]], %{{.*}} = %[[NINF]], %{{.*}} = %[[NINF]], %{{.*}} = %[[NINF]])
 // IR: vector.load {{.*}} : memref<1x18x20x40xf32>, vector<16xf32>
 // IR-NEXT: arith.maximumf {{.*}} : vector<16xf32>
 // IR: linalg.generic {{.*}} ins({{.*}} : memref<1x18x20x8xf32, strided<[14400, 800, 40, 1], offset: 32>>,

@@ -200,8 +200,9 @@ void printProfile(llvm::raw_ostream &os, const CompiledFunction &fn) {
     double rest = 0;
     for (const Row &r : ArrayRef(byOp).drop_front(shown))
       rest += r.ms;
-    os << llvm::format("profile: %9.4f %5.1f%%  (%zu more ops)\n", rest,
-                       percent(rest), byOp.size() - shown);
+    size_t more = byOp.size() - shown;
+    os << llvm::format("profile: %9.4f %5.1f%%  (%zu more op%s)\n", rest,
+                       percent(rest), more, more == 1 ? "" : "s");
   }
   os << "profile:   ms/call      %  kind\n";
   for (const Row &r : byKind)

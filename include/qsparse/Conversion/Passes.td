@@ -79,14 +79,16 @@ def CPUMatmulKernels : Pass<"qsparse-cpu-matmul-kernels", "mlir::ModuleOp"> {
     direct kernel: channels across vector lanes, blocks of 4 output pixels
     of a row sharing each filter vector, the taps accumulated in registers
     (and a fused epilogue applied to them); channels past the last full
-    vector stay in the op on subviews.
+    vector stay in the op on subviews. As in the GEMM kernels, an output
+    filled right before starts the registers from the fill value.
 
     Window reductions on NHWC buffers (max, min and sum pooling: a generic
     over (n, oh, ow, c, kh, kw) whose body folds each window element into
     the output with one `arith` max, min or add) get the same loops: each
     block of 4 output pixels keeps its running values in vector registers
     across the window, so each lane folds the same elements in the same
-    order as the loops and the results are the same bits.
+    order as the loops and the results are the same bits (starting from
+    the value of a fill right before, when there is one).
 
     A `linalg.generic` marked `qsparse.epilogue` by `--qsparse-fuse` that
     reads the contraction's result element by element is applied to the

@@ -96,6 +96,14 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
   auto inType = VectorType::get({lanes}, inElem);
   // Output pixels per block: each filter vector serves this many.
   const int64_t block = 4;
+  // An output filled right before (the zero accumulator) is not loaded: the
+  // registers start from the fill value.
+  linalg::FillOp fill = precedingFill(op);
+  if (fill && fill.getInputs()[0].getType() != accElem)
+    fill = nullptr;
+  Value splat = fill ? (Value)vector::BroadcastOp::create(b, loc, accType,
+                                                          fill.getInputs()[0])
+                     : Value();
 
   auto load = [&](OpBuilder &b, Location loc, Value buffer, ValueRange at,
                   bool isUnsigned) -> Value {
@@ -112,8 +120,10 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
     SmallVector<Value> cols, init;
     for (int64_t p = 0; p < pixels; ++p) {
       cols.push_back(arith::AddIOp::create(b, loc, ow0, idx(b, loc, p)));
-      init.push_back(vector::LoadOp::create(b, loc, accType, m.output,
-                                            ValueRange{n, oh, cols[p], c0}));
+      init.push_back(splat ? splat
+                           : (Value)vector::LoadOp::create(
+                                 b, loc, accType, m.output,
+                                 ValueRange{n, oh, cols[p], c0}));
     }
     SmallVector<Value> accs = emitWindowTaps(
         b, loc, m.window, n, oh, cols, c0, init,
@@ -167,5 +177,7 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
     epilogue->erase();
   }
   op->erase();
+  if (fill)
+    narrowFill(fill, cFull);
   return true;
 }

@@ -539,6 +539,40 @@ void qsparse::cpu::emitPixelBlocks(
            });
 }
 
+linalg::FillOp qsparse::cpu::precedingFill(linalg::LinalgOp op) {
+  Value init = op.getDpsInitOperand(0)->get();
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev))
+      return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == init
+                 ? fill
+                 : nullptr;
+    if (!isMemoryEffectFree(prev))
+      return nullptr;
+  }
+  return nullptr;
+}
+
+void qsparse::cpu::narrowFill(linalg::FillOp fill, int64_t nFull) {
+  Value out = fill.getOutputs()[0];
+  auto type = cast<MemRefType>(out.getType());
+  int64_t n = type.getShape().back();
+  if (nFull >= n) {
+    fill->erase();
+    return;
+  }
+  OpBuilder b(fill);
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : type.getShape())
+    sizes.push_back(b.getIndexAttr(d));
+  offsets.back() = b.getIndexAttr(nFull);
+  sizes.back() = b.getIndexAttr(n - nFull);
+  fill.getOutputsMutable()[0].set(memref::SubViewOp::create(
+      b, fill.getLoc(), out, offsets, sizes, strides));
+}
+
 Value qsparse::cpu::channelTail(OpBuilder &b, Location loc, Value v,
                                 int64_t c0) {
   auto type = cast<MemRefType>(v.getType());

@@ -207,6 +207,16 @@ void emitPixelBlocks(
                             int64_t pixels)>
         body);
 
+/// The linalg.fill of `op`'s output right before it (only memory-effect
+/// free ops in between), or null: the kernels then start their accumulators
+/// from the fill value instead of loading the filled buffer.
+mlir::linalg::FillOp precedingFill(mlir::linalg::LinalgOp op);
+
+/// After a kernel has written positions [0, nFull) of the last dimension of
+/// the filled output itself, the fill is only needed for the positions left
+/// to other code: it is narrowed to them (or erased).
+void narrowFill(mlir::linalg::FillOp fill, int64_t nFull);
+
 /// The subview of `v` (static shape) whose last dimension starts at `c0`:
 /// the channels a direct kernel's vectors leave to the original op.
 mlir::Value channelTail(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,

@@ -40,6 +40,8 @@ using qsparse::cpu::idx;
 using qsparse::cpu::KernelKind;
 using qsparse::cpu::matchConv;
 using qsparse::cpu::matchMacBody;
+using qsparse::cpu::narrowFill;
+using qsparse::cpu::precedingFill;
 using qsparse::cpu::unwrittenBetween;
 
 /// A matmul-shaped contraction on buffers, C[M][N] += A[M][K] * B[K][N].
@@ -65,45 +67,6 @@ std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
                     /*narrowAcc=*/true))
     return std::nullopt;
   return match;
-}
-
-/// The linalg.fill of `op`'s output right before it (only memory-effect
-/// free ops in between), or null: the kernels then start their accumulators
-/// from the fill value instead of loading the filled buffer.
-linalg::FillOp precedingFill(linalg::LinalgOp op) {
-  Value init = op.getDpsInitOperand(0)->get();
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto fill = dyn_cast<linalg::FillOp>(prev))
-      return fill.hasPureBufferSemantics() && fill.getOutputs()[0] == init
-                 ? fill
-                 : nullptr;
-    if (!isMemoryEffectFree(prev))
-      return nullptr;
-  }
-  return nullptr;
-}
-
-/// After the kernel has written columns [0, nFull) of the filled output
-/// itself, the fill is only needed for the columns left to other code.
-void narrowFill(linalg::FillOp fill, int64_t nFull) {
-  Value out = fill.getOutputs()[0];
-  auto type = cast<MemRefType>(out.getType());
-  int64_t n = type.getShape().back();
-  if (nFull >= n) {
-    fill->erase();
-    return;
-  }
-  OpBuilder b(fill);
-  int64_t rank = type.getRank();
-  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t d : type.getShape())
-    sizes.push_back(b.getIndexAttr(d));
-  offsets.back() = b.getIndexAttr(nFull);
-  sizes.back() = b.getIndexAttr(n - nFull);
-  fill.getOutputsMutable()[0].set(memref::SubViewOp::create(
-      b, fill.getLoc(), out, offsets, sizes, strides));
 }
 
 /// Packs one K block [k0, kEnd) of a runtime B, all column panels.

@@ -129,13 +129,23 @@ bool qsparse::cpu::rewritePooling(linalg::LinalgOp op, unsigned bits,
   };
   // Output pixels of one row per block, their running values in registers.
   const int64_t block = 4;
+  // An output filled right before (the reduction's start value) is not
+  // loaded: the registers start from the fill value.
+  linalg::FillOp fill = precedingFill(op);
+  if (fill && fill.getInputs()[0].getType() != elem)
+    fill = nullptr;
+  Value splat = fill ? (Value)vector::BroadcastOp::create(b, loc, vecType,
+                                                          fill.getInputs()[0])
+                     : Value();
   auto emitBlock = [&](OpBuilder &b, Location loc, Value n, Value oh, Value ow0,
                        Value c0, int64_t pixels) {
     SmallVector<Value> cols, init;
     for (int64_t p = 0; p < pixels; ++p) {
       cols.push_back(arith::AddIOp::create(b, loc, ow0, idx(b, loc, p)));
-      init.push_back(vector::LoadOp::create(b, loc, vecType, m.output,
-                                            ValueRange{n, oh, cols[p], c0}));
+      init.push_back(splat ? splat
+                           : (Value)vector::LoadOp::create(
+                                 b, loc, vecType, m.output,
+                                 ValueRange{n, oh, cols[p], c0}));
     }
     SmallVector<Value> accs = emitWindowTaps(
         b, loc, m.window, n, oh, cols, c0, init,
@@ -162,5 +172,7 @@ bool qsparse::cpu::rewritePooling(linalg::LinalgOp op, unsigned bits,
     clone->setOperand(op->getNumOperands() - 1, output);
   }
   op->erase();
+  if (fill)
+    narrowFill(fill, cFull);
   return true;
 }
