@@ -28,13 +28,7 @@ struct DepthwiseMatch {
 };
 
 std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 6 ||
-      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return std::nullopt;
-  auto par = utils::IteratorType::parallel;
-  auto red = utils::IteratorType::reduction;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<utils::IteratorType>{par, par, par, par, red, red})
+  if (!isWindowNest(op))
     return std::nullopt;
   MLIRContext *ctx = op->getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
@@ -43,7 +37,6 @@ std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
   DepthwiseMatch m;
   AffineMap in = maps[0];
   if (maps[1] != AffineMap::get(6, 0, {d(4), d(5), d(3)}, ctx) ||
-      maps[2] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
       !m.window.matchInput(in))
     return std::nullopt;
   m.input = op.getDpsInputOperand(0)->get();
@@ -98,12 +91,8 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
   const int64_t block = 4;
   // An output filled right before (the zero accumulator) is not loaded: the
   // registers start from the fill value.
-  linalg::FillOp fill = precedingFill(op);
-  if (fill && fill.getInputs()[0].getType() != accElem)
-    fill = nullptr;
-  Value splat = fill ? (Value)vector::BroadcastOp::create(b, loc, accType,
-                                                          fill.getInputs()[0])
-                     : Value();
+  linalg::FillOp fill;
+  Value splat = fillStart(b, loc, op, accType, fill);
 
   auto load = [&](OpBuilder &b, Location loc, Value buffer, ValueRange at,
                   bool isUnsigned) -> Value {

@@ -573,6 +573,32 @@ void qsparse::cpu::narrowFill(linalg::FillOp fill, int64_t nFull) {
       b, fill.getLoc(), out, offsets, sizes, strides));
 }
 
+Value qsparse::cpu::fillStart(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                              VectorType type, linalg::FillOp &fill) {
+  fill = precedingFill(op);
+  if (fill && fill.getInputs()[0].getType() != type.getElementType())
+    fill = nullptr;
+  if (!fill)
+    return Value();
+  return vector::BroadcastOp::create(b, loc, type, fill.getInputs()[0]);
+}
+
+bool qsparse::cpu::isWindowNest(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() != 6 ||
+      op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return false;
+  auto par = utils::IteratorType::parallel;
+  auto red = utils::IteratorType::reduction;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<utils::IteratorType>{par, par, par, par, red, red})
+    return false;
+  MLIRContext *ctx = op->getContext();
+  SmallVector<AffineExpr> nhwc;
+  for (unsigned i = 0; i < 4; ++i)
+    nhwc.push_back(getAffineDimExpr(i, ctx));
+  return op.getIndexingMapsArray().back() == AffineMap::get(6, 0, nhwc, ctx);
+}
+
 Value qsparse::cpu::channelTail(OpBuilder &b, Location loc, Value v,
                                 int64_t c0) {
   auto type = cast<MemRefType>(v.getType());

@@ -171,6 +171,11 @@ bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
 /// False (nothing changed) when `op` is not such a reduction.
 bool rewritePooling(mlir::linalg::LinalgOp op, unsigned bits, unsigned threads);
 
+/// Whether `op` is the loop nest of a direct NHWC kernel on buffers: two
+/// inputs and one output, loops (n, oh, ow, c, kh, kw) with the last two
+/// reductions, and the output read and written at (n, oh, ow, c).
+bool isWindowNest(mlir::linalg::LinalgOp op);
+
 /// The window of a direct NHWC kernel (depthwise, pooling) over loops
 /// (n, oh, ow, c, kh, kw).
 struct Window {
@@ -211,6 +216,13 @@ void emitPixelBlocks(
 /// free ops in between), or null: the kernels then start their accumulators
 /// from the fill value instead of loading the filled buffer.
 mlir::linalg::FillOp precedingFill(mlir::linalg::LinalgOp op);
+
+/// When `op`'s output was filled right before (precedingFill) with a value
+/// of `type`'s element type, sets `fill` and returns that value splat to
+/// `type` (the accumulators' start); else null `fill` and value.
+mlir::Value fillStart(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::linalg::LinalgOp op, mlir::VectorType type,
+                      mlir::linalg::FillOp &fill);
 
 /// After a kernel has written positions [0, nFull) of the last dimension of
 /// the filled output itself, the fill is only needed for the positions left

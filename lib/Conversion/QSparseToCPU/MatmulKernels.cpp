@@ -1373,61 +1373,11 @@ struct CPUMatmulKernelsPass
     return vector::BitCastOp::create(b, loc, VectorType::get({64}, i8), quads);
   }
 
-  /// B packed for vpdpbusd: [K/4][N*4], the 4 consecutive k of a column side
-  /// by side (packed[q][4n + t] = B[4q + t][n]). Requires K % 4 == 0.
-  Value packVnni(OpBuilder &b, Location loc, MatmulMatch &m) {
-    Type i8 = b.getI8Type();
-    int64_t k4 = m.k / 4;
-    auto packedType = MemRefType::get({k4, m.n * 4}, i8);
-    if (DenseElementsAttr data = qsparse::cpu::constantData(m.b)) {
-      // At compile time.
-      auto permute = [&](int64_t i) {
-        int64_t q = i / (4 * m.n), n = i % (4 * m.n) / 4, t = i % 4;
-        return (4 * q + t) * m.n + n;
-      };
-      return packedGlobal(b, loc, packedType, data, permute);
-    }
-    Value packed =
-        memref::AllocOp::create(b, loc, packedType, b.getI64IntegerAttr(64));
-    // Sixteen columns at a time; the tail one by one.
-    Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
-    int64_t n16 = m.n - m.n % 16;
-    scf::ForOp::create(
-        b, loc, zero, idx(b, loc, k4), one, ValueRange{},
-        [&](OpBuilder &b, Location loc, Value q, ValueRange) {
-          Value k = arith::MulIOp::create(b, loc, q, idx(b, loc, 4));
-          scf::ForOp::create(
-              b, loc, zero, idx(b, loc, n16), idx(b, loc, 16), ValueRange{},
-              [&](OpBuilder &b, Location loc, Value n, ValueRange) {
-                Value col = arith::MulIOp::create(b, loc, n, idx(b, loc, 4));
-                packVnni16(b, loc, m.b, q, n, packed, q, col);
-                scf::YieldOp::create(b, loc);
-              });
-          scf::ForOp::create(
-              b, loc, idx(b, loc, n16), idx(b, loc, m.n), one, ValueRange{},
-              [&](OpBuilder &b, Location loc, Value n, ValueRange) {
-                for (int64_t t = 0; t < 4; ++t) {
-                  Value v = memref::LoadOp::create(
-                      b, loc, m.b,
-                      ValueRange{
-                          arith::AddIOp::create(b, loc, k, idx(b, loc, t)), n});
-                  Value col = arith::AddIOp::create(
-                      b, loc, arith::MulIOp::create(b, loc, n, idx(b, loc, 4)),
-                      idx(b, loc, t));
-                  memref::StoreOp::create(b, loc, v, packed,
-                                          ValueRange{q, col});
-                }
-                scf::YieldOp::create(b, loc);
-              });
-          scf::YieldOp::create(b, loc);
-        });
-    return packed;
-  }
-
-  /// The column panels of a VNNI-packed convolution filter: panel p holds
-  /// the `width` = min(NR, F) filters from start(p) = min(p * NR, F - width),
-  /// so the last panel ends at the last filter and holds every vector that
-  /// the tiles past the full panels read.
+  /// The column panels of a VNNI-packed B (a convolution filter in panels
+  /// of NR filters, a matmul's B as one panel): panel p holds the `width` =
+  /// min(NR, F) filters from start(p) = min(p * NR, F - width), so the last
+  /// panel ends at the last filter and holds every vector that the tiles
+  /// past the full panels read.
   struct VnniPanels {
     /// Filters, filters per panel, panels, rows per panel.
     int64_t columns, width, count, rows;
@@ -1435,6 +1385,9 @@ struct CPUMatmulKernelsPass
     int64_t start(int64_t p) const { return std::min(p * width, lastStart()); }
   };
 
+  /// Panels of `nr` filters (at most all of them); nr = N gives one panel,
+  /// the plain [K/4][N*4] layout of matmuls (packed[q][4n + t] = B[4q +
+  /// t][n]).
   VnniPanels vnniPanels(const MatmulMatch &m, int64_t nr) const {
     VnniPanels panels;
     panels.columns = m.n;
@@ -1757,7 +1710,7 @@ struct CPUMatmulKernelsPass
       packed = memref::AllocOp::create(
           b, loc, MemRefType::get({k4, m.n * 4}, i8), b.getI64IntegerAttr(64));
     else if (!packed)
-      packed = packVnni(b, loc, m);
+      packed = packVnniPanels(b, loc, m, vnniPanels(m, m.n));
     // The whole vectors past the full panels run as one narrower panel
     // (not with 4-bit weights, packed in pairs of vectors per full panel).
     int64_t whole = table64 ? 0 : (m.n - nFull) / tile.lanes;

@@ -41,13 +41,7 @@ bool isCombiner(Operation *op) {
 
 std::optional<PoolMatch> matchPool(linalg::LinalgOp op) {
   auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-  if (!generic || !op.hasPureBufferSemantics() || op.getNumLoops() != 6 ||
-      op.getNumDpsInits() != 1 || op.getNumDpsInputs() != 2)
-    return std::nullopt;
-  auto par = utils::IteratorType::parallel;
-  auto red = utils::IteratorType::reduction;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<utils::IteratorType>{par, par, par, par, red, red})
+  if (!generic || !isWindowNest(op))
     return std::nullopt;
   MLIRContext *ctx = op->getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
@@ -56,9 +50,7 @@ std::optional<PoolMatch> matchPool(linalg::LinalgOp op) {
   AffineMap in = maps.front();
   // Loops (n, oh, ow, c, kh, kw); the second input is the window's shape
   // (kh, kw) only, unread by the body.
-  if (maps.back() != AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx) ||
-      (maps.size() == 3 &&
-       maps[1] != AffineMap::get(6, 0, {d(4), d(5)}, ctx)) ||
+  if (maps[1] != AffineMap::get(6, 0, {d(4), d(5)}, ctx) ||
       !m.window.matchInput(in))
     return std::nullopt;
   m.input = op.getDpsInputOperand(0)->get();
@@ -131,12 +123,8 @@ bool qsparse::cpu::rewritePooling(linalg::LinalgOp op, unsigned bits,
   const int64_t block = 4;
   // An output filled right before (the reduction's start value) is not
   // loaded: the registers start from the fill value.
-  linalg::FillOp fill = precedingFill(op);
-  if (fill && fill.getInputs()[0].getType() != elem)
-    fill = nullptr;
-  Value splat = fill ? (Value)vector::BroadcastOp::create(b, loc, vecType,
-                                                          fill.getInputs()[0])
-                     : Value();
+  linalg::FillOp fill;
+  Value splat = fillStart(b, loc, op, vecType, fill);
   auto emitBlock = [&](OpBuilder &b, Location loc, Value n, Value oh, Value ow0,
                        Value c0, int64_t pixels) {
     SmallVector<Value> cols, init;
