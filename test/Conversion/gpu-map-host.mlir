@@ -1,4 +1,4 @@
-// RUN: qsparse-opt %s --split-input-file --qsparse-gpu-map-host --verify-diagnostics | FileCheck %s
+// RUN: qsparse-opt %s --split-input-file --allow-unregistered-dialect --qsparse-gpu-map-host --verify-diagnostics | FileCheck %s
 
 // A parallel loop nest (7 x 300 = 2100 iterations) becomes one thread per
 // iteration over 9 blocks of 256 threads, delinearized inside a bounds
@@ -123,5 +123,15 @@ func.func private @external(memref<4xf32>)
 func.func @call(%a: memref<4xf32>) {
   // expected-error @below {{'func.call' may access device memory on the host; the GPU pipeline cannot map it}}
   func.call @external(%a) : (memref<4xf32>) -> ()
+  return
+}
+
+// -----
+
+// An op of no registered dialect that takes a buffer is rejected like a
+// call (it used to crash the pass).
+func.func @unregistered(%a: memref<4xf32>) {
+  // expected-error @below {{'test.opaque' may access device memory on the host; the GPU pipeline cannot map it}}
+  "test.opaque"(%a) : (memref<4xf32>) -> ()
   return
 }

@@ -217,7 +217,7 @@ struct GPUMapHostPass : public qsparse::impl::GPUMapHostBase<GPUMapHostPass> {
           return WalkResult::advance();
         }
       }
-      if (isa<gpu::GPUDialect>(op->getDialect()))
+      if (isa_and_nonnull<gpu::GPUDialect>(op->getDialect()))
         return WalkResult::advance();
       // Anything else that reads or writes a buffer would run on the host
       // against device memory; an op that takes a buffer and declares no

@@ -1,6 +1,9 @@
 // RUN: qsparse-opt %s --qsparse-accumulator-analysis="report=%t.acc.json" --qsparse-sparsify="report=%t.sp.json" | FileCheck %s
+// RUN: qsparse-opt %s --qsparse-select-numeric-type --qsparse-enforce-accumulator-bound=bits=16 --qsparse-narrow-accumulators --qsparse-instrument-overflow | FileCheck %s --check-prefix=BUF
 // RUN: FileCheck %s --input-file=%t.acc.json --check-prefix=ACC
 // RUN: FileCheck %s --input-file=%t.sp.json --check-prefix=SP
+// RUN: FileCheck %s --input-file=%t.acc.json --check-prefix=ACCSKIP
+// RUN: FileCheck %s --input-file=%t.sp.json --check-prefix=SPSKIP
 
 // Every contraction kind models use, with hand-computed signed i8 ranges
 // ([-128, 127] unless a zero point shifts it).
@@ -68,3 +71,23 @@ func.func @depthwise(%x: tensor<1x3x3x2xi8>) -> tensor<1x2x2x2xi32> {
       ins(%x, %w : tensor<1x3x3x2xi8>, tensor<2x2x2xi8>) outs(%f : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>
   return %0 : tensor<1x2x2x2xi32>
 }
+
+// A contraction on buffers (after bufferization) has no result to bound:
+// every deciding pass skips it (they used to crash on it).
+// CHECK-LABEL: func.func @on_buffers
+// CHECK: linalg.matmul ins
+// CHECK-NOT: qsparse.acc_bound
+// CHECK: return
+// ACCSKIP: "op": "linalg.matmul",
+// ACCSKIP-NEXT: "skipped": "not on tensors"
+// SPSKIP: "op": "linalg.matmul",
+// SPSKIP-NEXT: "skipped": "not on tensors"
+// BUF-LABEL: func.func @on_buffers
+// BUF: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<2x4xi8>, memref<4x3xi8>) outs(%{{.*}} : memref<2x3xi32>)
+// BUF-NEXT: return
+func.func @on_buffers(%x: memref<2x4xi8>, %y: memref<2x3xi32>) {
+  %w = memref.get_global @w : memref<4x3xi8>
+  linalg.matmul ins(%x, %w : memref<2x4xi8>, memref<4x3xi8>) outs(%y : memref<2x3xi32>)
+  return
+}
+memref.global "private" constant @w : memref<4x3xi8> = dense<1>

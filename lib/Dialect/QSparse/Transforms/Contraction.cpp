@@ -103,6 +103,11 @@ std::optional<Contraction> qsparse::matchContraction(Operation *op,
   } else {
     return std::nullopt;
   }
+  // Ops on buffers have no result.
+  if (op->getNumResults() != 1) {
+    whyNot = "not on tensors";
+    return std::nullopt;
+  }
   auto weightType = dyn_cast<RankedTensorType>(c.getWeight().getType());
   auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!weightType || !resultType) {
