@@ -1652,7 +1652,13 @@ std::string explainMisses(const Group &g, llvm::ArrayRef<Group> all) {
          "blocked VNNI layout (`brgconv`): the implicit-GEMM kernel with "
          "weights packed for it, blocked over output channels and pixels, "
          "that DESIGN 5 describes for qsparse (convolution as implicit "
-         "GEMM, packed operands). ";
+         "GEMM, packed operands). "
+         "Both sides skip the taps that read only zero padding (GOPS "
+         "count them anyway, so a padded shape's GOPS can pass the "
+         "host's VNNI peak). Over the taps that remain, qsparse does not "
+         "block K: each tile streams its filter panel (K x 64 bytes) from "
+         "L2 when it outgrows L1, which this harness does not measure apart "
+         "(docs/CPUCodegen.md). ";
     for (const Row *r : missed)
       if (!r->asGemm.empty()) {
         double gemmGops = 0;

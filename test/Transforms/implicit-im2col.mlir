@@ -14,7 +14,8 @@
 // CHECK: %[[INIT:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3]] : tensor<2x5x4x20xi32> into tensor<2x20x20xi32>
 // CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[IMG]], #[[FIL]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%[[PAD]], %[[W]] : tensor<2x13x11x5xi8>, tensor<45x20xi8>) outs(%[[INIT]] : tensor<2x20x20xi32>)
-// CHECK-SAME: qsparse.implicit_gemm = array<i64: 2, 2, 2, 2, 3, 3>
+// The padding value is the input zero point 3, not zero: no zero border.
+// CHECK-SAME: {qsparse.implicit_gemm = array<i64: 2, 2, 2, 2, 3, 3>} {
 // The zero point correction stays in the body.
 // CHECK: arith.subi %{{.*}}, %c3_i32
 // CHECK: %[[R:.*]] = tensor.expand_shape %[[G]] {{\[}}[0], [1, 2], [3]] output_shape [2, 5, 4, 20]
@@ -69,8 +70,10 @@ func.func @depthwise(%x: tensor<1x8x8x16xf32>, %w: tensor<3x3x16xf32>) -> tensor
 // A ResNet-50 layer (56x56x64 -> 64, 3x3, padding as a separate tensor.pad)
 // after bufferization: the padded image (1x58x58x64) and the output are the
 // only buffers; nothing of the im2col size (3136 x 576) exists.
+// The pad is zero, so the generic says the border is ([top, left, bottom,
+// right]).
 // CHECK-LABEL: func.func @resnet_3x3
-// CHECK: qsparse.implicit_gemm = array<i64: 1, 1, 1, 1, 3, 3>
+// CHECK: {qsparse.implicit_gemm = array<i64: 1, 1, 1, 1, 3, 3>, qsparse.zero_border = array<i64: 1, 1, 1, 1>} {
 // BUF-LABEL: func.func @resnet_3x3
 // BUF: memref.alloc() {{.*}} : memref<1x58x58x64xi8>
 // BUF-NOT: memref.alloc
@@ -120,4 +123,52 @@ func.func @index_body(%x: tensor<1x6x6x4xi32>, %w: tensor<3x3x4x8xi32>) -> tenso
     linalg.yield %s : i32
   } -> tensor<1x4x4x8xi32>
   return %c : tensor<1x4x4x8xi32>
+}
+
+// -----
+
+// Asymmetric zero padding of qsparse.conv2d (no zero point): [top 2, left
+// 0, bottom 1, right 3].
+// CHECK-LABEL: func.func @asymmetric_border
+// CHECK: qsparse.zero_border = array<i64: 2, 0, 1, 3>
+func.func @asymmetric_border(%x: tensor<1x6x6x8xi8>, %w: tensor<3x3x8x16xi8>) -> tensor<1x7x7x16xi32> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned, padding = array<i64: 2, 0, 1, 3>}
+      : tensor<1x6x6x8xi8>, tensor<3x3x8x16xi8> -> tensor<1x7x7x16xi32>
+  return %0 : tensor<1x7x7x16xi32>
+}
+
+// -----
+
+// f32 with +0.0 padding: a zero border only when the filter is a constant
+// with no infinity or NaN (0 * inf is NaN, not nothing). A runtime filter,
+// a filter holding inf, and -0.0 padding get none.
+// CHECK-LABEL: func.func @f32_borders
+// CHECK: {qsparse.implicit_gemm = array<i64: 1, 1, 1, 1, 1, 1>, qsparse.zero_border = array<i64: 1, 1, 1, 1>} {
+// CHECK: {qsparse.implicit_gemm = array<i64: 1, 1, 1, 1, 1, 1>} {
+// CHECK: {qsparse.implicit_gemm = array<i64: 1, 1, 1, 1, 1, 1>} {
+// CHECK: {qsparse.implicit_gemm = array<i64: 1, 1, 1, 1, 1, 1>} {
+func.func @f32_borders(%x: tensor<1x2x2x4xf32>, %rw: tensor<1x1x4x4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %negzero = arith.constant -0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<1x1x4x4xf32>
+  %winf = arith.constant dense<0x7F800000> : tensor<1x1x4x4xf32>
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x2x4xf32> to tensor<1x4x4x4xf32>
+  %n = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %negzero : f32
+  } : tensor<1x2x2x4xf32> to tensor<1x4x4x4xf32>
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x4x4x4xf32>, tensor<1x1x4x4xf32>) outs(%f : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %1 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %rw : tensor<1x4x4x4xf32>, tensor<1x1x4x4xf32>) outs(%f : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %2 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %winf : tensor<1x4x4x4xf32>, tensor<1x1x4x4xf32>) outs(%f : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %3 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%n, %w : tensor<1x4x4x4xf32>, tensor<1x1x4x4xf32>) outs(%f : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %0, %1, %2, %3 : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>
 }

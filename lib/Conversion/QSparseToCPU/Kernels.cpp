@@ -137,6 +137,14 @@ qsparse::cpu::matchConv(linalg::LinalgOp op, bool narrowAcc, bool half) {
       return std::nullopt;
     m.strideH = g.strideH, m.strideW = g.strideW;
     m.dilH = g.dilH, m.dilW = g.dilW;
+    if (auto border =
+            op->getAttrOfType<DenseI64ArrayAttr>("qsparse.zero_border")) {
+      // Ignored unless it leaves some of the image inside.
+      ArrayRef<int64_t> z = border.asArrayRef();
+      if (z.size() == 4 && llvm::all_of(z, [](int64_t v) { return v >= 0; }) &&
+          z[0] + z[2] < iShape[1] && z[1] + z[3] < iShape[2])
+        m.border = std::array<int64_t, 4>{z[0], z[1], z[2], z[3]};
+    }
   } else {
     m.oh = oShape[1];
     m.ow = oShape[2];

@@ -72,6 +72,10 @@ struct ConvMatch {
   int64_t strideH, strideW, dilH, dilW;
   KernelKind kind = KernelKind::F32;
   bool aUnsigned = false, bUnsigned = false;
+  /// The rows and columns of the (padded) image known to hold zeros whose
+  /// products add nothing, [top, left, bottom, right]: its
+  /// `qsparse.zero_border` attribute.
+  std::optional<std::array<int64_t, 4>> border;
 };
 
 /// A direct NHWC/HWCF convolution on buffers, or the implicit GEMM that

@@ -895,9 +895,26 @@ struct CPUMatmulKernelsPass
           arith::MulIOp::create(b, loc, ow, idx(b, loc, cv.strideW))};
     };
     int64_t cStep = sparse ? 8 : vnni ? 4 : 1;
+    /// Whether tap kw of output column `col` reads inside the image's zero
+    /// border (always, without one).
+    int64_t imageW = cast<MemRefType>(cv.input.getType()).getDimSize(2);
+    auto columnInside = [&](int64_t col, int64_t kw) {
+      if (!cv.border)
+        return true;
+      int64_t x = col * cv.strideW + kw * cv.dilW;
+      return x >= (*cv.border)[1] && x < imageW - (*cv.border)[3];
+    };
     /// One register tile of `mr` pixels from pixel m0, filters from n0.
+    /// `cols`, when given, are the pixels' output columns, all in one row:
+    /// taps that read the zero border are then skipped pixel by pixel.
     auto emitTile = [&](OpBuilder &b, Location loc, Value n0, Value m0,
-                        int64_t mr) {
+                        int64_t mr, ArrayRef<int64_t> cols = {}) {
+      bool clipsColumns = llvm::any_of(cols, [&](int64_t col) {
+        for (int64_t kw = 0; kw < cv.kw; ++kw)
+          if (!columnInside(col, kw))
+            return true;
+        return false;
+      });
       SmallVector<std::array<Value, 3>> bases;
       SmallVector<Value> init;
       // Accumulators start from the output's fill value when it has one.
@@ -963,8 +980,36 @@ struct CPUMatmulKernelsPass
           }
         }
       };
+      // The filter rows the tile needs: all of them, or, beside a zero
+      // border, those whose image row is inside it for some pixel (taps
+      // reading only zeros add nothing).
+      Value khLo = zero, khHi = idx(b, loc, cv.kh);
+      if (cv.border) {
+        int64_t top = (*cv.border)[0];
+        int64_t end = cast<MemRefType>(cv.input.getType()).getDimSize(1) -
+                      (*cv.border)[2];
+        Value dil = idx(b, loc, cv.dilH);
+        for (auto [i, base] : llvm::enumerate(bases)) {
+          // Rows base + kh * dh in [top, end): kh in [ceil((top - base) /
+          // dh), ceil((end - base) / dh)), within [0, KH).
+          Value lo = arith::MaxSIOp::create(
+              b, loc, zero,
+              arith::CeilDivSIOp::create(
+                  b, loc,
+                  arith::SubIOp::create(b, loc, idx(b, loc, top), base[1]),
+                  dil));
+          Value hi = arith::MinSIOp::create(
+              b, loc, idx(b, loc, cv.kh),
+              arith::CeilDivSIOp::create(
+                  b, loc,
+                  arith::SubIOp::create(b, loc, idx(b, loc, end), base[1]),
+                  dil));
+          khLo = i == 0 ? lo : arith::MinSIOp::create(b, loc, khLo, lo);
+          khHi = i == 0 ? hi : arith::MaxSIOp::create(b, loc, khHi, hi);
+        }
+      }
       auto khLoop = scf::ForOp::create(
-          b, loc, zero, idx(b, loc, cv.kh), one, init,
+          b, loc, khLo, khHi, one, init,
           [&](OpBuilder &b, Location loc, Value kh, ValueRange accsKh) {
             if (rowRuns) {
               Value dh =
@@ -992,121 +1037,136 @@ struct CPUMatmulKernelsPass
               scf::YieldOp::create(b, loc, accs);
               return;
             }
-            auto kwLoop = scf::ForOp::create(
-                b, loc, zero, idx(b, loc, cv.kw), one, accsKh,
-                [&](OpBuilder &b, Location loc, Value kw, ValueRange accsKw) {
-                  Value tap = arith::MulIOp::create(
+            /// One kw tap: the c loop over the pixels marked active (the
+            /// others' accumulators pass through).
+            auto kwStep = [&](OpBuilder &b, Location loc, Value kw,
+                              ValueRange accsKw, ArrayRef<bool> active) {
+              Value tap = arith::MulIOp::create(
+                  b, loc,
+                  arith::AddIOp::create(
                       b, loc,
-                      arith::AddIOp::create(
-                          b, loc,
-                          arith::MulIOp::create(b, loc, kh, idx(b, loc, cv.kw)),
-                          kw),
-                      idx(b, loc, cv.c));
-                  Value dh =
-                      arith::MulIOp::create(b, loc, kh, idx(b, loc, cv.dilH));
-                  Value dw =
-                      arith::MulIOp::create(b, loc, kw, idx(b, loc, cv.dilW));
-                  SmallVector<Value> rows, cols;
-                  for (auto &base : bases) {
-                    rows.push_back(arith::AddIOp::create(b, loc, base[1], dh));
-                    cols.push_back(arith::AddIOp::create(b, loc, base[2], dw));
-                  }
-                  auto cLoop = scf::ForOp::create(
-                      b, loc, zero, idx(b, loc, cv.c), idx(b, loc, cStep),
-                      accsKw,
-                      [&](OpBuilder &b, Location loc, Value c,
-                          ValueRange iter) {
-                        SmallVector<Value> accs(iter);
-                        Value kk = arith::AddIOp::create(b, loc, tap, c);
-                        if (sparse) {
-                          Value row = arith::AddIOp::create(
-                              b, loc, panelRow,
-                              arith::DivUIOp::create(b, loc, kk,
-                                                     idx(b, loc, 8)));
-                          SmallVector<Value> bv =
-                              loadPanelRow(b, loc, sparseValues, row);
-                          SmallVector<Value> bi =
-                              loadPanelRow(b, loc, sparseIndices, row);
-                          for (int64_t i = 0; i < mr; ++i) {
-                            Value av = qsparse::cpu::broadcastBytes(
-                                b, loc, cv.input,
-                                ValueRange{bases[i][0], rows[i], cols[i], c},
-                                8);
-                            for (int64_t j = 0; j < tile.nv; ++j) {
-                              Value &acc = accs[i * tile.nv + j];
-                              acc = qsparse::cpu::emitVpdpbusd(
-                                  b, loc, acc, emitVpermb(b, loc, av, bi[j]),
-                                  bv[j]);
-                            }
-                          }
-                          scf::YieldOp::create(b, loc, accs);
-                          return;
-                        }
-                        SmallVector<Value> bv;
+                      arith::MulIOp::create(b, loc, kh, idx(b, loc, cv.kw)),
+                      kw),
+                  idx(b, loc, cv.c));
+              Value dh =
+                  arith::MulIOp::create(b, loc, kh, idx(b, loc, cv.dilH));
+              Value dw =
+                  arith::MulIOp::create(b, loc, kw, idx(b, loc, cv.dilW));
+              SmallVector<Value> rows, cols;
+              for (auto &base : bases) {
+                rows.push_back(arith::AddIOp::create(b, loc, base[1], dh));
+                cols.push_back(arith::AddIOp::create(b, loc, base[2], dw));
+              }
+              auto cLoop = scf::ForOp::create(
+                  b, loc, zero, idx(b, loc, cv.c), idx(b, loc, cStep), accsKw,
+                  [&](OpBuilder &b, Location loc, Value c, ValueRange iter) {
+                    SmallVector<Value> accs(iter);
+                    Value kk = arith::AddIOp::create(b, loc, tap, c);
+                    if (sparse) {
+                      Value row = arith::AddIOp::create(
+                          b, loc, panelRow,
+                          arith::DivUIOp::create(b, loc, kk, idx(b, loc, 8)));
+                      SmallVector<Value> bv =
+                          loadPanelRow(b, loc, sparseValues, row);
+                      SmallVector<Value> bi =
+                          loadPanelRow(b, loc, sparseIndices, row);
+                      for (int64_t i = 0; i < mr; ++i) {
+                        if (!active[i])
+                          continue;
+                        Value av = qsparse::cpu::broadcastBytes(
+                            b, loc, cv.input,
+                            ValueRange{bases[i][0], rows[i], cols[i], c}, 8);
                         for (int64_t j = 0; j < tile.nv; ++j) {
-                          if (vnni) {
-                            Value row = arith::AddIOp::create(
-                                b, loc, panelRow,
-                                arith::DivUIOp::create(b, loc, kk,
-                                                       idx(b, loc, 4)));
-                            bv = loadPanelRow(b, loc, packed, row);
-                            break;
-                          }
-                          // Panels past the packed ones read the [K][F]
-                          // filter itself.
-                          auto bType = VectorType::get({tile.lanes}, bElem);
-                          Value v =
-                              unpackedPanel
-                                  ? vector::LoadOp::create(
-                                        b, loc, bType, filter2,
-                                        ValueRange{
-                                            kk,
-                                            arith::AddIOp::create(
+                          Value &acc = accs[i * tile.nv + j];
+                          acc = qsparse::cpu::emitVpdpbusd(
+                              b, loc, acc, emitVpermb(b, loc, av, bi[j]),
+                              bv[j]);
+                        }
+                      }
+                      scf::YieldOp::create(b, loc, accs);
+                      return;
+                    }
+                    SmallVector<Value> bv;
+                    for (int64_t j = 0; j < tile.nv; ++j) {
+                      if (vnni) {
+                        Value row = arith::AddIOp::create(
+                            b, loc, panelRow,
+                            arith::DivUIOp::create(b, loc, kk, idx(b, loc, 4)));
+                        bv = loadPanelRow(b, loc, packed, row);
+                        break;
+                      }
+                      // Panels past the packed ones read the [K][F]
+                      // filter itself.
+                      auto bType = VectorType::get({tile.lanes}, bElem);
+                      Value v =
+                          unpackedPanel
+                              ? vector::LoadOp::create(
+                                    b, loc, bType, filter2,
+                                    ValueRange{
+                                        kk, arith::AddIOp::create(
                                                 b, loc, n0,
                                                 idx(b, loc, j * tile.lanes))})
-                                  : vector::LoadOp::create(
-                                        b, loc, bType, packed,
-                                        ValueRange{
-                                            panel, kk,
-                                            idx(b, loc, j * tile.lanes)});
-                          if (!isFloat)
-                            v = extend(b, loc, v, accType, cv.bUnsigned);
-                          bv.push_back(v);
-                        }
-                        for (int64_t i = 0; i < mr; ++i) {
-                          SmallVector<Value, 4> at{bases[i][0], rows[i],
-                                                   cols[i], c};
-                          Value av;
-                          if (vnni) {
-                            av = qsparse::cpu::broadcastBytes(b, loc, cv.input,
-                                                              at, 4);
-                          } else {
-                            Value a =
-                                memref::LoadOp::create(b, loc, cv.input, at);
-                            if (!isFloat)
-                              a = extend(b, loc, a, accElem, cv.aUnsigned);
-                            av =
-                                vector::BroadcastOp::create(b, loc, accType, a);
-                          }
-                          for (int64_t j = 0; j < tile.nv; ++j) {
-                            Value &acc = accs[i * tile.nv + j];
-                            if (vnni)
-                              acc = qsparse::cpu::emitVpdpbusd(b, loc, acc, av,
-                                                               bv[j]);
-                            else if (isFloat)
-                              acc =
-                                  vector::FMAOp::create(b, loc, av, bv[j], acc);
-                            else
-                              acc = arith::AddIOp::create(
-                                  b, loc, acc,
-                                  arith::MulIOp::create(b, loc, av, bv[j]));
-                          }
-                        }
-                        scf::YieldOp::create(b, loc, accs);
-                      });
-                  scf::YieldOp::create(b, loc, cLoop.getResults());
-                });
-            scf::YieldOp::create(b, loc, kwLoop.getResults());
+                              : vector::LoadOp::create(
+                                    b, loc, bType, packed,
+                                    ValueRange{panel, kk,
+                                               idx(b, loc, j * tile.lanes)});
+                      if (!isFloat)
+                        v = extend(b, loc, v, accType, cv.bUnsigned);
+                      bv.push_back(v);
+                    }
+                    for (int64_t i = 0; i < mr; ++i) {
+                      if (!active[i])
+                        continue;
+                      SmallVector<Value, 4> at{bases[i][0], rows[i], cols[i],
+                                               c};
+                      Value av;
+                      if (vnni) {
+                        av = qsparse::cpu::broadcastBytes(b, loc, cv.input, at,
+                                                          4);
+                      } else {
+                        Value a = memref::LoadOp::create(b, loc, cv.input, at);
+                        if (!isFloat)
+                          a = extend(b, loc, a, accElem, cv.aUnsigned);
+                        av = vector::BroadcastOp::create(b, loc, accType, a);
+                      }
+                      for (int64_t j = 0; j < tile.nv; ++j) {
+                        Value &acc = accs[i * tile.nv + j];
+                        if (vnni)
+                          acc = qsparse::cpu::emitVpdpbusd(b, loc, acc, av,
+                                                           bv[j]);
+                        else if (isFloat)
+                          acc = vector::FMAOp::create(b, loc, av, bv[j], acc);
+                        else
+                          acc = arith::AddIOp::create(
+                              b, loc, acc,
+                              arith::MulIOp::create(b, loc, av, bv[j]));
+                      }
+                    }
+                    scf::YieldOp::create(b, loc, accs);
+                  });
+              return SmallVector<Value>(cLoop.getResults());
+            };
+            SmallVector<bool> all(mr, true);
+            if (!clipsColumns) {
+              auto kwLoop = scf::ForOp::create(
+                  b, loc, zero, idx(b, loc, cv.kw), one, accsKh,
+                  [&](OpBuilder &b, Location loc, Value kw, ValueRange accs) {
+                    scf::YieldOp::create(b, loc, kwStep(b, loc, kw, accs, all));
+                  });
+              scf::YieldOp::create(b, loc, kwLoop.getResults());
+              return;
+            }
+            // Pixels at known columns: per tap, only those whose image
+            // column is inside the zero border.
+            SmallVector<Value> accs(accsKh);
+            for (int64_t kw = 0; kw < cv.kw; ++kw) {
+              SmallVector<bool> active;
+              for (int64_t col : cols)
+                active.push_back(columnInside(col, kw));
+              if (llvm::is_contained(active, true))
+                accs = kwStep(b, loc, idx(b, loc, kw), accs, active);
+            }
+            scf::YieldOp::create(b, loc, accs);
           });
       for (int64_t i = 0; i < mr; ++i) {
         Value m = arith::AddIOp::create(b, loc, m0, idx(b, loc, i));
@@ -1122,8 +1182,65 @@ struct CPUMatmulKernelsPass
         }
       }
     };
+    // Beside a zero border, tiles stay within an output row: each row is
+    // split into ceil(OW / MR) tiles of balanced widths, so every tile's
+    // filter rows are clipped exactly and the tiles at the row's ends skip
+    // the taps of their border pixels. Tiles of one width that clip
+    // nothing run in a loop; the others are emitted at their columns.
+    struct RowTiles {
+      int64_t start, width, count;
+      bool clips;
+    };
+    SmallVector<RowTiles> rowTiles;
+    if (cv.border && !rowRuns) {
+      int64_t count = (cv.ow + tile.mr - 1) / tile.mr;
+      for (int64_t t = 0, start = 0; t < count; ++t) {
+        int64_t width = cv.ow / count + (t < cv.ow % count ? 1 : 0);
+        bool clips = false;
+        for (int64_t col = start; col < start + width; ++col)
+          for (int64_t kw = 0; kw < cv.kw; ++kw)
+            clips |= !columnInside(col, kw);
+        if (!rowTiles.empty() && !clips && !rowTiles.back().clips &&
+            rowTiles.back().width == width)
+          ++rowTiles.back().count;
+        else
+          rowTiles.push_back({start, width, 1, clips});
+        start += width;
+      }
+    }
     /// Every pixel for the panel of tile.nv vectors from filter n0.
     auto emitPanel = [&](OpBuilder &b, Location loc, Value n0) {
+      if (!rowTiles.empty()) {
+        emitRowLoop(
+            b, loc, cv.batch * cv.oh, 1,
+            [&](OpBuilder &b, Location loc, Value row) {
+              Value rowStart =
+                  arith::MulIOp::create(b, loc, row, idx(b, loc, cv.ow));
+              for (const RowTiles &t : rowTiles) {
+                if (t.clips) {
+                  SmallVector<int64_t> cols;
+                  for (int64_t col = t.start; col < t.start + t.width; ++col)
+                    cols.push_back(col);
+                  emitTile(b, loc, n0,
+                           arith::AddIOp::create(b, loc, rowStart,
+                                                 idx(b, loc, t.start)),
+                           t.width, cols);
+                  continue;
+                }
+                scf::ForOp::create(
+                    b, loc, idx(b, loc, t.start),
+                    idx(b, loc, t.start + t.count * t.width),
+                    idx(b, loc, t.width), ValueRange{},
+                    [&](OpBuilder &b, Location loc, Value col, ValueRange) {
+                      emitTile(b, loc, n0,
+                               arith::AddIOp::create(b, loc, rowStart, col),
+                               t.width);
+                      scf::YieldOp::create(b, loc);
+                    });
+              }
+            });
+        return;
+      }
       if (mFull > 0)
         emitRowLoop(b, loc, mFull, tile.mr,
                     [&](OpBuilder &b, Location loc, Value m0) {

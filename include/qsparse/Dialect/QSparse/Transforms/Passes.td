@@ -278,7 +278,12 @@ def ImplicitIm2col : Pass<"qsparse-implicit-im2col", "mlir::ModuleOp"> {
     NHWC, so a tile of the GEMM's A operand is read straight from the
     image and no buffer of the im2col size (N * OH * OW x KH * KW * C) ever
     exists. Padding stays what it was (a `tensor.pad` producer, or the one
-    `qsparse.conv2d` lowers to): the padded image is read in place. The
+    `qsparse.conv2d` lowers to): the padded image is read in place. When
+    the pad value adds nothing to a product (integer zero, or +0.0 with a
+    constant filter free of infinities and NaNs) and only H and W are
+    padded, the generic also carries `qsparse.zero_border = array<i64:
+    top, left, bottom, right>`, so the kernels may skip taps that read only
+    the border. The
     body (zero points included) is kept; the result is expanded back to
     the convolution's shape. The generic carries `qsparse.implicit_gemm =
     array<i64: sh, sw, dh, dw, kh, kw>`, from which
