@@ -12,6 +12,7 @@
 // RUN: qsparse-run %s -e asym --random-inputs=2 --check | FileCheck %s --check-prefix=ASYM
 // RUN: qsparse-run %s -e asym --random-inputs=2 --check --cpu-vnni=off | FileCheck %s --check-prefix=ASYM
 // RUN: qsparse-run %s -e wide_pad --random-inputs=3 --check | FileCheck %s --check-prefix=WIDE
+// RUN: qsparse-run %s -e wide_row --random-inputs=5 --check | FileCheck %s --check-prefix=ROW
 // RUN: qsparse-run %s -e f32_const --random-inputs=4 --check | FileCheck %s --check-prefix=F32
 // RUN: qsparse-run %s -e f32_const --random-inputs=4 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=F32
 // RUN: qsparse-opt %s --qsparse-cpu-pipeline="vnni=on vector-bits=512" --mlir-print-ir-after=qsparse-cpu-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=IR
@@ -19,6 +20,7 @@
 // I8: check: OK, 6860 values match the reference pipeline
 // ASYM: check: OK, 1120 values match the reference pipeline
 // WIDE: check: OK, 1600 values match the reference pipeline
+// ROW: check: OK, 6400 values match the reference pipeline
 // F32: check: OK, 960 values match the reference pipeline
 
 // ResNet's 7x7 3x3 layer shape, batch 2, F = 70 (a panel of 64 and a
@@ -41,6 +43,11 @@
 // IR-LABEL: func.func @asym(
 // IR: arith.ceildivsi
 // IR-LABEL: func.func @wide_pad(
+// IR: arith.ceildivsi
+// Rows of 40 pixels (border taps 2 of 120, under 1/32): 6-pixel tiles in
+// pixel order, across rows, each clipped to the filter rows it needs.
+// IR-LABEL: func.func @wide_row(
+// IR: scf.for %{{.*}} = %{{.*}} to %c396{{.*}} step %c6
 // IR: arith.ceildivsi
 // IR-LABEL: func.func @f32_const(
 // IR: arith.ceildivsi
@@ -67,6 +74,12 @@ func.func @wide_pad(%x: tensor<1x4x4x4xi8>, %w: tensor<3x3x4x16xi8>) -> tensor<1
   %0 = qsparse.conv2d %x, %w {input_unsigned, padding = array<i64: 4, 4, 4, 4>}
       : tensor<1x4x4x4xi8>, tensor<3x3x4x16xi8> -> tensor<1x10x10x16xi32>
   return %0 : tensor<1x10x10x16xi32>
+}
+
+func.func @wide_row(%x: tensor<2x5x40x8xi8>, %w: tensor<3x3x8x16xi8>) -> tensor<2x5x40x16xi32> {
+  %0 = qsparse.conv2d %x, %w {input_unsigned, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<2x5x40x8xi8>, tensor<3x3x8x16xi8> -> tensor<2x5x40x16xi32>
+  return %0 : tensor<2x5x40x16xi32>
 }
 
 // f32 with +0.0 padding: a zero border only because the filter is a

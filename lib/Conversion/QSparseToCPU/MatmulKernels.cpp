@@ -1191,8 +1191,16 @@ struct CPUMatmulKernelsPass
       int64_t start, width, count;
       bool clips;
     };
+    // Only where the border's taps are a fair share of a row's (at least
+    // 1/32: OW <= 21 for 3x3 and padding 1): the end tiles' unrolled taps
+    // cost compile time, and wide rows gain little. Elsewhere tiles run
+    // over the pixels in order, their filter rows clipped all the same.
+    int64_t borderTaps = 0;
+    for (int64_t col = 0; col < cv.ow; ++col)
+      for (int64_t kw = 0; kw < cv.kw; ++kw)
+        borderTaps += !columnInside(col, kw);
     SmallVector<RowTiles> rowTiles;
-    if (cv.border && !rowRuns) {
+    if (cv.border && !rowRuns && borderTaps * 32 >= cv.ow * cv.kw) {
       int64_t count = (cv.ow + tile.mr - 1) / tile.mr;
       for (int64_t t = 0, start = 0; t < count; ++t) {
         int64_t width = cv.ow / count + (t < cv.ow % count ? 1 : 0);
