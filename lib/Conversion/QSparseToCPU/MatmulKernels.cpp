@@ -72,8 +72,6 @@ std::optional<MatmulMatch> matchMatmul(linalg::LinalgOp op) {
 /// Packs one K block [k0, kEnd) of a runtime B, all column panels.
 using PackFn = function_ref<void(OpBuilder &, Location, Value, Value)>;
 
-/// Register tile shape for a vector width: MR rows x NV vectors, leaving
-/// registers for the B vectors and the broadcast.
 StringRef kindName(KernelKind kind) {
   switch (kind) {
   case KernelKind::F32:
@@ -88,6 +86,8 @@ StringRef kindName(KernelKind kind) {
   llvm_unreachable("unknown kernel kind");
 }
 
+/// Register tile shape for a vector width: MR rows x NV vectors, leaving
+/// registers for the B vectors and the broadcast.
 struct TileShape {
   int64_t mr, nv, lanes;
 };
@@ -904,17 +904,20 @@ struct CPUMatmulKernelsPass
       int64_t x = col * cv.strideW + kw * cv.dilW;
       return x >= (*cv.border)[1] && x < imageW - (*cv.border)[3];
     };
+    /// How many of output column `col`'s taps read only the border.
+    auto borderTapsAt = [&](int64_t col) {
+      int64_t taps = 0;
+      for (int64_t kw = 0; kw < cv.kw; ++kw)
+        taps += !columnInside(col, kw);
+      return taps;
+    };
     /// One register tile of `mr` pixels from pixel m0, filters from n0.
     /// `cols`, when given, are the pixels' output columns, all in one row:
     /// taps that read the zero border are then skipped pixel by pixel.
     auto emitTile = [&](OpBuilder &b, Location loc, Value n0, Value m0,
                         int64_t mr, ArrayRef<int64_t> cols = {}) {
-      bool clipsColumns = llvm::any_of(cols, [&](int64_t col) {
-        for (int64_t kw = 0; kw < cv.kw; ++kw)
-          if (!columnInside(col, kw))
-            return true;
-        return false;
-      });
+      bool clipsColumns =
+          llvm::any_of(cols, [&](int64_t col) { return borderTapsAt(col); });
       SmallVector<std::array<Value, 3>> bases;
       SmallVector<Value> init;
       // Accumulators start from the output's fill value when it has one.
@@ -1197,8 +1200,7 @@ struct CPUMatmulKernelsPass
     // over the pixels in order, their filter rows clipped all the same.
     int64_t borderTaps = 0;
     for (int64_t col = 0; col < cv.ow; ++col)
-      for (int64_t kw = 0; kw < cv.kw; ++kw)
-        borderTaps += !columnInside(col, kw);
+      borderTaps += borderTapsAt(col);
     SmallVector<RowTiles> rowTiles;
     if (cv.border && !rowRuns && borderTaps * 32 >= cv.ow * cv.kw) {
       int64_t count = (cv.ow + tile.mr - 1) / tile.mr;
@@ -1206,8 +1208,7 @@ struct CPUMatmulKernelsPass
         int64_t width = cv.ow / count + (t < cv.ow % count ? 1 : 0);
         bool clips = false;
         for (int64_t col = start; col < start + width; ++col)
-          for (int64_t kw = 0; kw < cv.kw; ++kw)
-            clips |= !columnInside(col, kw);
+          clips |= borderTapsAt(col) > 0;
         if (!rowTiles.empty() && !clips && !rowTiles.back().clips &&
             rowTiles.back().width == width)
           ++rowTiles.back().count;
