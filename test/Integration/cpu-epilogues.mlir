@@ -22,6 +22,12 @@
 // RUN: qsparse-run %s -e two_layers --random-inputs=5 --check | FileCheck %s --check-prefix=TWO
 // RUN: qsparse-run %s -e two_layers --random-inputs=5 --check --cpu-vnni=off | FileCheck %s --check-prefix=TWO
 // RUN: qsparse-run %s -e late_alloc --random-inputs=6 --check | FileCheck %s --check-prefix=LATE
+// A QDQ requantize with constant scales: its clamps are proven never to
+// see a NaN (--qsparse-mark-no-nans), so they lower to plain min/max; the
+// f32 epilogues on arguments keep the NaN-propagating form.
+// RUN: qsparse-run %s -e conv_qdq --random-inputs=10 --check | FileCheck %s --check-prefix=QDQ
+// RUN: qsparse-run %s -e conv_qdq --random-inputs=11 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=QDQ
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline | FileCheck %s --check-prefix=NNAN
 // Sub-byte (i1) buffers are not read or written by the vector epilogue.
 // RUN: qsparse-run %s -e out_i1 --random-inputs=7 --check | FileCheck %s --check-prefix=OUTI1
 // RUN: qsparse-run %s -e in_i1 --random-inputs=8 --check | FileCheck %s --check-prefix=INI1
@@ -166,6 +172,48 @@ func.func @late_alloc(%a: tensor<13x20xf32>, %w: tensor<20x64xf32>, %w2: tensor<
 }
 
 // OUTI1: check: OK, 448 values match
+// NNAN-LABEL: llvm.func @mm_f32_residual
+// NNAN-NOT: nnan
+// NNAN: llvm.intr.maximum({{.*}}) : (vector<16xf32>, vector<16xf32>)
+// NNAN-LABEL: llvm.func @conv_qdq
+// NNAN-COUNT-2: llvm.intr.maximum({{.*}}) {fastmathFlags = #llvm.fastmath<nnan>} : (vector<16xf32>, vector<16xf32>)
+// NNAN-LABEL: llvm.func @out_i1
+// QDQ: check: OK, 3240 values match
+func.func @conv_qdq(%x: tensor<1x9x9x16xi8>, %w: tensor<1x1x16x40xi8>) -> tensor<1x9x9x40xi8> {
+  %scale = arith.constant dense<[1.1e-4, 1.2e-4, 1.3e-4, 1.4e-4, 1.5e-4, 1.6e-4, 1.7e-4, 1.8e-4, 1.9e-4, 2.0e-4, 1.1e-4, 1.2e-4, 1.3e-4, 1.4e-4, 1.5e-4, 1.6e-4, 1.7e-4, 1.8e-4, 1.9e-4, 2.0e-4, 1.1e-4, 1.2e-4, 1.3e-4, 1.4e-4, 1.5e-4, 1.6e-4, 1.7e-4, 1.8e-4, 1.9e-4, 2.0e-4, 1.1e-4, 1.2e-4, 1.3e-4, 1.4e-4, 1.5e-4, 1.6e-4, 1.7e-4, 1.8e-4, 1.9e-4, 2.0e-4]> : tensor<40xf32>
+  %bias = arith.constant dense<[-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, -3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, -3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, -3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5]> : tensor<40xf32>
+  %z = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %out = arith.constant 0.0235 : f32
+  %zp = arith.constant 7.0 : f32
+  %top = arith.constant 255.0 : f32
+  %acc = qsparse.conv2d %x, %w {input_unsigned, input_zero_point = 96 : i64} : tensor<1x9x9x16xi8>, tensor<1x1x16x40xi8> -> tensor<1x9x9x40xi32>
+  %e = tensor.empty() : tensor<1x9x9x40xf32>
+  %f = linalg.generic {indexing_maps = [#id4, #ch4, #ch4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%acc, %scale, %bias : tensor<1x9x9x40xi32>, tensor<40xf32>, tensor<40xf32>) outs(%e : tensor<1x9x9x40xf32>) {
+  ^bb0(%a: i32, %s: f32, %b: f32, %o: f32):
+    %0 = arith.sitofp %a : i32 to f32
+    %1 = arith.mulf %0, %s : f32
+    %2 = arith.addf %1, %b : f32
+    %3 = arith.maximumf %2, %z : f32
+    %4 = arith.minimumf %3, %six : f32
+    linalg.yield %4 : f32
+  } -> tensor<1x9x9x40xf32>
+  %e8 = tensor.empty() : tensor<1x9x9x40xi8>
+  %q = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%f : tensor<1x9x9x40xf32>) outs(%e8 : tensor<1x9x9x40xi8>) {
+  ^bb0(%v: f32, %o: i8):
+    %0 = arith.divf %v, %out : f32
+    %1 = math.roundeven %0 : f32
+    %2 = arith.addf %1, %zp : f32
+    %3 = arith.maximumf %2, %z : f32
+    %4 = arith.minimumf %3, %top : f32
+    %5 = arith.fptoui %4 : f32 to i8
+    linalg.yield %5 : i8
+  } -> tensor<1x9x9x40xi8>
+  return %q : tensor<1x9x9x40xi8>
+}
+
 func.func @out_i1(%a: tensor<7x16xf32>, %w: tensor<16x64xf32>) -> tensor<7x64xi1> {
   %z = arith.constant 0.0 : f32
   %e0 = tensor.empty() : tensor<7x64xf32>

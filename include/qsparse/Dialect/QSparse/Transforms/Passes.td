@@ -103,6 +103,41 @@ def UnshareEmptyTensors : Pass<"qsparse-unshare-empty-tensors"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def MarkNoNaNs : Pass<"qsparse-mark-no-nans"> {
+  let summary = "Mark the float min/max ops that never see a NaN `nnan`";
+  let description = [{
+    A forward analysis of what each float value may be: NaN, +infinity,
+    -infinity, zero (for a tensor, any of its elements). Integer-to-float
+    conversions are finite when every integer of the type is below the
+    float's largest value; constants (dense, splat or `dense_resource`)
+    are read element by element; `+`, `-`, `*` and `/` yield NaN only from
+    a NaN operand, infinity - infinity, 0 * infinity, 0 / 0 or
+    infinity / infinity, and may overflow; min/max, rounding, `exp`,
+    `tanh`, `select` and the conversions follow their definitions. The
+    classes flow through the bodies of `linalg.generic` (block arguments
+    take their operands' classes; an output the body reads, as in a
+    reduction, also takes the yielded values', to a fixpoint) and through
+    the tensor ops that only move elements (transpose, broadcast, copy,
+    fill, pad, reshapes, slices, concat). Anything else, function
+    arguments included, may be anything.
+
+    Every `arith.maximumf`, `minimumf`, `maxnumf` and `minnumf` whose two
+    operands are proven not NaN gets the `nnan` fast-math flag. That is a
+    proven fact, so the results do not change; the flag lets LLVM lower
+    the op to one x86 `vmaxps`/`vminps` instead of a compare, a blend and
+    the min/max that NaN propagation needs. Quantized models clamp every
+    requantized value twice (the activation's range, then the integer
+    type's), on values that come from an integer accumulator through a
+    finite scale: MobileNetV2's 1x1 expansion 112x112x16 -> 96 with its
+    epilogue went from 0.36 to 0.30 ms. The CPU pipeline runs it after
+    fusion, before bufferization.
+  }];
+  let statistics = [
+    Statistic<"numMarked", "marked", "min/max ops marked nnan">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def WriteResultsInPlace
     : Pass<"qsparse-write-results-in-place", "mlir::func::FuncOp"> {
   let summary = "Compute a result in its out-parameter instead of copying it there";

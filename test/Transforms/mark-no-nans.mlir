@@ -1,0 +1,177 @@
+// RUN: qsparse-opt %s -split-input-file --qsparse-mark-no-nans | FileCheck %s
+
+// A requantize epilogue: an i32 accumulator through finite constant scales
+// and bias, clamped to [0, 6], divided by the output scale, rounded, offset
+// by the zero point and clamped to the integer range. Every clamp sees
+// values that cannot be NaN (infinity, from an overflow, is fine).
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @requantize
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+// CHECK: arith.minimumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+// CHECK: arith.divf
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+// CHECK: arith.minimumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+func.func @requantize(%acc: tensor<4x3xi32>) -> tensor<4x3xi8> {
+  %scale = arith.constant dense<[0.5, 0.25, 1.0e-3]> : tensor<3xf32>
+  %bias = arith.constant dense<[-1.0, 0.0, 2.5]> : tensor<3xf32>
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %out = arith.constant 0.0235 : f32
+  %zp = arith.constant 3.0 : f32
+  %top = arith.constant 255.0 : f32
+  %e = tensor.empty() : tensor<4x3xf32>
+  %f = linalg.generic {indexing_maps = [#id, #col, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%acc, %scale, %bias : tensor<4x3xi32>, tensor<3xf32>, tensor<3xf32>) outs(%e : tensor<4x3xf32>) {
+  ^bb0(%a: i32, %s: f32, %b: f32, %o: f32):
+    %0 = arith.sitofp %a : i32 to f32
+    %1 = arith.mulf %0, %s : f32
+    %2 = arith.addf %1, %b : f32
+    %3 = arith.maximumf %2, %zero : f32
+    %4 = arith.minimumf %3, %six : f32
+    linalg.yield %4 : f32
+  } -> tensor<4x3xf32>
+  %e8 = tensor.empty() : tensor<4x3xi8>
+  // The second op reads the first one's result: the classes flow through.
+  %q = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%f : tensor<4x3xf32>) outs(%e8 : tensor<4x3xi8>) {
+  ^bb0(%x: f32, %o: i8):
+    %0 = arith.divf %x, %out : f32
+    %1 = math.roundeven %0 : f32
+    %2 = arith.addf %1, %zp : f32
+    %3 = arith.maximumf %2, %zero : f32
+    %4 = arith.minimumf %3, %top : f32
+    %5 = arith.fptoui %4 : f32 to i8
+    linalg.yield %5 : i8
+  } -> tensor<4x3xi8>
+  return %q : tensor<4x3xi8>
+}
+
+// -----
+
+// A float argument may be NaN; so may a constant that holds one, and a
+// value computed from one.
+// CHECK-LABEL: func.func @unknown
+// CHECK: arith.maximumf %arg0, %{{.*}} : f32
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.minnumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+func.func @unknown(%x: f32, %i: i32) -> (f32, f32, f32) {
+  %zero = arith.constant 0.0 : f32
+  %nan = arith.constant 0x7FC00000 : f32
+  %a = arith.maximumf %x, %zero : f32
+  %f = arith.sitofp %i : i32 to f32
+  %p = arith.mulf %f, %nan : f32
+  %b = arith.maximumf %p, %zero : f32
+  // minnumf of a maybe-NaN and a number is marked only when both are
+  // proven: here %f is, %zero is.
+  %c = arith.minnumf %f, %zero : f32
+  return %a, %b, %c : f32, f32, f32
+}
+
+// -----
+
+// Operations that make a NaN from numbers: 0 / 0, infinity - infinity
+// (products may overflow), 0 * infinity (an i32 into f16 may overflow).
+// CHECK-LABEL: func.func @made_nans
+// CHECK-COUNT-3: arith.maximumf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f16
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f16
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f16
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+func.func @made_nans(%i: i32, %j: i32, %k: i8, %u: i16) -> (f32, f32, f32, f16, f16, f16, f32) {
+  %zero = arith.constant 0.0 : f32
+  %big = arith.constant 3.0e38 : f32
+  %h0 = arith.constant 0.0 : f16
+  %x = arith.sitofp %i : i32 to f32
+  %y = arith.sitofp %j : i32 to f32
+  %q = arith.divf %x, %y : f32
+  %a = arith.maximumf %q, %zero : f32
+  %px = arith.mulf %x, %big : f32
+  %py = arith.mulf %y, %big : f32
+  %d = arith.subf %px, %py : f32
+  %b = arith.maximumf %d, %zero : f32
+  %z = arith.mulf %px, %x : f32
+  %c = arith.maximumf %z, %zero : f32
+  // i32 -> f16 overflows to infinity; so does u16 (65535 > 65504); i8 and
+  // a nonzero constant do not.
+  %hi = arith.sitofp %i : i32 to f16
+  %hz = arith.mulf %hi, %h0 : f16
+  %e = arith.maximumf %hz, %h0 : f16
+  %hu = arith.uitofp %u : i16 to f16
+  %huz = arith.mulf %hu, %h0 : f16
+  %f = arith.maximumf %huz, %h0 : f16
+  %hk = arith.sitofp %k : i8 to f16
+  %hkz = arith.mulf %hk, %h0 : f16
+  %g = arith.maximumf %hkz, %h0 : f16
+  // A sum of an overflowed product and a finite value is not NaN.
+  %s = arith.addf %px, %x : f32
+  %h = arith.maximumf %s, %zero : f32
+  return %a, %b, %c, %e, %f, %g, %h : f32, f32, f32, f16, f16, f16, f32
+}
+
+// -----
+
+// A reduction's output argument holds partial results, not only its
+// initial values: a product of finite values overflows to infinity and a
+// later zero makes it NaN. Only the fixpoint over the body sees that.
+#id1 = affine_map<(d0) -> (d0)>
+#red = affine_map<(d0) -> ()>
+// CHECK-LABEL: func.func @reduction
+// CHECK: arith.mulf
+// CHECK-NEXT: arith.maximumf %{{.*}}, %{{.*}} : f32
+func.func @reduction(%v: tensor<8xi32>) -> tensor<f32> {
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<f32>
+  %init = linalg.fill ins(%one : f32) outs(%e : tensor<f32>) -> tensor<f32>
+  %r = linalg.generic {indexing_maps = [#id1, #red], iterator_types = ["reduction"]} ins(%v : tensor<8xi32>) outs(%init : tensor<f32>) {
+  ^bb0(%a: i32, %o: f32):
+    %x = arith.sitofp %a : i32 to f32
+    %p = arith.mulf %o, %x : f32
+    %m = arith.maximumf %p, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<f32>
+  return %r : tensor<f32>
+}
+
+// -----
+
+// Tensor ops that move elements keep their classes; a pad adds its value.
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @moved
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f32
+func.func @moved(%x: tensor<1x2x2x3xi8>) -> (tensor<1x4x4x3xf32>, tensor<1x4x4x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %nan = arith.constant 0x7FC00000 : f32
+  %e = tensor.empty() : tensor<1x2x2x3xf32>
+  %f = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x2x2x3xi8>) outs(%e : tensor<1x2x2x3xf32>) {
+  ^bb0(%a: i8, %o: f32):
+    %0 = arith.sitofp %a : i8 to f32
+    linalg.yield %0 : f32
+  } -> tensor<1x2x2x3xf32>
+  %et = tensor.empty() : tensor<1x3x2x2xf32>
+  %t = linalg.transpose ins(%f : tensor<1x2x2x3xf32>) outs(%et : tensor<1x3x2x2xf32>) permutation = [0, 3, 1, 2]
+  %c = tensor.collapse_shape %t [[0, 1], [2], [3]] : tensor<1x3x2x2xf32> into tensor<3x2x2xf32>
+  %x2 = tensor.expand_shape %c [[0, 1], [2], [3]] output_shape [1, 3, 2, 2] : tensor<3x2x2xf32> into tensor<1x3x2x2xf32>
+  %et2 = tensor.empty() : tensor<1x2x2x3xf32>
+  %back = linalg.transpose ins(%x2 : tensor<1x3x2x2xf32>) outs(%et2 : tensor<1x2x2x3xf32>) permutation = [0, 2, 3, 1]
+  %p0 = tensor.pad %back low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x2x3xf32> to tensor<1x4x4x3xf32>
+  %pn = tensor.pad %back low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %nan : f32
+  } : tensor<1x2x2x3xf32> to tensor<1x4x4x3xf32>
+  %e2 = tensor.empty() : tensor<1x4x4x3xf32>
+  %r0 = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%p0 : tensor<1x4x4x3xf32>) outs(%e2 : tensor<1x4x4x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %0 = arith.maximumf %a, %zero : f32
+    linalg.yield %0 : f32
+  } -> tensor<1x4x4x3xf32>
+  %rn = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%pn : tensor<1x4x4x3xf32>) outs(%e2 : tensor<1x4x4x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %0 = arith.maximumf %a, %zero : f32
+    linalg.yield %0 : f32
+  } -> tensor<1x4x4x3xf32>
+  return %r0, %rn : tensor<1x4x4x3xf32>, tensor<1x4x4x3xf32>
+}
