@@ -64,7 +64,8 @@ std::optional<DepthwiseMatch> matchDepthwise(linalg::LinalgOp op) {
 } // namespace
 
 bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
-                                    unsigned threads) {
+                                    unsigned threads,
+                                    const DepthwiseVnni *vnni) {
   std::optional<DepthwiseMatch> match = matchDepthwise(op);
   if (!match)
     return false;
@@ -94,6 +95,51 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
   linalg::FillOp fill;
   Value splat = fillStart(b, loc, op, accType, fill);
 
+  // VNNI: taps four at a time (see DepthwiseVnni), for a constant filter.
+  int64_t taps = m.window.kh * m.window.kw, groups = (taps + 3) / 4;
+  DenseElementsAttr filterData = vnni && bits == 512 &&
+                                         m.kind == KernelKind::I8 &&
+                                         !m.bUnsigned && accElem.isInteger(32)
+                                     ? constantData(m.filter)
+                                     : DenseElementsAttr();
+  Value packed, correction, permute, flip;
+  auto bytes64 = VectorType::get({64}, b.getI8Type());
+  if (filterData) {
+    SmallVector<int8_t> w(filterData.getValues<int8_t>());
+    int64_t c = m.c;
+    auto packedType = MemRefType::get({groups, c * 4}, b.getI8Type());
+    packed = vnni->constant(b, loc, packedType, filterData, [&] {
+      SmallVector<int8_t> out(groups * c * 4, 0);
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t ch = 0; ch < c; ++ch)
+          out[(t / 4) * c * 4 + ch * 4 + t % 4] = w[t * c + ch];
+      return DenseElementsAttr::get(
+          RankedTensorType::get(packedType.getShape(), b.getI8Type()),
+          ArrayRef(out));
+    });
+    if (!m.aUnsigned) {
+      // x xor 0x80 = x + 128 as u8: 128 * sum_t w[t][c] too many.
+      auto corrType = MemRefType::get({c}, b.getI32Type());
+      correction = vnni->constant(b, loc, corrType, filterData, [&] {
+        SmallVector<int32_t> out(c, 0);
+        for (int64_t t = 0; t < taps; ++t)
+          for (int64_t ch = 0; ch < c; ++ch)
+            out[ch] -= 128 * int32_t(w[t * c + ch]);
+        return DenseElementsAttr::get(
+            RankedTensorType::get({c}, b.getI32Type()), ArrayRef(out));
+      });
+      flip = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(bytes64, b.getI8IntegerAttr(-128)));
+    }
+    // Byte 4c + j of the result is byte c of tap j (16 bytes each).
+    SmallVector<int8_t> indices(64);
+    for (int64_t ch = 0; ch < 16; ++ch)
+      for (int64_t j = 0; j < 4; ++j)
+        indices[ch * 4 + j] = int8_t(16 * j + ch);
+    permute = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(bytes64, ArrayRef(indices)));
+  }
+
   auto load = [&](OpBuilder &b, Location loc, Value buffer, ValueRange at,
                   bool isUnsigned) -> Value {
     Value v = vector::LoadOp::create(b, loc, inType, buffer, at);
@@ -114,20 +160,66 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
                                  b, loc, accType, m.output,
                                  ValueRange{n, oh, cols[p], c0}));
     }
-    SmallVector<Value> accs = emitWindowTaps(
-        b, loc, m.window, n, oh, cols, c0, init,
-        [&](OpBuilder &b, Location loc, Value kh, Value kw,
-            ArrayRef<SmallVector<Value, 4>> at, SmallVectorImpl<Value> &accs) {
-          Value w = load(b, loc, m.filter, ValueRange{kh, kw, c0}, m.bUnsigned);
-          for (int64_t p = 0; p < pixels; ++p) {
-            Value x = load(b, loc, m.input, at[p], m.aUnsigned);
-            if (isFloat)
-              accs[p] = vector::FMAOp::create(b, loc, x, w, accs[p]);
-            else
-              accs[p] = arith::AddIOp::create(
-                  b, loc, accs[p], arith::MulIOp::create(b, loc, x, w));
+    SmallVector<Value> accs;
+    if (packed) {
+      Value corr = correction ? (Value)vector::LoadOp::create(b, loc, accType,
+                                                              correction, c0)
+                              : Value();
+      SmallVector<Value> w;
+      Value col4 = arith::MulIOp::create(b, loc, c0, idx(b, loc, 4));
+      for (int64_t g = 0; g < groups; ++g)
+        w.push_back(vector::LoadOp::create(b, loc, bytes64, packed,
+                                           ValueRange{idx(b, loc, g), col4}));
+      auto bytes16 = VectorType::get({16}, b.getI8Type());
+      Value zero = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(bytes64, b.getI8IntegerAttr(0)));
+      const Window &win = m.window;
+      for (int64_t p = 0; p < pixels; ++p) {
+        Value acc =
+            corr ? arith::AddIOp::create(b, loc, init[p], corr) : init[p];
+        for (int64_t g = 0; g < groups; ++g) {
+          Value x = zero;
+          for (int64_t j = 0; j < 4 && 4 * g + j < taps; ++j) {
+            int64_t t = 4 * g + j, kh = t / win.kw, kw = t % win.kw;
+            Value row = arith::AddIOp::create(
+                b, loc,
+                arith::MulIOp::create(b, loc, oh, idx(b, loc, win.strideH)),
+                idx(b, loc, kh * win.dilH));
+            Value col = arith::AddIOp::create(
+                b, loc,
+                arith::MulIOp::create(b, loc, cols[p],
+                                      idx(b, loc, win.strideW)),
+                idx(b, loc, kw * win.dilW));
+            Value v = vector::LoadOp::create(b, loc, bytes16, m.input,
+                                             ValueRange{n, row, col, c0});
+            x = vector::InsertStridedSliceOp::create(
+                b, loc, v, x, ArrayRef<int64_t>{16 * j}, ArrayRef<int64_t>{1});
           }
-        });
+          x = emitVpermb(b, loc, x, permute);
+          if (flip)
+            x = arith::XOrIOp::create(b, loc, x, flip);
+          acc = emitVpdpbusd(b, loc, acc, x, w[g]);
+        }
+        accs.push_back(acc);
+      }
+    } else {
+      accs = emitWindowTaps(
+          b, loc, m.window, n, oh, cols, c0, init,
+          [&](OpBuilder &b, Location loc, Value kh, Value kw,
+              ArrayRef<SmallVector<Value, 4>> at,
+              SmallVectorImpl<Value> &accs) {
+            Value w =
+                load(b, loc, m.filter, ValueRange{kh, kw, c0}, m.bUnsigned);
+            for (int64_t p = 0; p < pixels; ++p) {
+              Value x = load(b, loc, m.input, at[p], m.aUnsigned);
+              if (isFloat)
+                accs[p] = vector::FMAOp::create(b, loc, x, w, accs[p]);
+              else
+                accs[p] = arith::AddIOp::create(
+                    b, loc, accs[p], arith::MulIOp::create(b, loc, x, w));
+            }
+          });
+    }
     for (int64_t p = 0; p < pixels; ++p) {
       if (!epilogue) {
         vector::StoreOp::create(b, loc, accs[p], m.output,

@@ -274,6 +274,15 @@ Value qsparse::cpu::emitVpdpbusd(OpBuilder &b, Location loc, Value acc, Value a,
       .getResult(0);
 }
 
+Value qsparse::cpu::emitVpermb(OpBuilder &b, Location loc, Value table,
+                               Value indices) {
+  return LLVM::CallIntrinsicOp::create(
+             b, loc, table.getType(),
+             b.getStringAttr("llvm.x86.avx512.permvar.qi.512"),
+             ValueRange{table, indices})
+      .getResult(0);
+}
+
 namespace {
 /// Moves `length` elements from `source[at..., 0]` to `target[at..., 0]`
 /// (or stores `splat` there when `source` is null) in vectors of `lanes`

@@ -9,6 +9,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
+#include <functional>
+
 namespace qsparse::cpu {
 
 class Epilogue;
@@ -112,6 +114,11 @@ mlir::Value broadcastBytes(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value emitVpdpbusd(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value acc, mlir::Value a, mlir::Value bytes);
 
+/// vpermb (AVX-512 VBMI): byte i of the result is byte indices[i] % 64 of
+/// `table` (64 bytes each).
+mlir::Value emitVpermb(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value table, mlir::Value indices);
+
 /// Clones the ops of a linalg body of scalar arith and math ops (its block
 /// arguments already mapped in `map`) and returns the values it yields.
 /// With `lanes` > 0 every op works on vectors of that many lanes instead:
@@ -161,8 +168,24 @@ bool rewriteSplatMap(mlir::linalg::MapOp map, unsigned bits);
 /// Narrowed i16 accumulators are summed in i16 vectors (the same wrapping
 /// arithmetic, twice the lanes of i32).
 /// False (nothing changed) when `op` is not such a convolution.
+/// With `vnni` (AVX-512 VNNI and VBMI, 512-bit vectors), an i8 x i8 -> i32
+/// depthwise convolution with a constant signed filter takes its taps four
+/// at a time: `vpermb` interleaves four taps' 16 channels into the 4-byte
+/// lanes of `vpdpbusd`, against the filter packed at compile time
+/// ([ceil(KH*KW/4)][C*4]: byte 4c + j of group g is tap 4g + j of channel
+/// c, zero past the last tap) by `vnni->constant`. A signed input is read
+/// as u8 (x xor 0x80 = x + 128) and 128 * the channel's filter sum is
+/// subtracted from the start value.
+struct DepthwiseVnni {
+  /// A constant buffer of `type` with `make()`'s data, made once per
+  /// `source` and type (a compile-time global).
+  std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::MemRefType,
+                            mlir::DenseElementsAttr source,
+                            llvm::function_ref<mlir::DenseElementsAttr()> make)>
+      constant;
+};
 bool rewriteDepthwise(mlir::linalg::LinalgOp op, unsigned bits,
-                      unsigned threads);
+                      unsigned threads, const DepthwiseVnni *vnni = nullptr);
 
 /// Rewrites a window reduction on NHWC buffers (max, min or sum pooling: a
 /// generic over (n, oh, ow, c, kh, kw) reading input [N][H][W][C], any

@@ -233,9 +233,16 @@ struct CPUMatmulKernelsPass
       else if (op.getNumLoops() == 6)
         depthwise.push_back(op);
     });
+    qsparse::cpu::DepthwiseVnni depthwiseVnni;
+    depthwiseVnni.constant = [&](OpBuilder &b, Location loc, MemRefType type,
+                                 DenseElementsAttr source,
+                                 function_ref<DenseElementsAttr()> make) {
+      return constantGlobal(b, loc, type, source, make);
+    };
     for (linalg::LinalgOp op : depthwise) {
       Type output = op.getDpsInits()[0].getType();
-      if (qsparse::cpu::rewriteDepthwise(op, bits, threads))
+      if (qsparse::cpu::rewriteDepthwise(op, bits, threads,
+                                         useVbmi ? &depthwiseVnni : nullptr))
         markEmitted("depthwise", output);
       else if (qsparse::cpu::rewritePooling(op, bits, threads))
         markEmitted("pooling", output);
@@ -618,17 +625,6 @@ struct CPUMatmulKernelsPass
             b, loc, acc, operand ? operand(b, loc, av, j) : av, bv[j]);
       }
     }
-  }
-
-  /// vpermb (AVX-512 VBMI): byte i of the result is byte indices[i] % 64
-  /// of `table`; the 2:4 kernels' gather of A bytes.
-  static Value emitVpermb(OpBuilder &b, Location loc, Value table,
-                          Value indices) {
-    return LLVM::CallIntrinsicOp::create(
-               b, loc, table.getType(),
-               b.getStringAttr("llvm.x86.avx512.permvar.qi.512"),
-               ValueRange{table, indices})
-        .getResult(0);
   }
 
   /// Frees a packed B made per call (compile-time ones are globals).
@@ -1082,7 +1078,8 @@ struct CPUMatmulKernelsPass
                         for (int64_t j = 0; j < tile.nv; ++j) {
                           Value &acc = accs[i * tile.nv + j];
                           acc = qsparse::cpu::emitVpdpbusd(
-                              b, loc, acc, emitVpermb(b, loc, av, bi[j]),
+                              b, loc, acc,
+                              qsparse::cpu::emitVpermb(b, loc, av, bi[j]),
                               bv[j]);
                         }
                       }
@@ -1812,7 +1809,7 @@ struct CPUMatmulKernelsPass
           // Each row's 8 bytes of the block, gathered per vector.
           emitVnniRows(b, loc, m.a, m0, q, 8, mr, bv, accs,
                        [&](OpBuilder &b, Location loc, Value av, int64_t j) {
-                         return emitVpermb(b, loc, av, bi[j]);
+                         return qsparse::cpu::emitVpermb(b, loc, av, bi[j]);
                        });
         });
   }
