@@ -51,8 +51,9 @@ static void buildFront(OpPassManager &pm, Target target) {
     // them on the convolution micro-kernel).
     pm.addPass(qsparse::createImplicitIm2col());
     pm.addPass(createCanonicalizerPass());
-    // Clamps of values proven not NaN lower to plain vmaxps/vminps.
-    pm.addPass(qsparse::createMarkNoNaNs());
+    // Clamps that cannot clamp go; those of values proven not NaN lower
+    // to plain vmaxps/vminps.
+    pm.addPass(qsparse::createFloatRanges());
   }
   pm.addPass(qsparse::createReadOnlyArguments());
   // One buffer per destination: no epilogue writes its contraction's input.

@@ -23,11 +23,13 @@
 // RUN: qsparse-run %s -e two_layers --random-inputs=5 --check --cpu-vnni=off | FileCheck %s --check-prefix=TWO
 // RUN: qsparse-run %s -e late_alloc --random-inputs=6 --check | FileCheck %s --check-prefix=LATE
 // A QDQ requantize with constant scales: its clamps are proven never to
-// see a NaN (--qsparse-mark-no-nans), so they lower to plain min/max; the
-// f32 epilogues on arguments keep the NaN-propagating form.
+// see a NaN (--qsparse-float-ranges), so they lower to plain min/max, and
+// the clamp at 0 after the zero point 7 is removed; the f32 epilogues on
+// arguments keep the NaN-propagating form.
 // RUN: qsparse-run %s -e conv_qdq --random-inputs=10 --check | FileCheck %s --check-prefix=QDQ
 // RUN: qsparse-run %s -e conv_qdq --random-inputs=11 --check --cpu-vector-bits=256 | FileCheck %s --check-prefix=QDQ
 // RUN: qsparse-opt %s --qsparse-cpu-pipeline | FileCheck %s --check-prefix=NNAN
+// RUN: qsparse-opt %s --qsparse-cpu-pipeline --mlir-print-ir-after=qsparse-float-ranges -o /dev/null 2>&1 | FileCheck %s --check-prefix=RANGES
 // Sub-byte (i1) buffers are not read or written by the vector epilogue.
 // RUN: qsparse-run %s -e out_i1 --random-inputs=7 --check | FileCheck %s --check-prefix=OUTI1
 // RUN: qsparse-run %s -e in_i1 --random-inputs=8 --check | FileCheck %s --check-prefix=INI1
@@ -178,6 +180,11 @@ func.func @late_alloc(%a: tensor<13x20xf32>, %w: tensor<20x64xf32>, %w2: tensor<
 // NNAN-LABEL: llvm.func @conv_qdq
 // NNAN-COUNT-2: llvm.intr.maximum({{.*}}) {fastmathFlags = #llvm.fastmath<nnan>} : (vector<16xf32>, vector<16xf32>)
 // NNAN-LABEL: llvm.func @out_i1
+// RANGES-LABEL: func.func @conv_qdq
+// RANGES: math.roundeven
+// RANGES-NEXT: arith.addf
+// RANGES-NEXT: arith.minimumf {{.*}} fastmath<nnan> : f32
+// RANGES-NEXT: arith.fptoui
 // QDQ: check: OK, 3240 values match
 func.func @conv_qdq(%x: tensor<1x9x9x16xi8>, %w: tensor<1x1x16x40xi8>) -> tensor<1x9x9x40xi8> {
   %scale = arith.constant dense<[1.1e-4, 1.2e-4, 1.3e-4, 1.4e-4, 1.5e-4, 1.6e-4, 1.7e-4, 1.8e-4, 1.9e-4, 2.0e-4, 1.1e-4, 1.2e-4, 1.3e-4, 1.4e-4, 1.5e-4, 1.6e-4, 1.7e-4, 1.8e-4, 1.9e-4, 2.0e-4, 1.1e-4, 1.2e-4, 1.3e-4, 1.4e-4, 1.5e-4, 1.6e-4, 1.7e-4, 1.8e-4, 1.9e-4, 2.0e-4, 1.1e-4, 1.2e-4, 1.3e-4, 1.4e-4, 1.5e-4, 1.6e-4, 1.7e-4, 1.8e-4, 1.9e-4, 2.0e-4]> : tensor<40xf32>

@@ -103,37 +103,47 @@ def UnshareEmptyTensors : Pass<"qsparse-unshare-empty-tensors"> {
                            "mlir::tensor::TensorDialect"];
 }
 
-def MarkNoNaNs : Pass<"qsparse-mark-no-nans"> {
-  let summary = "Mark the float min/max ops that never see a NaN `nnan`";
+def FloatRanges : Pass<"qsparse-float-ranges"> {
+  let summary = "Prove what float values can be; mark min/max `nnan`, drop clamps that never clamp";
   let description = [{
-    A forward analysis of what each float value may be: NaN, +infinity,
-    -infinity, zero (for a tensor, any of its elements). Integer-to-float
-    conversions are finite when every integer of the type is below the
-    float's largest value; constants (dense, splat or `dense_resource`)
-    are read element by element; `+`, `-`, `*` and `/` yield NaN only from
-    a NaN operand, infinity - infinity, 0 * infinity, 0 / 0 or
-    infinity / infinity, and may overflow; min/max, rounding, `exp`,
-    `tanh`, `select` and the conversions follow their definitions. The
-    classes flow through the bodies of `linalg.generic` (block arguments
-    take their operands' classes; an output the body reads, as in a
-    reduction, also takes the yielded values', to a fixpoint) and through
-    the tensor ops that only move elements (transpose, broadcast, copy,
-    fill, pad, reshapes, slices, concat). Anything else, function
-    arguments included, may be anything.
+    A forward analysis of every float value (for a tensor, of any of its
+    elements): whether it may be NaN or -0.0, and an interval [lo, hi] of
+    the extended reals holding its other values. Constants (dense, splat
+    or `dense_resource`) are read element by element; integer-to-float
+    conversions give the integer type's range; `+`, `-`, `*`, `/`, `exp`
+    and `tanh` are evaluated on the bounds in double and widened by the
+    rounding to the result type (overflow past its largest value gives
+    infinity; bounds are kept only for f32, f16 and bf16); min/max,
+    `select`, rounding (monotone: the bounds' images) and negation follow
+    their definitions. NaN comes only from a NaN operand, infinity minus
+    infinity, 0 * infinity, 0 / 0 or infinity / infinity. The ranges flow
+    through the bodies of `linalg.generic` (block arguments take their
+    operands' ranges; an output the body reads, as in a reduction, also
+    takes the yielded values', to a fixpoint, with bounds that still move
+    after two rounds going to infinity) and through the tensor ops that only
+    move elements (transpose, broadcast, copy, fill, pad, reshapes, slices,
+    concat). Anything else, function arguments included, may be anything.
 
-    Every `arith.maximumf`, `minimumf`, `maxnumf` and `minnumf` whose two
-    operands are proven not NaN gets the `nnan` fast-math flag. That is a
-    proven fact, so the results do not change; the flag lets LLVM lower
-    the op to one x86 `vmaxps`/`vminps` instead of a compare, a blend and
-    the min/max that NaN propagation needs. Quantized models clamp every
-    requantized value twice (the activation's range, then the integer
-    type's), on values that come from an integer accumulator through a
-    finite scale: MobileNetV2's 1x1 expansion 112x112x16 -> 96 with its
-    epilogue went from 0.36 to 0.30 ms. The CPU pipeline runs it after
-    fusion, before bufferization.
+    Then, for every `arith.maximumf`, `minimumf`, `maxnumf` and `minnumf`:
+    - against a constant that can never change the other operand (every
+      value of it already at least, or at most, the constant; signed zeros
+      and NaN respected), the op is removed;
+    - else, when both operands are proven not NaN, it gets the `nnan`
+      fast-math flag.
+
+    Both are facts, so results do not change. A NaN-propagating
+    `maximumf` costs x86 a compare and a blend besides the `vmaxps`; a
+    quantized model clamps every requantized value twice (the activation's
+    range, then the integer type's), on values from an integer accumulator
+    through finite scales, and after a ReLU6 clamp to [0, 6] with output
+    scale 6/255 the clamp to [0, 255] can never clamp. MobileNetV2's
+    112x112x16 -> 96 expansion with its epilogue went from 0.36 to 0.30 ms
+    with the flags. The CPU pipeline runs this after fusion, before
+    bufferization.
   }];
   let statistics = [
-    Statistic<"numMarked", "marked", "min/max ops marked nnan">
+    Statistic<"numMarked", "marked", "min/max ops marked nnan">,
+    Statistic<"numRemoved", "removed", "min/max ops that never change their operand, removed">
   ];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }

@@ -1,4 +1,4 @@
-// RUN: qsparse-opt %s -split-input-file --qsparse-mark-no-nans | FileCheck %s
+// RUN: qsparse-opt %s -split-input-file --qsparse-float-ranges | FileCheck %s
 
 // A requantize epilogue: an i32 accumulator through finite constant scales
 // and bias, clamped to [0, 6], divided by the output scale, rounded, offset
@@ -6,12 +6,16 @@
 // values that cannot be NaN (infinity, from an overflow, is fine).
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
+// The rounded quotient lies in [0, 256] (6 / 0.0235 = 255.3), so the zero
+// point 3 puts it in [3, 259]: the clamp at 0 can never clamp and goes.
 // CHECK-LABEL: func.func @requantize
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
 // CHECK: arith.minimumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
 // CHECK: arith.divf
-// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
-// CHECK: arith.minimumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+// CHECK-NEXT: math.roundeven
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: arith.minimumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+// CHECK-NEXT: arith.fptoui
 func.func @requantize(%acc: tensor<4x3xi32>) -> tensor<4x3xi8> {
   %scale = arith.constant dense<[0.5, 0.25, 1.0e-3]> : tensor<3xf32>
   %bias = arith.constant dense<[-1.0, 0.0, 2.5]> : tensor<3xf32>
@@ -43,6 +47,83 @@ func.func @requantize(%acc: tensor<4x3xi32>) -> tensor<4x3xi8> {
     linalg.yield %5 : i8
   } -> tensor<4x3xi8>
   return %q : tensor<4x3xi8>
+}
+
+// -----
+
+// ReLU6 then a u8 quantization with scale 6/255 and zero point 0: the
+// quotient rounds into [0, 255], and neither clamp of the quantization can
+// clamp.
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @relu6_u8
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+// CHECK-NEXT: arith.minimumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+// CHECK-NEXT: arith.divf
+// CHECK-NEXT: math.roundeven
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: arith.fptoui
+func.func @relu6_u8(%acc: tensor<4x3xi32>) -> tensor<4x3xi8> {
+  %scale = arith.constant 1.0e-3 : f32
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %out = arith.constant 0.0235294122 : f32
+  %top = arith.constant 255.0 : f32
+  %e8 = tensor.empty() : tensor<4x3xi8>
+  %q = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%acc : tensor<4x3xi32>) outs(%e8 : tensor<4x3xi8>) {
+  ^bb0(%a: i32, %o: i8):
+    %0 = arith.sitofp %a : i32 to f32
+    %1 = arith.mulf %0, %scale : f32
+    %2 = arith.maximumf %1, %zero : f32
+    %3 = arith.minimumf %2, %six : f32
+    %4 = arith.divf %3, %out : f32
+    %5 = math.roundeven %4 : f32
+    %6 = arith.addf %5, %zero : f32
+    %7 = arith.maximumf %6, %zero : f32
+    %8 = arith.minimumf %7, %top : f32
+    %9 = arith.fptoui %8 : f32 to i8
+    linalg.yield %9 : i8
+  } -> tensor<4x3xi8>
+  return %q : tensor<4x3xi8>
+}
+
+// -----
+
+// Signed zeros: -x of x in [-6, 0] is in [0, 6] but may be -0.0, and
+// maximumf(-0.0, +0.0) is +0.0, so that clamp stays (marked); the clamp at
+// 6 goes. A value that may be NaN keeps a maxnumf against a constant (a
+// NaN operand yields the constant) but not a maximumf (it yields the NaN).
+// Rounding may make -0.0 of small negative values.
+// CHECK-LABEL: func.func @zeros_and_nans
+// CHECK: %[[NEG:.*]] = arith.negf
+// CHECK-NEXT: %[[R0:.*]] = arith.maximumf %[[NEG]], %{{.*}} fastmath<nnan> : f32
+// CHECK-NEXT: %[[H:.*]] = arith.uitofp
+// CHECK-NEXT: %[[Z:.*]] = arith.mulf %[[H]]
+// CHECK-NEXT: %[[N:.*]] = arith.maxnumf %[[Z]], %{{.*}} : f16
+// CHECK-NEXT: %[[Q:.*]] = arith.divf
+// CHECK-NEXT: %[[RE:.*]] = math.roundeven %[[Q]]
+// CHECK-NEXT: %[[R3:.*]] = arith.maximumf %[[RE]], %{{.*}} fastmath<nnan> : f32
+// CHECK-NEXT: return %[[R0]], %[[NEG]], %[[Z]], %[[N]], %[[R3]]
+func.func @zeros_and_nans(%i: i8, %u: i32) -> (f32, f32, f16, f16, f32) {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %m6 = arith.constant -6.0 : f32
+  %h0 = arith.constant 0.0 : f16
+  %c8 = arith.constant 8.0 : f32
+  %x0 = arith.sitofp %i : i8 to f32
+  %x1 = arith.maximumf %x0, %m6 : f32
+  %x = arith.minimumf %x1, %zero : f32
+  %neg = arith.negf %x : f32
+  %r0 = arith.maximumf %neg, %zero : f32
+  %r1 = arith.minimumf %neg, %six : f32
+  // u32 -> f16 overflows; times 0 it is +0.0 or NaN.
+  %h = arith.uitofp %u : i32 to f16
+  %z = arith.mulf %h, %h0 : f16
+  %r2 = arith.maximumf %z, %h0 : f16
+  %n = arith.maxnumf %z, %h0 : f16
+  %q = arith.divf %x, %c8 : f32
+  %re = math.roundeven %q : f32
+  %r3 = arith.maximumf %re, %zero : f32
+  return %r0, %r1, %r2, %n, %r3 : f32, f32, f16, f16, f32
 }
 
 // -----
@@ -97,10 +178,10 @@ func.func @made_nans(%i: i32, %j: i32, %k: i8, %u: i16) -> (f32, f32, f32, f16, 
   %e = arith.maximumf %hz, %h0 : f16
   %hu = arith.uitofp %u : i16 to f16
   %huz = arith.mulf %hu, %h0 : f16
-  %f = arith.maximumf %huz, %h0 : f16
   %hk = arith.sitofp %k : i8 to f16
   %hkz = arith.mulf %hk, %h0 : f16
-  %g = arith.maximumf %hkz, %h0 : f16
+  %f = arith.maximumf %huz, %hk : f16
+  %g = arith.maximumf %hkz, %hk : f16
   // A sum of an overflowed product and a finite value is not NaN.
   %s = arith.addf %px, %x : f32
   %h = arith.maximumf %s, %zero : f32
