@@ -785,8 +785,11 @@ Group Harness::int8Gemm(llvm::ArrayRef<Gemm> shapes) {
                                      viaGemm.data(), s.n, &co),
                   "gemm_u8s8s32");
     };
-    Contender subject{
-        "qsparse", [&] { invoke(*c.fn, {x.data()}, {ours.data()}); }, {}};
+    Contender subject{"qsparse",
+                      [&] {
+                        invoke(*c.fn, {x.data(), w.data()}, {ours.data()});
+                      },
+                      {}};
     std::vector<Contender> peers = {
         {"dnnl::matmul (" + mm.impl + ")", [&] { mm.run(); }, {}},
         {"dnnl::gemm_u8s8s32", gemm, {}}};

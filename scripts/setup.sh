@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ llvm-22-dev llvm-22-tools libmlir-22-dev
           mlir-22-tools libgtest-dev python3-numpy libomp-22-dev
-          libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx)
+          libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx
+          libdnnl-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
