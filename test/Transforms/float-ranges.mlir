@@ -256,3 +256,66 @@ func.func @moved(%x: tensor<1x2x2x3xi8>) -> (tensor<1x4x4x3xf32>, tensor<1x4x4x3
   } -> tensor<1x4x4x3xf32>
   return %r0, %rn : tensor<1x4x4x3xf32>, tensor<1x4x4x3xf32>
 }
+
+// -----
+
+// A copy between element types converts: 1.0e5 does not fit in f16 and
+// becomes infinity, whose difference with itself is NaN, so the maxnumf
+// (a NaN operand yields the constant) stays.
+#id1c = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @converting_copy
+// CHECK: arith.subf
+// CHECK-NEXT: arith.maxnumf %{{.*}}, %{{.*}} : f16
+func.func @converting_copy(%out: tensor<4xf16>) -> tensor<4xf16> {
+  %big = arith.constant dense<1.0e5> : tensor<4xf32>
+  %h0 = arith.constant 0.0 : f16
+  %e = tensor.empty() : tensor<4xf16>
+  %h = linalg.copy ins(%big : tensor<4xf32>) outs(%e : tensor<4xf16>) -> tensor<4xf16>
+  %r = linalg.generic {indexing_maps = [#id1c, #id1c], iterator_types = ["parallel"]} ins(%h : tensor<4xf16>) outs(%out : tensor<4xf16>) {
+  ^bb0(%x: f16, %o: f16):
+    %d = arith.subf %x, %x : f16
+    %m = arith.maxnumf %d, %h0 : f16
+    linalg.yield %m : f16
+  } -> tensor<4xf16>
+  return %r : tensor<4xf16>
+}
+
+// -----
+
+// Small float formats are not IEEE-like (f8E4M3FN has no infinity: 448 +
+// 448 is NaN); they are left alone.
+// CHECK-LABEL: func.func @small_float
+// CHECK: arith.minimumf %{{.*}}, %{{.*}} : f8E4M3FN
+func.func @small_float() -> f8E4M3FN {
+  %a = arith.constant 448.0 : f8E4M3FN
+  %s = arith.addf %a, %a : f8E4M3FN
+  %m = arith.minimumf %s, %a : f8E4M3FN
+  return %m : f8E4M3FN
+}
+
+// -----
+
+// A reduction keeps its initial values where its reduction dimension is
+// empty, even when the body never reads the output: -5 stays possible.
+#in2 = affine_map<(d0, d1) -> (d0, d1)>
+#out2 = affine_map<(d0, d1) -> (d0)>
+#id1r = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @empty_reduction
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : f32
+func.func @empty_reduction(%v: tensor<4x?xi8>) -> tensor<4xf32> {
+  %m5 = arith.constant -5.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  %init = linalg.fill ins(%m5 : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %last = linalg.generic {indexing_maps = [#in2, #out2], iterator_types = ["parallel", "reduction"]} ins(%v : tensor<4x?xi8>) outs(%init : tensor<4xf32>) {
+  ^bb0(%a: i8, %o: f32):
+    %x = arith.uitofp %a : i8 to f32
+    linalg.yield %x : f32
+  } -> tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [#id1r, #id1r], iterator_types = ["parallel"]} ins(%last : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.maximumf %x, %zero : f32
+    linalg.yield %y : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}

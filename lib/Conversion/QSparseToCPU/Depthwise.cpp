@@ -108,26 +108,28 @@ bool qsparse::cpu::rewriteDepthwise(linalg::LinalgOp op, unsigned bits,
     SmallVector<int8_t> w(filterData.getValues<int8_t>());
     int64_t c = m.c;
     auto packedType = MemRefType::get({groups, c * 4}, b.getI8Type());
-    packed = vnni->constant(b, loc, packedType, filterData, [&] {
-      SmallVector<int8_t> out(groups * c * 4, 0);
-      for (int64_t t = 0; t < taps; ++t)
-        for (int64_t ch = 0; ch < c; ++ch)
-          out[(t / 4) * c * 4 + ch * 4 + t % 4] = w[t * c + ch];
-      return DenseElementsAttr::get(
-          RankedTensorType::get(packedType.getShape(), b.getI8Type()),
-          ArrayRef(out));
-    });
+    packed =
+        vnni->constant(b, loc, packedType, filterData, "depthwise-taps", [&] {
+          SmallVector<int8_t> out(groups * c * 4, 0);
+          for (int64_t t = 0; t < taps; ++t)
+            for (int64_t ch = 0; ch < c; ++ch)
+              out[(t / 4) * c * 4 + ch * 4 + t % 4] = w[t * c + ch];
+          return DenseElementsAttr::get(
+              RankedTensorType::get(packedType.getShape(), b.getI8Type()),
+              ArrayRef(out));
+        });
     if (!m.aUnsigned) {
       // x xor 0x80 = x + 128 as u8: 128 * sum_t w[t][c] too many.
       auto corrType = MemRefType::get({c}, b.getI32Type());
-      correction = vnni->constant(b, loc, corrType, filterData, [&] {
-        SmallVector<int32_t> out(c, 0);
-        for (int64_t t = 0; t < taps; ++t)
-          for (int64_t ch = 0; ch < c; ++ch)
-            out[ch] -= 128 * int32_t(w[t * c + ch]);
-        return DenseElementsAttr::get(
-            RankedTensorType::get({c}, b.getI32Type()), ArrayRef(out));
-      });
+      correction = vnni->constant(
+          b, loc, corrType, filterData, "depthwise-correction", [&] {
+            SmallVector<int32_t> out(c, 0);
+            for (int64_t t = 0; t < taps; ++t)
+              for (int64_t ch = 0; ch < c; ++ch)
+                out[ch] -= 128 * int32_t(w[t * c + ch]);
+            return DenseElementsAttr::get(
+                RankedTensorType::get({c}, b.getI32Type()), ArrayRef(out));
+          });
       flip = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(bytes64, b.getI8IntegerAttr(-128)));
     }

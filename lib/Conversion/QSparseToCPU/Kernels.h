@@ -178,9 +178,10 @@ bool rewriteSplatMap(mlir::linalg::MapOp map, unsigned bits);
 /// subtracted from the start value.
 struct DepthwiseVnni {
   /// A constant buffer of `type` with `make()`'s data, made once per
-  /// `source` and type (a compile-time global).
+  /// `source`, type and `layout` name (a compile-time global).
   std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::MemRefType,
                             mlir::DenseElementsAttr source,
+                            llvm::StringRef layout,
                             llvm::function_ref<mlir::DenseElementsAttr()> make)>
       constant;
 };

@@ -23,6 +23,8 @@
 
 #include <array>
 #include <map>
+#include <string>
+#include <tuple>
 
 namespace qsparse {
 #define GEN_PASS_DEF_CPUMATMULKERNELS
@@ -99,7 +101,8 @@ struct CPUMatmulKernelsPass
   unsigned bits = 0;
   bool useVnni = false, useVbmi = false;
   /// Compile-time packed constant weights, by source data and layout.
-  std::map<std::pair<const void *, const void *>, memref::GlobalOp>
+  std::map<std::tuple<const void *, const void *, std::string>,
+           memref::GlobalOp>
       packedGlobals;
   std::optional<SymbolTable> symbols;
   /// The fused epilogue of the contraction being rewritten, if any.
@@ -235,9 +238,9 @@ struct CPUMatmulKernelsPass
     });
     qsparse::cpu::DepthwiseVnni depthwiseVnni;
     depthwiseVnni.constant = [&](OpBuilder &b, Location loc, MemRefType type,
-                                 DenseElementsAttr source,
+                                 DenseElementsAttr source, StringRef layout,
                                  function_ref<DenseElementsAttr()> make) {
-      return constantGlobal(b, loc, type, source, make);
+      return constantGlobal(b, loc, type, source, layout, make);
     };
     for (linalg::LinalgOp op : depthwise) {
       Type output = op.getDpsInits()[0].getType();
@@ -496,9 +499,9 @@ struct CPUMatmulKernelsPass
   /// A constant global of `type` whose element i is element permute(i) of
   /// `data` (made once per source and layout), read with memref.get_global.
   Value packedGlobal(OpBuilder &b, Location loc, MemRefType type,
-                     DenseElementsAttr data,
+                     DenseElementsAttr data, StringRef layout,
                      function_ref<int64_t(int64_t)> permute) {
-    return constantGlobal(b, loc, type, data, [&] {
+    return constantGlobal(b, loc, type, data, layout, [&] {
       auto tensorType =
           RankedTensorType::get(type.getShape(), type.getElementType());
       if (type.getElementType().isInteger(8)) {
@@ -519,10 +522,10 @@ struct CPUMatmulKernelsPass
   /// A constant global of `type` made from `source` by `make` (once per
   /// source and type), read with memref.get_global.
   Value constantGlobal(OpBuilder &b, Location loc, MemRefType type,
-                       DenseElementsAttr source,
+                       DenseElementsAttr source, StringRef layout,
                        function_ref<DenseElementsAttr()> make) {
-    auto key =
-        std::make_pair(source.getAsOpaquePointer(), type.getAsOpaquePointer());
+    auto key = std::make_tuple(source.getAsOpaquePointer(),
+                               type.getAsOpaquePointer(), layout.str());
     memref::GlobalOp &global = packedGlobals[key];
     if (!global) {
       DenseElementsAttr packedData = make();
@@ -562,7 +565,7 @@ struct CPUMatmulKernelsPass
     int64_t k4 = m.k / 4, pairs = nFull / 32;
     Type i8 = b.getI8Type();
     auto type = MemRefType::get({k4, pairs * 64}, i8);
-    Value packed = constantGlobal(b, loc, type, data, [&] {
+    Value packed = constantGlobal(b, loc, type, data, "vnni-nibbles", [&] {
       SmallVector<int8_t> out(k4 * pairs * 64);
       for (int64_t q = 0; q < k4; ++q)
         for (int64_t p = 0; p < pairs; ++p) {
@@ -646,7 +649,7 @@ struct CPUMatmulKernelsPass
         int64_t p = i / (m.k * nr), k = i / nr % m.k, j = i % nr;
         return k * m.n + p * nr + j;
       };
-      return packedGlobal(b, loc, packedType, data, permute);
+      return packedGlobal(b, loc, packedType, data, "f32-panels", permute);
     }
     Value packed =
         memref::AllocOp::create(b, loc, packedType, b.getI64IntegerAttr(64));
@@ -1405,7 +1408,7 @@ struct CPUMatmulKernelsPass
       return ((kh * groups + j / 4) * cv.f + f) * 4 + j % 4;
     };
     if (DenseElementsAttr data = qsparse::cpu::constantData(cv.filter)) {
-      return constantGlobal(b, loc, type, data, [&] {
+      return constantGlobal(b, loc, type, data, "row-runs", [&] {
         SmallVector<int8_t> source(data.getValues<int8_t>());
         SmallVector<int8_t> out(type.getNumElements(), 0);
         for (int64_t kh = 0; kh < cv.kh; ++kh)
@@ -1542,7 +1545,7 @@ struct CPUMatmulKernelsPass
         int64_t n = panels.start(row / k4) + col / 4;
         return (4 * (row % k4) + col % 4) * m.n + n;
       };
-      return packedGlobal(b, loc, packedType, data, permute);
+      return packedGlobal(b, loc, packedType, data, "vnni-panels", permute);
     }
     Value packed =
         memref::AllocOp::create(b, loc, packedType, b.getI64IntegerAttr(64));
@@ -1694,12 +1697,12 @@ struct CPUMatmulKernelsPass
     auto type = MemRefType::get({rows, width * 4}, i8);
     // Both packings are keyed on B's data; the position global uses a
     // distinct (but same-shaped) key through a rank-3 view type.
-    values = constantGlobal(b, loc, type, data, [&] {
+    values = constantGlobal(b, loc, type, data, "2:4-values", [&] {
       return DenseElementsAttr::get(RankedTensorType::get(type.getShape(), i8),
                                     ArrayRef(kept));
     });
     auto indexType = MemRefType::get({rows, width, 4}, i8);
-    indices = constantGlobal(b, loc, indexType, data, [&] {
+    indices = constantGlobal(b, loc, indexType, data, "2:4-positions", [&] {
       return DenseElementsAttr::get(
           RankedTensorType::get(indexType.getShape(), i8), ArrayRef(positions));
     });

@@ -123,6 +123,15 @@ std::optional<APFloat> constantScalar(Value v) {
   return std::nullopt;
 }
 
+/// Whether `type`'s float elements (if any) are IEEE binary formats with
+/// infinities, NaN and signed zeros whose values a double holds: f16, bf16,
+/// f32, f64. The small formats (no infinity, overflow to NaN, no -0) and
+/// f80/f128 are left alone.
+bool tracked(Type type) {
+  auto f = dyn_cast<FloatType>(getElementTypeOrSelf(type));
+  return !f || f.isF16() || f.isBF16() || f.isF32() || f.isF64();
+}
+
 struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
   DenseMap<Value, FloatRange> ranges;
 
@@ -131,10 +140,16 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
     if (it != ranges.end())
       return it->second;
     FloatRange r;
-    if (auto constant = v.getDefiningOp<arith::ConstantOp>())
+    if (auto constant = v.getDefiningOp<arith::ConstantOp>();
+        constant && tracked(v.getType()))
       r = rangeOf(constant.getValue()).value_or(FloatRange());
     ranges[v] = r;
     return r;
+  }
+
+  /// Records `r` for `v`; anything for a float type that is not tracked.
+  void set(Value v, FloatRange r) {
+    ranges[v] = tracked(v.getType()) ? r : FloatRange();
   }
 
   /// `r` computed in double as the bounds of an op on `type`: widened by
@@ -145,7 +160,7 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
   /// bounds.
   static FloatRange rounded(FloatRange r, Type type) {
     auto f = dyn_cast<FloatType>(getElementTypeOrSelf(type));
-    if (!f || f.getWidth() > 32) {
+    if (!f || !tracked(f) || f.isF64()) {
       r.lo = -kInf;
       r.hi = kInf;
       return r;
@@ -349,8 +364,7 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
       return;
     Block *body = generic.getBody();
     for (OpOperand &operand : generic->getOpOperands())
-      ranges[body->getArgument(operand.getOperandNumber())] =
-          get(operand.get());
+      set(body->getArgument(operand.getOperandNumber()), get(operand.get()));
   }
 
   /// After visit `round` (from 0) of a generic's body: joins the yielded
@@ -379,7 +393,7 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
         if (after.hi > before.hi)
           after.hi = kInf;
       }
-      ranges[arg] = after;
+      set(arg, after);
       grew = true;
     }
     return grew;
@@ -389,7 +403,6 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
   void leave(Operation *op) {
     if (op->getNumResults() == 0)
       return;
-    auto set = [&](Value v, FloatRange r) { ranges[v] = r; };
     if (std::optional<FloatRange> r = transfer(op)) {
       set(op->getResult(0), *r);
       return;
@@ -403,8 +416,10 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
             OpOperand *init = g.getDpsInitOperand(i);
             FloatRange r = get(yield->getOperand(i));
             // An output read by the body keeps its initial values in
-            // the result too (a reduction).
-            if (!g.getMatchingBlockArgument(init).use_empty())
+            // the result too, and so does any reduction's (an empty
+            // reduction dimension yields the initial values).
+            if (!g.getMatchingBlockArgument(init).use_empty() ||
+                g.getNumReductionLoops() > 0)
               r = r | get(init->get());
             set(result, r);
           }
@@ -418,11 +433,16 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
             set(t->getResult(0), get(t.getInput()));
         })
         .Case([&](linalg::CopyOp t) {
-          if (t.hasPureTensorSemantics())
+          // A copy between element types converts (rounds, overflows).
+          if (t.hasPureTensorSemantics() &&
+              getElementTypeOrSelf(t.getInputs()[0].getType()) ==
+                  getElementTypeOrSelf(t->getResult(0).getType()))
             set(t->getResult(0), get(t.getInputs()[0]));
         })
         .Case([&](linalg::FillOp t) {
-          if (t.hasPureTensorSemantics())
+          if (t.hasPureTensorSemantics() &&
+              t.getInputs()[0].getType() ==
+                  getElementTypeOrSelf(t->getResult(0).getType()))
             set(t->getResult(0), get(t.getInputs()[0]));
         })
         .Case([&](tensor::EmptyOp t) {
@@ -464,7 +484,7 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
   /// Whether min/max `op` (max when `isMax`) always yields `x`, its other
   /// operand being the constant `c`.
   bool noop(Operation *op, Value x, const APFloat &c, bool isMax) {
-    if (c.isNaN())
+    if (c.isNaN() || !tracked(x.getType()))
       return false;
     FloatRange r = get(x);
     // maxnumf/minnumf of a NaN yields the constant.
