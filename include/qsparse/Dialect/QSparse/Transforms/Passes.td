@@ -113,7 +113,9 @@ def FloatRanges : Pass<"qsparse-float-ranges"> {
     conversions give the integer type's range; `+`, `-`, `*`, `/`, `exp`
     and `tanh` are evaluated on the bounds in double and widened by the
     rounding to the result type (overflow past its largest value gives
-    infinity; bounds are kept only for f32, f16 and bf16); min/max,
+    infinity; computed bounds are kept for f32, f16 and bf16, f64 keeps
+    only exact ones, and other float formats (f8 types, which overflow to
+    NaN, f80, f128) are not analyzed); min/max,
     `select`, rounding (monotone: the bounds' images) and negation follow
     their definitions. NaN comes only from a NaN operand, infinity minus
     infinity, 0 * infinity, 0 / 0 or infinity / infinity. The ranges flow
@@ -121,8 +123,10 @@ def FloatRanges : Pass<"qsparse-float-ranges"> {
     operands' ranges; an output the body reads, as in a reduction, also
     takes the yielded values', to a fixpoint, with bounds that still move
     after two rounds going to infinity) and through the tensor ops that only
-    move elements (transpose, broadcast, copy, fill, pad, reshapes, slices,
-    concat). Anything else, function arguments included, may be anything.
+    move elements (transpose, broadcast, copy and fill without a type
+    conversion, pad, reshapes, slices, concat); a reduction's result also
+    holds its initial values. Anything else, function arguments included,
+    may be anything.
 
     Then, for every `arith.maximumf`, `minimumf`, `maxnumf` and `minnumf`:
     - against a constant that can never change the other operand (every
