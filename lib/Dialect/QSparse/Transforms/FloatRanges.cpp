@@ -294,29 +294,23 @@ struct FloatRangesPass : qsparse::impl::FloatRangesBase<FloatRangesPass> {
               r.negZero = a.maybeNegative() || b.maybeNegative();
               return r;
             })
-        .Case<arith::MaximumFOp, arith::MaxNumFOp>(
-            [&](Operation *o) -> std::optional<FloatRange> {
-              FloatRange a = at(0), b = at(1);
-              // maxnumf of a NaN and a number is the number.
-              bool num = isa<arith::MaxNumFOp>(o);
-              FloatRange r{num ? a.nan && b.nan : a.nan || b.nan,
-                           a.negZero || b.negZero, std::max(a.lo, b.lo),
-                           std::max(a.hi, b.hi)};
-              if (num && (a.nan || b.nan))
-                r.lo = std::min(a.lo, b.lo);
-              return r;
-            })
-        .Case<arith::MinimumFOp, arith::MinNumFOp>(
-            [&](Operation *o) -> std::optional<FloatRange> {
-              FloatRange a = at(0), b = at(1);
-              bool num = isa<arith::MinNumFOp>(o);
-              FloatRange r{num ? a.nan && b.nan : a.nan || b.nan,
-                           a.negZero || b.negZero, std::min(a.lo, b.lo),
-                           std::min(a.hi, b.hi)};
-              if (num && (a.nan || b.nan))
-                r.hi = std::max(a.hi, b.hi);
-              return r;
-            })
+        .Case<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+              arith::MinNumFOp>([&](Operation *o) -> std::optional<FloatRange> {
+          FloatRange a = at(0), b = at(1);
+          // maxnumf/minnumf of a NaN and a number is the number: the
+          // result may be either operand.
+          if (isa<arith::MaxNumFOp, arith::MinNumFOp>(o) && (a.nan || b.nan)) {
+            FloatRange r = a | b;
+            r.nan = a.nan && b.nan;
+            return r;
+          }
+          bool isMax = isa<arith::MaximumFOp, arith::MaxNumFOp>(o);
+          auto pick = [&](double x, double y) {
+            return isMax ? std::max(x, y) : std::min(x, y);
+          };
+          return FloatRange{a.nan || b.nan, a.negZero || b.negZero,
+                            pick(a.lo, b.lo), pick(a.hi, b.hi)};
+        })
         .Case([&](arith::SelectOp o) -> std::optional<FloatRange> {
           return get(o.getTrueValue()) | get(o.getFalseValue());
         })
